@@ -1,0 +1,220 @@
+import { z } from "zod";
+import {
+  DELIVERY_TYPES,
+  type DeliveryType,
+  ORDER_FILTERS,
+  type OrderStatus,
+  UNITS,
+  type Unit,
+} from "./order-status.ts";
+import { normalizePhone } from "./phone.ts";
+
+/** Largest amount of so'm we accept anywhere: 1 billion. */
+export const MAX_MONEY = 1_000_000_000;
+export const MAX_QUANTITY = 100_000;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const money = z.number().int().min(0).max(MAX_MONEY);
+const isoTime = z.iso.datetime({ offset: true });
+const phone = z
+  .string()
+  .max(32)
+  .transform((v, ctx) => {
+    const p = normalizePhone(v);
+    if (!p) {
+      ctx.addIssue({ code: "custom", message: "not a valid phone number" });
+      return z.NEVER;
+    }
+    return p;
+  });
+const httpsUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
+
+/** True when `q` is a positive quantity valid for the unit: whole pieces, 0.1 steps for kg and l. */
+export function isValidQuantity(q: number, unit: Unit): boolean {
+  if (!Number.isFinite(q) || q <= 0 || q > MAX_QUANTITY) return false;
+  if (unit === "piece") return Number.isInteger(q);
+  return Math.abs(Math.round(q * 10) - q * 10) < 1e-9;
+}
+
+export const createStoreBody = z.strictObject({
+  name: text(120),
+  address: text(300),
+  phone,
+  description: z.string().trim().max(1000).optional(),
+  delivery_enabled: z.boolean().optional(),
+  delivery_fee: money.optional(),
+  min_order_amount: money.optional(),
+});
+export const patchStoreBody = createStoreBody.partial();
+export type CreateStoreBody = z.infer<typeof createStoreBody>;
+export type PatchStoreBody = z.infer<typeof patchStoreBody>;
+
+const offerFields = {
+  title: text(120),
+  description: z.string().trim().max(2000).optional(),
+  price: z.number().int().min(1).max(MAX_MONEY),
+  original_price: z.number().int().min(1).max(MAX_MONEY).nullable().optional(),
+  quantity: z.number().min(0).max(MAX_QUANTITY),
+  unit: z.enum(UNITS).optional(),
+  photo_url: httpsUrl.nullable().optional(),
+  pickup_from: isoTime.nullable().optional(),
+  pickup_until: isoTime.nullable().optional(),
+  expires_at: isoTime.nullable().optional(),
+  active: z.boolean().optional(),
+};
+export const createOfferBody = z.strictObject(offerFields).superRefine((o, ctx) => {
+  if (!isValidQuantity(o.quantity, o.unit ?? "piece"))
+    ctx.addIssue({ code: "custom", path: ["quantity"], message: QUANTITY_RULE });
+  checkOfferPrices(o, ctx);
+});
+/** A patch cannot know the stored unit; the server checks quantity against it. */
+export const patchOfferBody = z.strictObject(offerFields).partial().superRefine(checkOfferPrices);
+export type CreateOfferBody = z.infer<typeof createOfferBody>;
+export type PatchOfferBody = z.infer<typeof patchOfferBody>;
+export const QUANTITY_RULE = "must be positive: whole pieces, or steps of 0.1 for kg and l";
+
+function checkOfferPrices(
+  o: {
+    price?: number;
+    original_price?: number | null;
+    pickup_from?: string | null;
+    pickup_until?: string | null;
+  },
+  ctx: z.RefinementCtx,
+) {
+  if (o.price !== undefined && o.original_price != null && o.original_price < o.price)
+    ctx.addIssue({ code: "custom", path: ["original_price"], message: "must not be below the price" });
+  if (o.pickup_from && o.pickup_until && Date.parse(o.pickup_from) >= Date.parse(o.pickup_until))
+    ctx.addIssue({ code: "custom", path: ["pickup_until"], message: "must be after pickup_from" });
+}
+
+export const createOrderBody = z
+  .strictObject({
+    items: z
+      .array(
+        z.strictObject({
+          offer_id: z.number().int().positive(),
+          quantity: z.number().positive().max(MAX_QUANTITY),
+        }),
+      )
+      .min(1)
+      .max(50),
+    delivery_type: z.enum(DELIVERY_TYPES).default("pickup"),
+    delivery_address: z.string().trim().min(5).max(300).optional(),
+    customer_phone: phone.optional(),
+    comment: z.string().trim().max(500).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.delivery_type === "delivery") {
+      if (!o.delivery_address)
+        ctx.addIssue({ code: "custom", path: ["delivery_address"], message: "required for delivery" });
+      if (!o.customer_phone)
+        ctx.addIssue({ code: "custom", path: ["customer_phone"], message: "required for delivery" });
+    }
+    const ids = new Set(o.items.map((i) => i.offer_id));
+    if (ids.size !== o.items.length)
+      ctx.addIssue({ code: "custom", path: ["items"], message: "each offer may appear once" });
+  });
+export type CreateOrderBody = z.input<typeof createOrderBody>;
+
+export const orderListQuery = z.strictObject({ filter: z.enum(ORDER_FILTERS).default("all") });
+export const reasonBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
+export const ratingBody = z.strictObject({
+  stars: z.number().int().min(1).max(5),
+  comment: z.string().trim().max(1000).optional(),
+});
+export const verifyCodeBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
+
+/** A shop. Money in so'm. */
+export interface Store {
+  id: number;
+  name: string;
+  address: string;
+  phone: string;
+  description: string | null;
+  owner_id: number;
+  /** The owner's Telegram username, for "contact the seller"; null when they have none. */
+  owner_username: string | null;
+  delivery_enabled: boolean;
+  delivery_fee: number;
+  min_order_amount: number;
+  /** Average stars, one decimal; null before the first rating. */
+  rating: number | null;
+  ratings_count: number;
+  created_at: string;
+}
+
+/** Something a shop sells at a discount. `quantity` is the stock left. */
+export interface Offer {
+  id: number;
+  store_id: number;
+  title: string;
+  description: string | null;
+  price: number;
+  original_price: number | null;
+  quantity: number;
+  unit: Unit;
+  photo_url: string | null;
+  pickup_from: string | null;
+  pickup_until: string | null;
+  expires_at: string | null;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderItem {
+  offer_id: number;
+  title: string;
+  quantity: number;
+  unit: Unit;
+  price: number;
+  /** price × quantity, rounded to whole so'm. */
+  total: number;
+}
+
+export interface TimelineEntry {
+  status: OrderStatus;
+  at: string;
+  reason?: string | null;
+}
+
+export interface Order {
+  id: number;
+  status: OrderStatus;
+  delivery_type: DeliveryType;
+  delivery_address: string | null;
+  customer_phone: string | null;
+  delivery_cost: number;
+  comment: string | null;
+  items: OrderItem[];
+  items_total: number;
+  total: number;
+  /** Booking code, null until the order is confirmed. */
+  code: string | null;
+  store: { id: number; name: string; address: string; phone: string; owner_username: string | null };
+  buyer: { id: number; first_name: string; username: string | null };
+  timeline: TimelineEntry[];
+  /** Reason given for the last reject/cancel, if any. */
+  reason: string | null;
+  rating: { stars: number; comment: string | null } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface User {
+  id: number;
+  first_name: string;
+  last_name?: string | null;
+  username: string | null;
+  language: string;
+}
+
+export interface MeResponse {
+  user: User;
+  stores: Store[];
+}

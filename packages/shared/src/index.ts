@@ -1,0 +1,5 @@
+export * from "./api.ts";
+export * from "./money.ts";
+export * from "./order-status.ts";
+export * from "./phone.ts";
+export * from "./problem.ts";
