@@ -1,0 +1,72 @@
+import type { FastifyRequest } from "fastify";
+import type { Database } from "../db/database.ts";
+import { type InitDataUser, validateInitData } from "./init-data.ts";
+
+/** The signed-in Telegram user of a request. */
+export interface AuthUser {
+  id: number;
+  first_name: string;
+  last_name: string | null;
+  username: string | null;
+  language: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    user: AuthUser | null;
+  }
+}
+
+/**
+ * Verifies `Authorization: tma <initData>` (or `?tma=` for EventSource) and upserts the user.
+ * Upserts are skipped while the user's profile is unchanged, so reads don't write.
+ */
+export class Authenticator {
+  private readonly seen = new Map<number, string>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly botToken: string,
+    private readonly maxAge: number,
+  ) {}
+
+  async authenticate(req: FastifyRequest): Promise<AuthUser | null> {
+    const raw = initDataOf(req);
+    if (!raw) return null;
+    const res = validateInitData(raw, this.botToken, this.maxAge);
+    if (!res.ok) return null;
+    return this.upsert(res.data.user);
+  }
+
+  async upsert(u: InitDataUser): Promise<AuthUser> {
+    const user: AuthUser = {
+      id: u.id,
+      first_name: u.first_name.slice(0, 128),
+      last_name: u.last_name?.slice(0, 128) ?? null,
+      username: u.username?.slice(0, 64) ?? null,
+      language: (u.language_code ?? "en").slice(0, 16),
+    };
+    const fingerprint = JSON.stringify(user);
+    if (this.seen.get(user.id) !== fingerprint) {
+      await this.db.query(
+        `insert into users (id, first_name, last_name, username, language) values ($1,$2,$3,$4,$5)
+         on conflict (id) do update set first_name = excluded.first_name, last_name = excluded.last_name,
+           username = excluded.username, language = excluded.language, updated_at = now()`,
+        [user.id, user.first_name, user.last_name, user.username, user.language],
+      );
+      if (this.seen.size > 50_000) this.seen.clear();
+      this.seen.set(user.id, fingerprint);
+    }
+    return user;
+  }
+}
+
+function initDataOf(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (typeof h === "string") {
+    const m = /^tma\s+(.+)$/i.exec(h.trim());
+    return m?.[1] ?? null;
+  }
+  const q = (req.query as Record<string, unknown> | undefined)?.tma;
+  return typeof q === "string" ? q : null;
+}

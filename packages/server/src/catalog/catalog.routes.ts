@@ -1,0 +1,64 @@
+import { createOfferBody, createStoreBody, patchOfferBody, patchStoreBody } from "@lastbite/shared";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../app.ts";
+import { unwrap } from "../http/problem.ts";
+import { idParams, userOf } from "../http/route-helpers.ts";
+
+export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { catalog, db } = services;
+
+  app.get(
+    "/api/me",
+    { schema: { tags: ["me"], summary: "The signed-in user and the shops they own" } },
+    async (req) => {
+      const user = userOf(req);
+      const [row] = await db.query<{ phone: string | null }>("select phone from users where id = $1", [
+        user.id,
+      ]);
+      return { user: { ...user, phone: row?.phone ?? null }, stores: await catalog.storesOwnedBy(user.id) };
+    },
+  );
+
+  app.get("/api/stores", { schema: { tags: ["stores"] } }, async () => ({
+    stores: await catalog.listStores(),
+  }));
+  app.get("/api/stores/:id", { schema: { tags: ["stores"], params: idParams } }, async (req) =>
+    unwrap(await catalog.getStore(req.params.id)),
+  );
+  app.post("/api/stores", { schema: { tags: ["stores"], body: createStoreBody } }, async (req, reply) =>
+    reply.status(201).send(await catalog.createStore(userOf(req).id, req.body)),
+  );
+  app.patch(
+    "/api/stores/:id",
+    { schema: { tags: ["stores"], params: idParams, body: patchStoreBody } },
+    async (req) => unwrap(await catalog.updateStore(userOf(req).id, req.params.id, req.body)),
+  );
+
+  app.post(
+    "/api/stores/:id/offers",
+    { schema: { tags: ["offers"], params: idParams, body: createOfferBody } },
+    async (req, reply) =>
+      reply.status(201).send(unwrap(await catalog.createOffer(userOf(req).id, req.params.id, req.body))),
+  );
+  app.get(
+    "/api/offers",
+    {
+      schema: {
+        tags: ["offers"],
+        querystring: z.strictObject({ store_id: z.coerce.number().int().positive().optional() }),
+      },
+    },
+    async (req) => ({ offers: await catalog.listOffers(req.query.store_id) }),
+  );
+  app.get("/api/offers/:id", { schema: { tags: ["offers"], params: idParams } }, async (req) =>
+    unwrap(await catalog.getOffer(req.params.id)),
+  );
+  app.patch(
+    "/api/offers/:id",
+    { schema: { tags: ["offers"], params: idParams, body: patchOfferBody } },
+    async (req) => unwrap(await catalog.updateOffer(userOf(req).id, req.params.id, req.body)),
+  );
+}

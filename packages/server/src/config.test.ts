@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("runs with no configuration at all: embedded database, sandbox, polling", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.botToken).toBeNull();
+    expect(c.botMode).toBe("polling");
+    expect(c.databaseUrl).toMatch(/data[/\\]pglite$/);
+    expect(c.initDataMaxAge).toBe(86400);
+    expect(c.orderAcceptTimeout).toBe(1800);
+  });
+
+  it("derives webhook mode and a secret from PUBLIC_URL and BOT_TOKEN", () => {
+    const c = loadConfig({
+      PUBLIC_URL: "https://shop.example/",
+      BOT_TOKEN: "123:AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    });
+    expect(c.botMode).toBe("webhook");
+    expect(c.publicUrl).toBe("https://shop.example");
+    expect(c.webhookSecret).toMatch(/^[0-9a-f]{48}$/);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it("warns about plain-http PUBLIC_URL", () => {
+    expect(loadConfig({ PUBLIC_URL: "http://localhost:8080" }).warnings[0]).toMatch(/plain http/);
+  });
+
+  it.each([
+    ["PORT", { PORT: "eighty" }],
+    ["PORT", { PORT: "70000" }],
+    ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
+    ["BOT_TOKEN", { BOT_TOKEN: "nope" }],
+    ["BOT_MODE", { BOT_MODE: "carrier-pigeon" }],
+    ["BOT_MODE", { BOT_MODE: "webhook" }],
+    ["PUBLIC_URL", { PUBLIC_URL: "ftp://x" }],
+    ["INIT_DATA_MAX_AGE", { INIT_DATA_MAX_AGE: "-5" }],
+    ["ADMIN_IDS", { ADMIN_IDS: "1,two" }],
+    ["ORDER_ACCEPT_TIMEOUT", { ORDER_ACCEPT_TIMEOUT: "0" }],
+    ["WEBHOOK_SECRET", { WEBHOOK_SECRET: "has spaces" }],
+    ["TELEGRAM_API_ROOT", { TELEGRAM_API_ROOT: "not a url" }],
+  ])("stops on a bad %s with a line naming it", (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect((e as ConfigError).variable).toBe(variable);
+      expect((e as Error).message.startsWith(`${variable}:`)).toBe(true);
+    }
+  });
+});

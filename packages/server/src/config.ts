@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+
+/** Everything the server reads from its environment, parsed and checked once. */
+export interface Config {
+  port: number;
+  host: string;
+  /** `postgres://…`, `memory://`, or a directory for the embedded database. */
+  databaseUrl: string;
+  dataDir: string;
+  /** Unset: sandbox mode, with a generated token and the in-process Telegram double. */
+  botToken: string | null;
+  telegramApiRoot: string;
+  botMode: "webhook" | "polling" | "off";
+  publicUrl: string | null;
+  webhookSecret: string;
+  initDataMaxAge: number;
+  adminIds: number[];
+  orderAcceptTimeout: number;
+  logLevel: string;
+  /** Warnings worth printing at start-up (e.g. plain-http PUBLIC_URL). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(name: string, raw: string, protocols: string[]): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(name, `must be a ${protocols.join(" or ")} URL`);
+  return u;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const warnings: string[] = [];
+  const port = int(env, "PORT", 8080, 0, 65535);
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || "./data");
+  const dbRaw = env.DATABASE_URL?.trim() || "";
+  let databaseUrl = path.join(dataDir, "pglite");
+  if (dbRaw) {
+    if (dbRaw === "memory://" || dbRaw.startsWith("memory://")) databaseUrl = "memory://";
+    else if (/^postgres(ql)?:\/\//.test(dbRaw))
+      databaseUrl = url("DATABASE_URL", dbRaw, ["postgres:", "postgresql:"]).href;
+    else throw new ConfigError("DATABASE_URL", "must be a postgres:// URL or memory://");
+  }
+  const botToken = env.BOT_TOKEN?.trim() || null;
+  if (botToken && !/^\d+:[\w-]{20,}$/.test(botToken))
+    throw new ConfigError("BOT_TOKEN", "does not look like a Telegram bot token (123456:ABC…)");
+  const telegramApiRoot = url(
+    "TELEGRAM_API_ROOT",
+    env.TELEGRAM_API_ROOT?.trim() || "https://api.telegram.org",
+    ["http:", "https:"],
+  ).href.replace(/\/$/, "");
+  let publicUrl: string | null = null;
+  if (env.PUBLIC_URL?.trim()) {
+    const u = url("PUBLIC_URL", env.PUBLIC_URL.trim(), ["http:", "https:"]);
+    if (u.protocol === "http:")
+      warnings.push("PUBLIC_URL is plain http: Telegram needs https for webhooks and Mini Apps");
+    publicUrl = u.href.replace(/\/$/, "");
+  }
+  const modeRaw = env.BOT_MODE?.trim() || (publicUrl ? "webhook" : "polling");
+  if (modeRaw !== "webhook" && modeRaw !== "polling" && modeRaw !== "off")
+    throw new ConfigError("BOT_MODE", `must be webhook, polling or off, got "${modeRaw}"`);
+  if (modeRaw === "webhook" && !publicUrl) throw new ConfigError("BOT_MODE", "webhook mode needs PUBLIC_URL");
+  const secretRaw = env.WEBHOOK_SECRET?.trim();
+  if (secretRaw && !/^[A-Za-z0-9_-]{1,256}$/.test(secretRaw))
+    throw new ConfigError("WEBHOOK_SECRET", "may hold only A-Z, a-z, 0-9, _ and - (1-256 characters)");
+  const adminIds = (env.ADMIN_IDS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      if (!/^\d+$/.test(s)) throw new ConfigError("ADMIN_IDS", `"${s}" is not a Telegram user id`);
+      return Number(s);
+    });
+  const logLevel = env.LOG_LEVEL?.trim() || "info";
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel))
+    throw new ConfigError("LOG_LEVEL", `unknown level "${logLevel}"`);
+  return {
+    port,
+    host: env.HOST?.trim() || "0.0.0.0",
+    databaseUrl,
+    dataDir,
+    botToken,
+    telegramApiRoot,
+    botMode: modeRaw,
+    publicUrl,
+    webhookSecret: secretRaw || deriveWebhookSecret(botToken ?? ""),
+    initDataMaxAge: int(env, "INIT_DATA_MAX_AGE", 86400, 1, 365 * 86400),
+    adminIds,
+    orderAcceptTimeout: int(env, "ORDER_ACCEPT_TIMEOUT", 1800, 1, 30 * 86400),
+    logLevel,
+    warnings,
+  };
+}
+
+/** The default webhook secret: a hash of the token, so it is stable across restarts and never the token itself. */
+export function deriveWebhookSecret(botToken: string): string {
+  return createHash("sha256").update(`lastbite-webhook:${botToken}`).digest("hex").slice(0, 48);
+}

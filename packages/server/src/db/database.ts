@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs";
+import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
+import pg from "pg";
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/**
+ * One interface over PostgreSQL (`pg` pool) and the embedded PGlite: the same SQL runs on both.
+ * Domain code only ever sees `Sql` and `transaction()`.
+ */
+export interface Database extends Sql {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `fn` in one transaction; rolls back if it throws. Retries on deadlock/serialisation failure. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Subscribes to a NOTIFY channel; returns the unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const toNumber = (v: string) => Number(v);
+
+const RETRYABLE = new Set(["40001", "40P01"]);
+
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (!code || !RETRYABLE.has(code) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = "postgres" as const;
+  private listener: pg.Client | null = null;
+  private readonly handlers = new Map<string, Set<(p: string) => void>>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const res = await this.pool.query(text, params as unknown[]);
+    return res.rows as T[];
+  }
+
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return withRetry(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        const tx: Sql = {
+          query: async <R>(text: string, params: readonly unknown[] = []) =>
+            (await client.query(text, params as unknown[])).rows as R[],
+        };
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+    if (!this.listener) {
+      const client = new pg.Client({ connectionString: this.url });
+      await client.connect();
+      client.on("notification", (msg) => {
+        for (const h of this.handlers.get(msg.channel) ?? []) h(msg.payload ?? "");
+      });
+      client.on("error", () => {});
+      this.listener = client;
+    }
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      await this.listener.query(`LISTEN ${channel}`);
+    }
+    set.add(onPayload);
+    return async () => {
+      set.delete(onPayload);
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+}
+
+class PgliteDatabase implements Database {
+  readonly kind = "pglite" as const;
+  constructor(private readonly db: PGlite) {}
+
+  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(text, params as unknown[])).rows;
+  }
+
+  /** PGlite has one connection: its own `transaction` runs exclusively, which serialises them for us. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (t) => {
+      const tx: Sql = {
+        query: async <R>(text: string, params: readonly unknown[] = []) =>
+          (await t.query<R>(text, params as unknown[])).rows,
+      };
+      return fn(tx);
+    });
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onPayload);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/** Opens `postgres://…`, `memory://` (throw-away PGlite) or a directory (persistent PGlite). */
+export async function openDatabase(url: string): Promise<Database> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === INT8 || oid === NUMERIC
+            ? toNumber
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    pool.on("error", () => {});
+    await pool.query("select 1");
+    return new PostgresDatabase(pool, url);
+  }
+  const parsers = { [pgliteTypes.INT8]: toNumber, [pgliteTypes.NUMERIC]: toNumber };
+  if (url === "memory://") return new PgliteDatabase(await PGlite.create({ parsers }));
+  mkdirSync(url, { recursive: true });
+  return new PgliteDatabase(await PGlite.create({ dataDir: url, parsers }));
+}
