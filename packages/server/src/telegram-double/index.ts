@@ -1,0 +1,2 @@
+export * from "./html-text.ts";
+export * from "./telegram-double.ts";
