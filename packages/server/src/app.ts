@@ -20,6 +20,8 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { Metrics } from "./http/metrics.ts";
 import { ProblemError, problem } from "./http/problem.ts";
+import { orderRoutes } from "./orders/order.routes.ts";
+import { OrderService } from "./orders/order.service.ts";
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +41,7 @@ export interface Services {
   metrics: Metrics;
   auth: Authenticator;
   catalog: CatalogService;
+  orders: OrderService;
 }
 
 export type App = FastifyInstance & { services: Services };
@@ -66,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     metrics,
     auth: new Authenticator(db, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
+    orders: new OrderService(db, config),
   };
   app.decorate("services", services);
   app.decorateRequest("user", null);
@@ -175,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
 
   await app.register(catalogRoutes, { services });
+  await app.register(orderRoutes, { services });
   for (const plugin of deps.plugins ?? []) await plugin(app, services);
 
   const miniappDir = deps.miniappDir ?? DEFAULT_MINIAPP_DIR;

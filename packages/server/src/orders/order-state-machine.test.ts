@@ -1,0 +1,60 @@
+import { ORDER_STATUSES } from "@lastbite/shared";
+import { describe, expect, it } from "vitest";
+import { availableActions, transition } from "./order-state-machine.ts";
+
+const pickup = (status: (typeof ORDER_STATUSES)[number]) => ({ status, delivery_type: "pickup" as const });
+const delivery = (status: (typeof ORDER_STATUSES)[number]) => ({
+  status,
+  delivery_type: "delivery" as const,
+});
+
+describe("order state machine", () => {
+  it("walks the seed's flow: pending → confirmed → completed", () => {
+    expect(transition(pickup("pending"), "accept", "seller")).toEqual({ ok: true, to: "confirmed" });
+    expect(transition(pickup("confirmed"), "complete", "seller")).toEqual({ ok: true, to: "completed" });
+  });
+
+  it("sends pickup orders through ready and delivery orders through delivering", () => {
+    expect(transition(pickup("confirmed"), "ready", "seller")).toEqual({ ok: true, to: "ready" });
+    expect(transition(delivery("confirmed"), "ready", "seller").ok).toBe(false);
+    expect(transition(delivery("confirmed"), "delivering", "seller")).toEqual({ ok: true, to: "delivering" });
+    expect(transition(pickup("confirmed"), "delivering", "seller").ok).toBe(false);
+    expect(transition(delivery("delivering"), "complete", "seller").ok).toBe(true);
+    expect(transition(delivery("delivering"), "cancel", "seller").ok).toBe(false);
+  });
+
+  it("lets the buyer cancel only while pending, and never accept", () => {
+    expect(transition(pickup("pending"), "cancel", "buyer")).toEqual({ ok: true, to: "cancelled" });
+    expect(transition(pickup("confirmed"), "cancel", "buyer").ok).toBe(false);
+    expect(transition(pickup("pending"), "accept", "buyer")).toEqual({
+      ok: false,
+      reason: "a buyer cannot accept an order",
+    });
+  });
+
+  it("refuses every action on final states", () => {
+    for (const s of ["completed", "rejected", "cancelled", "expired"] as const)
+      for (const actor of ["buyer", "seller", "system", "admin"] as const)
+        expect(availableActions(pickup(s), actor)).toEqual([]);
+  });
+
+  it("lets only the system expire", () => {
+    expect(transition(pickup("pending"), "expire", "system")).toEqual({ ok: true, to: "expired" });
+    expect(transition(pickup("pending"), "expire", "seller").ok).toBe(false);
+    expect(transition(delivery("delivering"), "expire", "system").ok).toBe(false);
+  });
+
+  it("lists the seller's buttons per state", () => {
+    expect(availableActions(pickup("pending"), "seller")).toEqual(["accept", "reject"]);
+    expect(availableActions(pickup("confirmed"), "seller")).toEqual(["ready", "complete", "cancel"]);
+    expect(availableActions(delivery("confirmed"), "seller")).toEqual(["delivering", "complete", "cancel"]);
+    expect(availableActions(pickup("ready"), "seller")).toEqual(["complete", "cancel"]);
+  });
+
+  it("never throws, whatever the input", () => {
+    for (const s of ORDER_STATUSES)
+      for (const a of ["accept", "reject", "ready", "delivering", "complete", "cancel", "expire"] as const)
+        for (const actor of ["buyer", "seller", "system", "admin"] as const)
+          expect(() => transition(pickup(s), a, actor)).not.toThrow();
+  });
+});

@@ -1,0 +1,133 @@
+import {
+  createOrderBody,
+  orderListQuery,
+  ratingBody,
+  reasonBody,
+  SELLER_ACTIONS,
+  verifyCodeBody,
+} from "@lastbite/shared";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../app.ts";
+import { ProblemError, unwrap } from "../http/problem.ts";
+import { idParams, userOf } from "../http/route-helpers.ts";
+import { publicOrder } from "./order.repository.ts";
+import type { OrderAction } from "./order-state-machine.ts";
+
+const idempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII only")
+    .optional(),
+});
+
+const ACTION_OF: Record<(typeof SELLER_ACTIONS)[number], OrderAction> = {
+  accept: "accept",
+  reject: "reject",
+  ready: "ready",
+  delivering: "delivering",
+  complete: "complete",
+  cancel: "cancel",
+};
+
+export async function orderRoutes(root: FastifyInstance, { services }: { services: Services }) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { orders } = services;
+
+  app.post(
+    "/api/orders",
+    {
+      schema: {
+        tags: ["orders"],
+        summary: "Place an order; stock is taken atomically",
+        body: createOrderBody,
+        headers: idempotencyHeaders,
+      },
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+    },
+    async (req, reply) => {
+      const { order, replayed } = unwrap(
+        await orders.create(userOf(req).id, req.body, req.headers["idempotency-key"]),
+      );
+      if (replayed) reply.header("idempotent-replayed", "true");
+      return reply.status(201).send(publicOrder(order));
+    },
+  );
+  app.get("/api/orders", { schema: { tags: ["orders"], querystring: orderListQuery } }, async (req) => ({
+    orders: (await orders.listForBuyer(userOf(req).id, req.query.filter)).map(publicOrder),
+  }));
+  app.get("/api/orders/:id", { schema: { tags: ["orders"], params: idParams } }, async (req) =>
+    publicOrder(unwrap(await orders.forBuyer(userOf(req).id, req.params.id))),
+  );
+  app.post(
+    "/api/orders/:id/cancel",
+    { schema: { tags: ["orders"], params: idParams, body: reasonBody.optional() } },
+    async (req) => {
+      const user = userOf(req);
+      return publicOrder(
+        unwrap(
+          await orders.act(
+            { type: "buyer", id: user.id },
+            "buyer",
+            req.params.id,
+            "cancel",
+            req.body?.reason,
+          ),
+        ),
+      );
+    },
+  );
+  app.post(
+    "/api/orders/:id/rating",
+    { schema: { tags: ["orders"], params: idParams, body: ratingBody } },
+    async (req, reply) => {
+      const order = unwrap(
+        await orders.rate(userOf(req).id, req.params.id, req.body.stars, req.body.comment),
+      );
+      return reply.status(201).send(publicOrder(order));
+    },
+  );
+
+  app.get(
+    "/api/seller/orders",
+    { schema: { tags: ["seller"], querystring: orderListQuery } },
+    async (req) => ({
+      orders: (await orders.listForSeller(userOf(req).id, req.query.filter)).map(publicOrder),
+    }),
+  );
+  app.get("/api/seller/orders/:id", { schema: { tags: ["seller"], params: idParams } }, async (req) =>
+    publicOrder(unwrap(await orders.forSeller(userOf(req).id, req.params.id))),
+  );
+  app.post("/api/seller/orders/verify", { schema: { tags: ["seller"], body: verifyCodeBody } }, async (req) =>
+    publicOrder(unwrap(await orders.verifyCode(userOf(req).id, req.body.code))),
+  );
+  app.post(
+    "/api/seller/orders/:id/:action",
+    {
+      schema: {
+        tags: ["seller"],
+        params: z.strictObject({ id: idParams.shape.id, action: z.enum(SELLER_ACTIONS) }),
+        body: reasonBody.optional(),
+      },
+    },
+    async (req) => {
+      const user = userOf(req);
+      const action = ACTION_OF[req.params.action];
+      if (!action) throw new ProblemError("not_found", "unknown action");
+      return publicOrder(
+        unwrap(
+          await orders.act(
+            { type: "seller", id: user.id },
+            "seller",
+            req.params.id,
+            action,
+            req.body?.reason,
+          ),
+        ),
+      );
+    },
+  );
+}
