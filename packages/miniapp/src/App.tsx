@@ -1,0 +1,95 @@
+import { type Lang, pickLang } from "@lastbite/shared";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Shell } from "./components/shell.tsx";
+import { ErrorView, LoadingView, Page } from "./components/ui.tsx";
+import { ApiError, api } from "./lib/api.ts";
+import { LangContext, useI18n } from "./lib/i18n.tsx";
+import { type Me, MeContext } from "./lib/me.ts";
+import { type Route, useRoute } from "./lib/router.ts";
+import { CatalogPage, OfferPage, StorePage } from "./pages/catalog.tsx";
+import { OrdersPage } from "./pages/orders.tsx";
+
+// Checkout (with its zod schemas), tracking (with the QR encoder) and the seller view load on demand.
+const CartPage = lazy(() => import("./pages/cart.tsx"));
+const OrderPage = lazy(() => import("./pages/order.tsx"));
+const SellerPage = lazy(() => import("./pages/seller.tsx"));
+
+function tabOf(route: Route): "catalog" | "cart" | "orders" | "seller" | null {
+  switch (route.name) {
+    case "catalog":
+    case "cart":
+    case "orders":
+    case "seller":
+      return route.name;
+    default:
+      return null;
+  }
+}
+
+function Screen({ route, seller }: { route: Route; seller: boolean }) {
+  switch (route.name) {
+    case "catalog":
+      return <CatalogPage />;
+    case "store":
+      return <StorePage id={route.id} />;
+    case "offer":
+      return <OfferPage id={route.id} />;
+    case "cart":
+      return <CartPage />;
+    case "orders":
+      return <OrdersPage tab={route.tab} />;
+    case "order":
+      return <OrderPage id={route.id} />;
+    case "seller":
+      return seller ? <SellerPage /> : <CatalogPage />;
+  }
+}
+
+function MeError({ error, retry }: { error: ApiError; retry: () => void }) {
+  const { t } = useI18n();
+  return (
+    <Page title={t("app.name")}>
+      <ErrorView error={error} onRetry={retry} />
+    </Page>
+  );
+}
+
+export function App({ telegramLanguage }: { telegramLanguage: string | undefined }) {
+  const route = useRoute();
+  const [me, setMe] = useState<Me | undefined>();
+  const [meError, setMeError] = useState<ApiError | null>(null);
+  const reload = useCallback(async () => {
+    try {
+      setMe(await api<Me>("GET", "/me"));
+      setMeError(null);
+    } catch (e) {
+      setMeError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
+    }
+  }, []);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const lang: Lang = pickLang(me?.user.language ?? telegramLanguage);
+  const meState = useMemo(() => ({ me, reload }), [me, reload]);
+  const seller = (me?.stores.length ?? 0) > 0;
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  return (
+    <LangContext.Provider value={lang}>
+      <MeContext.Provider value={meState}>
+        {meError?.code === "unauthorized" ? (
+          <MeError error={meError} retry={() => void reload()} />
+        ) : (
+          <Shell tab={tabOf(route)} seller={seller}>
+            <Suspense fallback={<LoadingView />}>
+              <Screen route={route} seller={seller} />
+            </Suspense>
+          </Shell>
+        )}
+      </MeContext.Provider>
+    </LangContext.Provider>
+  );
+}

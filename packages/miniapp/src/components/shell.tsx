@@ -1,0 +1,94 @@
+import type { ReactNode } from "react";
+import { cartCount, useCart } from "../lib/cart.ts";
+import { useI18n } from "../lib/i18n.tsx";
+import { type Route, switchTab } from "../lib/router.ts";
+import { useToasts } from "../lib/toast.ts";
+import { haptic, isNative } from "../telegram/bridge.ts";
+import { useMainButtonState } from "../telegram/buttons.ts";
+import { Spinner } from "./ui.tsx";
+
+/** In a plain browser the Main button is drawn in the page, so it stays usable (and testable). */
+function FallbackMainButton() {
+  const spec = useMainButtonState();
+  if (!spec || isNative()) return null;
+  return (
+    <button
+      type="button"
+      className={`main-button ${spec.tone === "danger" ? "danger" : ""}`}
+      disabled={spec.disabled || spec.progress}
+      onClick={spec.onClick}
+      data-testid={spec.testId ?? "main-button"}
+    >
+      {spec.progress && <Spinner />}
+      {spec.text}
+    </button>
+  );
+}
+
+type Tab = "catalog" | "cart" | "orders" | "seller";
+
+function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
+  const { t } = useI18n();
+  const cart = useCart();
+  const count = cartCount(cart);
+  const tabs: { tab: Tab; route: Route; label: string; icon: ReactNode }[] = [
+    { tab: "catalog", route: { name: "catalog" }, label: t("app.tabs.catalog"), icon: "🛍" },
+    { tab: "cart", route: { name: "cart" }, label: t("app.tabs.cart"), icon: "🧺" },
+    { tab: "orders", route: { name: "orders" }, label: t("app.tabs.orders"), icon: "🧾" },
+  ];
+  if (seller)
+    tabs.push({ tab: "seller", route: { name: "seller" }, label: t("app.tabs.seller"), icon: "🏪" });
+  return (
+    <nav className="tabbar">
+      {tabs.map((x) => (
+        <button
+          key={x.tab}
+          type="button"
+          className={active === x.tab ? "active" : ""}
+          onClick={() => {
+            haptic.select();
+            switchTab(x.route);
+          }}
+          data-testid={`tab-${x.tab}`}
+        >
+          <span className="tab-icon" aria-hidden="true">
+            {x.icon}
+            {x.tab === "cart" && count > 0 && (
+              <span className="badge" data-testid="cart-badge">
+                {count}
+              </span>
+            )}
+          </span>
+          <span>{x.label}</span>
+        </button>
+      ))}
+    </nav>
+  );
+}
+
+function Toasts() {
+  const toasts = useToasts();
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((x) => (
+        <div key={x.id} className={`toast toast-${x.tone}`} data-testid="toast">
+          {x.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The bottom dock: fallback Main button above the tab bar. */
+export function Shell({ tab, seller, children }: { tab: Tab | null; seller: boolean; children: ReactNode }) {
+  return (
+    <>
+      <Toasts />
+      {children}
+      <div className="dock">
+        <FallbackMainButton />
+        {tab && <TabBar active={tab} seller={seller} />}
+      </div>
+    </>
+  );
+}

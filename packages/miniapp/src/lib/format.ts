@@ -1,0 +1,21 @@
+import type { Unit } from "@lastbite/shared";
+import type { I18n } from "./i18n.tsx";
+
+export function qtyText(q: number, unit: Unit): string {
+  const n = Number.isInteger(q) ? String(q) : q.toFixed(1);
+  return unit === "piece" ? n : `${n} ${unit}`;
+}
+
+/** "today 18:00–21:00", "from tomorrow 09:00", or null when the shop gave no window. */
+export function pickupWindow(i18n: I18n, from: string | null, until: string | null): string | null {
+  if (from && until) return `${i18n.dateTime(from)}–${i18n.time(until)}`;
+  if (from) return i18n.t("app.offer.pickupFrom", { time: i18n.dateTime(from) });
+  if (until) return i18n.t("app.offer.pickupUntil", { time: i18n.dateTime(until) });
+  return null;
+}
+
+const FOOD = ["🥐", "🥗", "🍞", "🍰", "🥟", "🍱", "🧁", "🥙"];
+/** A stable placeholder picture for offers without a photo. */
+export function foodEmoji(id: number): string {
+  return FOOD[id % FOOD.length] ?? "🍽";
+}

@@ -1,0 +1,37 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App.tsx";
+import { setInitData } from "./lib/api.ts";
+import { initRouter, routeFromStartParam } from "./lib/router.ts";
+import { NoTelegram } from "./pages/no-telegram.tsx";
+import { initBridge, isNative } from "./telegram/bridge.ts";
+import { readLaunchParams } from "./telegram/launch-params.ts";
+import { applyTheme, followTelegram } from "./telegram/theme.ts";
+import "./styles.css";
+
+const root = createRoot(document.getElementById("root") as HTMLElement);
+const launch = readLaunchParams();
+
+if (!launch) {
+  applyTheme({});
+  root.render(<NoTelegram />);
+} else {
+  initBridge(launch.platform);
+  followTelegram(launch.themeParams);
+  setInitData(launch.initData);
+  document.documentElement.dataset.native = String(isNative());
+  initRouter(routeFromStartParam(launch.startParam) ?? { name: "catalog" });
+  // While typing, hide the bottom dock: on iOS the keyboard would otherwise push it up and jump.
+  document.addEventListener("focusin", (e) => {
+    if ((e.target as HTMLElement).matches("input, textarea"))
+      document.documentElement.dataset.typing = "true";
+  });
+  document.addEventListener("focusout", () => {
+    delete document.documentElement.dataset.typing;
+  });
+  root.render(
+    <StrictMode>
+      <App telegramLanguage={launch.user?.language_code} />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,282 @@
+import type { Offer, Store } from "@lastbite/shared";
+import { useMemo, useState } from "react";
+import { OfferPhoto } from "../components/offer-photo.tsx";
+import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
+import { addToCart, roundQty, stepFor, useCart } from "../lib/cart.ts";
+import { pickupWindow, qtyText } from "../lib/format.ts";
+import { type I18n, useI18n } from "../lib/i18n.tsx";
+import { goBack, navigate } from "../lib/router.ts";
+import { toast } from "../lib/toast.ts";
+import { useApi } from "../lib/use-api.ts";
+import { haptic } from "../telegram/bridge.ts";
+import { useMainButton } from "../telegram/buttons.ts";
+
+function StoreMeta({ store }: { store: Store }) {
+  const { t, som } = useI18n();
+  return (
+    <span className="meta">
+      {store.rating !== null
+        ? t("app.store.rating", { rating: store.rating.toFixed(1), count: store.ratings_count })
+        : t("app.store.noRating")}
+      {" · "}
+      {store.delivery_enabled
+        ? store.delivery_fee > 0
+          ? t("app.store.delivery", { fee: som(store.delivery_fee) })
+          : t("app.store.freeDelivery")
+        : t("app.store.pickupOnly")}
+    </span>
+  );
+}
+
+function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
+  const i18n = useI18n();
+  const window = pickupWindow(i18n, offer.pickup_from, offer.pickup_until);
+  const soldOut = offer.quantity <= 0;
+  return (
+    <button
+      type="button"
+      className={`offer-card ${soldOut ? "sold-out" : ""}`}
+      onClick={() => navigate({ name: "offer", id: offer.id })}
+      data-testid={`offer-${offer.id}`}
+    >
+      <OfferPhoto offer={offer} />
+      <div className="offer-body">
+        <div className="offer-title">{offer.title}</div>
+        {store && <div className="meta">{store.name}</div>}
+        <Price price={offer.price} original={offer.original_price} />
+        <div className="meta">
+          <span className={soldOut ? "bad" : "stock"}>
+            {soldOut
+              ? i18n.t("app.offer.soldOut")
+              : i18n.t("app.offer.left", { count: qtyText(offer.quantity, offer.unit) })}
+          </span>
+          {window && <> · {window}</>}
+        </div>
+      </div>
+    </button>
+  );
+}
+
+function sortOffers(offers: Offer[]): Offer[] {
+  return [...offers]
+    .filter((o) => o.active !== false)
+    .sort((a, b) => Number(b.quantity > 0) - Number(a.quantity > 0) || b.id - a.id);
+}
+
+export function CatalogPage() {
+  const i18n = useI18n();
+  const stores = useApi<{ stores: Store[] }>("/stores");
+  const offers = useApi<{ offers: Offer[] }>("/offers");
+  const byId = useMemo(() => new Map((stores.data?.stores ?? []).map((s) => [s.id, s])), [stores.data]);
+  const error = stores.error ?? offers.error;
+  return (
+    <Page>
+      <section className="hero">
+        <h1>{i18n.t("app.catalog.title")}</h1>
+        <p className="hint">{i18n.t("app.catalog.subtitle")}</p>
+      </section>
+      {error && !(stores.data && offers.data) ? (
+        <ErrorView
+          error={error}
+          onRetry={() => {
+            void stores.reload();
+            void offers.reload();
+          }}
+        />
+      ) : !stores.data || !offers.data ? (
+        <LoadingView />
+      ) : (
+        <>
+          {stores.data.stores.length > 0 && (
+            <>
+              <h2 className="section-title">{i18n.t("app.catalog.stores")}</h2>
+              <div className="store-strip">
+                {stores.data.stores.map((s) => (
+                  <button
+                    type="button"
+                    key={s.id}
+                    className="store-chip"
+                    onClick={() => navigate({ name: "store", id: s.id })}
+                    data-testid={`store-${s.id}`}
+                  >
+                    <span className="store-avatar">{s.name.slice(0, 1).toUpperCase()}</span>
+                    <span className="store-chip-text">
+                      <b>{s.name}</b>
+                      <StoreMeta store={s} />
+                    </span>
+                  </button>
+                ))}
+              </div>
+            </>
+          )}
+          <h2 className="section-title">{i18n.t("app.catalog.offers")}</h2>
+          {offers.data.offers.length === 0 ? (
+            <EmptyView icon="🌙" text={i18n.t("app.catalog.empty")} />
+          ) : (
+            <div className="offer-list">
+              {sortOffers(offers.data.offers).map((o) => (
+                <OfferCard key={o.id} offer={o} store={byId.get(o.store_id)} />
+              ))}
+            </div>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
+
+export function StorePage({ id }: { id: number }) {
+  const i18n = useI18n();
+  const store = useApi<Store>(`/stores/${id}`);
+  const offers = useApi<{ offers: Offer[] }>(`/offers?store_id=${id}`);
+  const error = store.error ?? offers.error;
+  const s = store.data;
+  return (
+    <Page title={s?.name} onBack={() => goBack({ name: "catalog" })}>
+      {error && !(s && offers.data) ? (
+        <ErrorView error={error} onRetry={() => void Promise.all([store.reload(), offers.reload()])} />
+      ) : !s || !offers.data ? (
+        <LoadingView />
+      ) : (
+        <>
+          <section className="card">
+            <div className="row">
+              <span className="store-avatar big">{s.name.slice(0, 1).toUpperCase()}</span>
+              <div>
+                <div className="meta">📍 {s.address}</div>
+                <StoreMeta store={s} />
+                {s.min_order_amount > 0 && (
+                  <div className="meta">
+                    {i18n.t("app.store.minOrder", { amount: i18n.som(s.min_order_amount) })}
+                  </div>
+                )}
+              </div>
+            </div>
+            {s.description && <p>{s.description}</p>}
+          </section>
+          {offers.data.offers.length === 0 ? (
+            <EmptyView icon="🧺" text={i18n.t("app.store.empty")} />
+          ) : (
+            <div className="offer-list">
+              {sortOffers(offers.data.offers).map((o) => (
+                <OfferCard key={o.id} offer={o} />
+              ))}
+            </div>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
+
+function maxFor(offer: Offer): number {
+  return offer.quantity;
+}
+
+function addButtonText(i18n: I18n, otherStore: boolean, inCartSame: boolean, total: number): string {
+  if (inCartSame) return i18n.t("app.offer.goToCart");
+  return otherStore
+    ? i18n.t("app.offer.replaceCart", { total: i18n.som(total) })
+    : i18n.t("app.offer.addToCart", { total: i18n.som(total) });
+}
+
+export function OfferPage({ id }: { id: number }) {
+  const i18n = useI18n();
+  const offer = useApi<Offer>(`/offers/${id}`);
+  const o = offer.data;
+  const store = useApi<Store>(o ? `/stores/${o.store_id}` : null);
+  const cart = useCart();
+  const inCart = cart?.items.find((i) => i.offer_id === id);
+  const [qty, setQty] = useState<number | null>(null);
+  const step = o ? stepFor(o.unit) : 1;
+  const quantity = qty ?? inCart?.quantity ?? (o && o.unit !== "piece" ? Math.min(1, o.quantity) : 1);
+  const otherStore = !!cart && !!o && cart.store_id !== o.store_id;
+  const available = !!o && o.quantity > 0 && o.active !== false;
+  const inCartSame = !!inCart && inCart.quantity === quantity;
+  const total = o ? Math.round(o.price * quantity) : 0;
+
+  useMainButton(
+    o && available && store.data
+      ? {
+          text: addButtonText(i18n, otherStore, inCartSame, total),
+          testId: "add-to-cart",
+          onClick: () => {
+            if (inCartSame) {
+              navigate({ name: "cart" });
+              return;
+            }
+            addToCart(o, store.data?.name ?? "", roundQty(quantity, o.unit));
+            haptic.notify("success");
+            toast(i18n.t("app.offer.added"), "success", 2000);
+          },
+        }
+      : null,
+  );
+
+  const window = o ? pickupWindow(i18n, o.pickup_from, o.pickup_until) : null;
+  return (
+    <Page onBack={() => goBack({ name: "catalog" })}>
+      {offer.error && !o ? (
+        <ErrorView error={offer.error} onRetry={() => void offer.reload()} />
+      ) : !o ? (
+        <LoadingView />
+      ) : (
+        <article className="offer-detail" data-testid="offer-detail">
+          <OfferPhoto offer={o} large />
+          <section className="card">
+            <h1>{o.title}</h1>
+            <Price price={o.price} original={o.original_price} />
+            <div className="meta">
+              <span className={available ? "stock" : "bad"}>
+                {available
+                  ? i18n.t("app.offer.left", { count: qtyText(o.quantity, o.unit) })
+                  : i18n.t("app.offer.soldOut")}
+              </span>
+            </div>
+            {window && <div className="meta">🕒 {i18n.t("app.offer.pickup", { window })}</div>}
+          </section>
+          {available && (
+            <section className="card row spread">
+              <span>{i18n.t("app.offer.quantity")}</span>
+              <Stepper
+                value={quantity}
+                min={step}
+                max={maxFor(o)}
+                step={step}
+                onChange={(v) => {
+                  haptic.select();
+                  setQty(v);
+                }}
+                format={(v) => qtyText(v, o.unit)}
+              />
+            </section>
+          )}
+          {otherStore && cart && (
+            <p className="notice warn" data-testid="other-store">
+              {i18n.t("app.offer.otherStore", { store: cart.store_name })}
+            </p>
+          )}
+          {o.description && (
+            <section className="card">
+              <h2 className="section-title inline">{i18n.t("app.offer.description")}</h2>
+              <p>{o.description}</p>
+            </section>
+          )}
+          {store.data && (
+            <button
+              type="button"
+              className="card row link-card"
+              onClick={() => navigate({ name: "store", id: o.store_id })}
+            >
+              <span className="store-avatar">{store.data.name.slice(0, 1).toUpperCase()}</span>
+              <span>
+                <b>{store.data.name}</b>
+                <span className="meta block">📍 {store.data.address}</span>
+              </span>
+            </button>
+          )}
+        </article>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,366 @@
+import { isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
+import { useEffect, useRef, useState } from "react";
+import { QrCode } from "../components/qr.tsx";
+import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
+import { ApiError, api } from "../lib/api.ts";
+import { qtyText } from "../lib/format.ts";
+import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
+import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { goBack } from "../lib/router.ts";
+import { toast } from "../lib/toast.ts";
+import { invalidate, useApi } from "../lib/use-api.ts";
+import { haptic, openTelegramLink } from "../telegram/bridge.ts";
+
+interface Step {
+  status: OrderStatus;
+  at: string | null;
+  state: "done" | "current" | "todo" | "bad";
+}
+
+/** The timeline: what happened, then (for a live order) what is still to come. */
+export function timelineSteps(order: Order): Step[] {
+  const happy: OrderStatus[] =
+    order.delivery_type === "delivery"
+      ? ["pending", "confirmed", "delivering", "completed"]
+      : ["pending", "confirmed", "ready", "completed"];
+  const seen = new Map<OrderStatus, string>();
+  for (const e of order.timeline) seen.set(e.status, e.at);
+  if (!seen.has("pending")) seen.set("pending", order.created_at);
+  if (!seen.has(order.status)) seen.set(order.status, order.updated_at);
+  const reached = [...seen.entries()]
+    .sort((a, b) => a[1].localeCompare(b[1]))
+    .map(([status, at]) => ({ status, at }));
+  const steps: Step[] = reached.map((r) => ({
+    status: r.status,
+    at: r.at,
+    state:
+      r.status === order.status
+        ? ["rejected", "cancelled", "expired"].includes(r.status)
+          ? "bad"
+          : isFinalStatus(r.status)
+            ? "done"
+            : "current"
+        : "done",
+  }));
+  if (!isFinalStatus(order.status)) {
+    const from = happy.indexOf(order.status);
+    for (const s of happy.slice(from + 1))
+      if (!seen.has(s)) steps.push({ status: s, at: null, state: "todo" });
+  }
+  return steps;
+}
+
+function Timeline({ order }: { order: Order }) {
+  const i18n = useI18n();
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {timelineSteps(order).map((s) => (
+        <li key={s.status} className={`step ${s.state}`} data-status={s.status}>
+          <span className="dot" />
+          <span className="step-text">{i18n.t(`status.${s.status}`)}</span>
+          {s.at && <span className="meta">{i18n.dateTime(s.at)}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function contactSeller(order: Order): void {
+  haptic.impact();
+  const u = order.store.owner_username;
+  if (u) openTelegramLink(`https://t.me/${encodeURIComponent(u)}`);
+  else window.location.href = `tel:${order.store.phone.replace(/[^\d+]/g, "")}`;
+}
+
+function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void }) {
+  const i18n = useI18n();
+  const [stars, setStars] = useState(0);
+  const [comment, setComment] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (order.rating)
+    return (
+      <section className="card" data-testid="rating-done">
+        <h2 className="section-title inline">{i18n.t("app.order.yourRating")}</h2>
+        <div className="stars static" role="img" aria-label={`${order.rating.stars}/5`}>
+          {"★★★★★".slice(0, order.rating.stars)}
+          <span className="off">{"★★★★★".slice(order.rating.stars)}</span>
+        </div>
+        {order.rating.comment && <p className="hint">{order.rating.comment}</p>}
+      </section>
+    );
+  async function send() {
+    if (!stars || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api("POST", `/orders/${order.id}/rating`, {
+        stars,
+        ...(comment.trim() ? { comment: comment.trim() } : {}),
+      });
+      haptic.notify("success");
+      toast(i18n.t("app.order.rateThanks"), "success");
+      onRated({ ...order, rating: { stars, comment: comment.trim() || null } });
+    } catch (e) {
+      const code = e instanceof ApiError ? e.code : "network";
+      haptic.notify("error");
+      setError(errorText(i18n, code));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section className="card" data-testid="rating">
+      <h2 className="section-title inline">{i18n.t("app.order.rateTitle")}</h2>
+      <div className="stars">
+        {[1, 2, 3, 4, 5].map((n) => (
+          <button
+            key={n}
+            type="button"
+            aria-pressed={stars === n}
+            aria-label={`${n}`}
+            className={n <= stars ? "on" : ""}
+            onClick={() => {
+              haptic.select();
+              setStars(n);
+            }}
+            data-testid={`star-${n}`}
+          >
+            ★
+          </button>
+        ))}
+      </div>
+      <textarea
+        rows={2}
+        value={comment}
+        maxLength={1000}
+        placeholder={i18n.t("app.order.rateComment")}
+        onChange={(e) => setComment(e.target.value)}
+        data-testid="rating-comment"
+      />
+      {error && <p className="notice bad">{error}</p>}
+      <button
+        type="button"
+        className="btn"
+        disabled={!stars || busy}
+        onClick={() => void send()}
+        data-testid="rating-send"
+      >
+        {i18n.t("app.order.rateSend")}
+      </button>
+    </section>
+  );
+}
+
+function Details({ order, i18n }: { order: Order; i18n: I18n }) {
+  const { t, som } = i18n;
+  return (
+    <section className="card" data-testid="order-details">
+      <div className="row spread">
+        <b>{order.store.name}</b>
+        <span className="meta">
+          {order.delivery_type === "delivery"
+            ? `🚚 ${t("app.order.delivery")}`
+            : `🛍 ${t("app.order.pickup")}`}
+        </span>
+      </div>
+      {order.delivery_type === "delivery" ? (
+        <>
+          <div className="kv">
+            <span>{t("app.order.deliveryAddress")}</span>
+            <span data-testid="delivery-address">{order.delivery_address}</span>
+          </div>
+          {order.customer_phone && (
+            <div className="kv">
+              <span>{t("app.order.phone")}</span>
+              <span>{order.customer_phone}</span>
+            </div>
+          )}
+        </>
+      ) : (
+        <div className="kv">
+          <span>{t("app.order.pickupAddress")}</span>
+          <span>{order.store.address}</span>
+        </div>
+      )}
+      <hr />
+      {order.items.map((i) => (
+        <div key={i.offer_id} className="row spread">
+          <span>
+            {i.title}{" "}
+            <span className="meta">
+              {i.unit === "piece" ? `×${qtyText(i.quantity, i.unit)}` : qtyText(i.quantity, i.unit)}
+            </span>
+          </span>
+          <span>{som(i.total)}</span>
+        </div>
+      ))}
+      {order.delivery_type === "delivery" && (
+        <div className="row spread">
+          <span>{t("app.order.deliveryCost")}</span>
+          <span data-testid="order-delivery-cost">
+            {order.delivery_cost > 0 ? som(order.delivery_cost) : t("app.cart.free")}
+          </span>
+        </div>
+      )}
+      <div className="row spread total">
+        <span>{t("app.order.total")}</span>
+        <span data-testid="order-total">{som(order.total)}</span>
+      </div>
+      {order.comment && (
+        <div className="kv">
+          <span>{t("app.order.comment")}</span>
+          <span>{order.comment}</span>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export default function OrderPage({ id }: { id: number }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const q = useApi<Order>(`/orders/${id}`);
+  const live = useOrderEvents((o) => {
+    if (o.id === id) q.setData((prev) => (!prev || o.updated_at >= prev.updated_at ? o : prev));
+  });
+  usePollAndFocus(() => void q.reload());
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const order = q.data;
+
+  // A toast and a buzz when the status changes, however the news arrived (stream, poll, focus).
+  const lastStatus = useRef<OrderStatus | null>(null);
+  useEffect(() => {
+    if (!order) return;
+    const prev = lastStatus.current;
+    lastStatus.current = order.status;
+    if (prev && prev !== order.status) {
+      const bad = ["rejected", "cancelled", "expired"].includes(order.status);
+      haptic.notify(bad ? "warning" : "success");
+      toast(
+        t("app.order.statusChanged", { id: order.id, status: t(`status.${order.status}`) }),
+        bad ? "error" : "success",
+      );
+      invalidate("/orders?");
+    }
+  }, [order, t]);
+
+  async function cancel() {
+    if (busy) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      const o = await api<Order>("POST", `/orders/${id}/cancel`);
+      q.setData(() => o);
+    } catch (e) {
+      const code = e instanceof ApiError ? e.code : "network";
+      haptic.notify("error");
+      setActionError(errorText(i18n, code));
+      void q.reload();
+    } finally {
+      setBusy(false);
+      setConfirmCancel(false);
+    }
+  }
+
+  const showQr =
+    order?.code && order.delivery_type === "pickup" && ["confirmed", "ready"].includes(order.status);
+  return (
+    <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "orders" })}>
+      {q.error && !order ? (
+        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+      ) : !order ? (
+        <LoadingView />
+      ) : (
+        <div className="tracking" data-testid="order-page" data-status={order.status}>
+          <section className="card status-card">
+            <div className="row spread">
+              <StatusChip status={order.status} />
+              {live && !isFinalStatus(order.status) && (
+                <span className="live" title={t("app.order.live")}>
+                  <span className="live-dot" />
+                  {t("app.order.live")}
+                </span>
+              )}
+            </div>
+            {order.reason && ["rejected", "cancelled"].includes(order.status) && (
+              <p className="hint">{t("app.order.reason", { reason: order.reason })}</p>
+            )}
+            <Timeline order={order} />
+          </section>
+
+          {showQr && order.code ? (
+            <section className="card code-card" data-testid="booking">
+              <h2 className="section-title inline">{t("app.order.code")}</h2>
+              <QrCode text={order.code} />
+              <div className="code" data-testid="booking-code">
+                {order.code}
+              </div>
+              <p className="hint small">{t("app.order.codeHint")}</p>
+            </section>
+          ) : order.code && !isFinalStatus(order.status) ? (
+            <section className="card">
+              <div className="kv">
+                <span>{t("app.order.code")}</span>
+                <b className="code small" data-testid="booking-code">
+                  {order.code}
+                </b>
+              </div>
+            </section>
+          ) : order.status === "pending" ? (
+            <p className="notice">{t("app.order.codeLater")}</p>
+          ) : null}
+
+          <Details order={order} i18n={i18n} />
+
+          {order.status === "completed" && <Rating order={order} onRated={(o) => q.setData(() => o)} />}
+
+          <button
+            type="button"
+            className="btn secondary"
+            onClick={() => contactSeller(order)}
+            data-testid="contact-seller"
+          >
+            💬 {t("app.order.contact")}
+          </button>
+
+          {actionError && <p className="notice bad">{actionError}</p>}
+          {order.status === "pending" &&
+            (confirmCancel ? (
+              <div className="card confirm" data-testid="cancel-confirm">
+                <p>{t("app.order.cancelConfirm")}</p>
+                <div className="row gap">
+                  <button
+                    type="button"
+                    className="btn danger"
+                    disabled={busy}
+                    onClick={() => void cancel()}
+                    data-testid="cancel-yes"
+                  >
+                    {t("app.order.cancelYes")}
+                  </button>
+                  <button type="button" className="btn secondary" onClick={() => setConfirmCancel(false)}>
+                    {t("app.order.cancelNo")}
+                  </button>
+                </div>
+              </div>
+            ) : (
+              <button
+                type="button"
+                className="btn link danger"
+                onClick={() => {
+                  haptic.impact("medium");
+                  setConfirmCancel(true);
+                }}
+                data-testid="cancel-order"
+              >
+                {t("app.order.cancel")}
+              </button>
+            ))}
+        </div>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,77 @@
+import { isActiveStatus, type Order } from "@lastbite/shared";
+import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
+import { useI18n } from "../lib/i18n.tsx";
+import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { navigate, switchTab } from "../lib/router.ts";
+import { useApi } from "../lib/use-api.ts";
+
+export function newestFirst(orders: Order[]): Order[] {
+  return [...orders].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
+}
+
+/** Replaces or inserts `order` when it belongs in a list with this filter, and drops it otherwise. */
+export function upsert(orders: Order[], order: Order, tab: "active" | "finished"): Order[] {
+  const belongs = tab === "active" ? isActiveStatus(order.status) : !isActiveStatus(order.status);
+  const rest = orders.filter((o) => o.id !== order.id);
+  return belongs ? newestFirst([order, ...rest]) : rest;
+}
+
+export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }) {
+  const i18n = useI18n();
+  const count = order.items.length;
+  return (
+    <button type="button" className="order-row" onClick={onOpen} data-testid={`order-row-${order.id}`}>
+      <div className="row spread">
+        <b>{i18n.t("app.orders.number", { id: order.id })}</b>
+        <StatusChip status={order.status} />
+      </div>
+      <div className="meta">
+        {order.store.name} · {order.delivery_type === "delivery" ? "🚚" : "🛍"}{" "}
+        {i18n.dateTime(order.created_at)}
+      </div>
+      <div className="row spread">
+        <span className="meta ellipsis">
+          {count === 1 ? order.items[0]?.title : i18n.t("app.orders.items", { count })}
+        </span>
+        <b>{i18n.som(order.total)}</b>
+      </div>
+    </button>
+  );
+}
+
+export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) {
+  const { t } = useI18n();
+  const q = useApi<{ orders: Order[] }>(`/orders?filter=${tab}`);
+  useOrderEvents((order) => q.setData((prev) => (prev ? { orders: upsert(prev.orders, order, tab) } : prev)));
+  usePollAndFocus(() => void q.reload());
+  const orders = q.data ? newestFirst(q.data.orders) : undefined;
+  return (
+    <Page title={t("app.orders.title")}>
+      <Segmented
+        value={tab}
+        onChange={(v) => switchTab({ name: "orders", tab: v })}
+        testId="orders-tab"
+        options={[
+          { value: "active", label: t("app.orders.active") },
+          { value: "finished", label: t("app.orders.finished") },
+        ]}
+      />
+      {q.error && !orders ? (
+        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+      ) : !orders ? (
+        <LoadingView />
+      ) : orders.length === 0 ? (
+        <EmptyView
+          icon={tab === "active" ? "🕊" : "📜"}
+          text={tab === "active" ? t("app.orders.emptyActive") : t("app.orders.emptyFinished")}
+        />
+      ) : (
+        <div className="list" data-testid="orders-list">
+          {orders.map((o) => (
+            <OrderRow key={o.id} order={o} onOpen={() => navigate({ name: "order", id: o.id })} />
+          ))}
+        </div>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * A small bridge to the Telegram client, speaking the Mini Apps protocol directly
+ * (https://core.telegram.org/api/web-events) instead of loading telegram-web-app.js.
+ */
+type Listener = (data: Record<string, unknown>) => void;
+
+interface TelegramWindow {
+  TelegramWebviewProxy?: { postEvent(type: string, data: string): void };
+  Telegram?: { WebView?: { receiveEvent?: (type: string, data: unknown) => void } };
+  TelegramGameProxy?: { receiveEvent?: (type: string, data: unknown) => void };
+}
+
+const w = window as unknown as Window & TelegramWindow;
+const listeners = new Map<string, Set<Listener>>();
+let platform = "unknown";
+
+function dispatch(type: string, data: unknown): void {
+  const set = listeners.get(type);
+  if (!set) return;
+  const payload = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  for (const fn of [...set]) fn(payload);
+}
+
+/** Installs the receivers Telegram calls into (native apps) and the `message` listener (web clients). */
+export function initBridge(launchPlatform: string): void {
+  platform = launchPlatform;
+  const receiveEvent = (type: string, data: unknown) => dispatch(type, data);
+  w.Telegram = { ...(w.Telegram ?? {}), WebView: { ...(w.Telegram?.WebView ?? {}), receiveEvent } };
+  w.TelegramGameProxy = { ...(w.TelegramGameProxy ?? {}), receiveEvent };
+  window.addEventListener("message", (ev: MessageEvent) => {
+    if (typeof ev.data !== "string") return;
+    try {
+      const msg = JSON.parse(ev.data) as { eventType?: string; eventData?: unknown };
+      if (typeof msg.eventType === "string") dispatch(msg.eventType, msg.eventData);
+    } catch {
+      // not ours
+    }
+  });
+}
+
+/**
+ * True inside a Telegram client that draws its own Main and Back buttons. A plain browser (or a
+ * "web"/"unknown" platform with no proxy) gets in-page fallbacks instead.
+ */
+export function isNative(): boolean {
+  if (w.TelegramWebviewProxy) return true;
+  const inFrame = window.parent !== window;
+  return inFrame && platform !== "web" && platform !== "unknown";
+}
+
+export function postEvent(type: string, data?: Record<string, unknown>): void {
+  try {
+    if (w.TelegramWebviewProxy) {
+      w.TelegramWebviewProxy.postEvent(type, JSON.stringify(data ?? {}));
+    } else if (window.parent !== window) {
+      window.parent.postMessage(JSON.stringify({ eventType: type, eventData: data ?? {} }), "*");
+    }
+  } catch {
+    // Telegram may be gone (app closing); nothing to do.
+  }
+}
+
+/** Subscribes to a Telegram event; returns the unsubscribe function. */
+export function on(type: string, fn: Listener): () => void {
+  let set = listeners.get(type);
+  if (!set) {
+    set = new Set();
+    listeners.set(type, set);
+  }
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+type Impact = "light" | "medium" | "heavy" | "rigid" | "soft";
+type Notice = "success" | "warning" | "error";
+
+export const haptic = {
+  impact(style: Impact = "light") {
+    postEvent("web_app_trigger_haptic_feedback", { type: "impact", impact_style: style });
+  },
+  notify(kind: Notice) {
+    postEvent("web_app_trigger_haptic_feedback", { type: "notification", notification_type: kind });
+  },
+  select() {
+    postEvent("web_app_trigger_haptic_feedback", { type: "selection_change" });
+  },
+};
+
+/** Opens a t.me link inside Telegram; a plain browser gets a new tab. */
+export function openTelegramLink(url: string): void {
+  const u = new URL(url);
+  if (isNative()) postEvent("web_app_open_tg_link", { path_full: u.pathname + u.search });
+  else window.open(url, "_blank", "noopener");
+}
+
+/** Asks Telegram to share the user's phone with the bot; resolves with the popup result. */
+export function requestPhone(): Promise<"sent" | "cancelled"> {
+  return new Promise((resolve) => {
+    const off = on("phone_requested", (d) => {
+      off();
+      resolve(d.status === "sent" ? "sent" : "cancelled");
+    });
+    postEvent("web_app_request_phone");
+  });
+}
+
+/** Opens Telegram's QR scanner; `onText` gets each scan and returns true to close the popup. */
+export function scanQr(text: string, onText: (text: string) => boolean): () => void {
+  const offText = on("qr_text_received", (d) => {
+    if (typeof d.data === "string" && onText(d.data)) close();
+  });
+  const offClosed = on("scan_qr_popup_closed", () => cleanup());
+  const cleanup = () => {
+    offText();
+    offClosed();
+  };
+  const close = () => {
+    postEvent("web_app_close_scan_qr_popup");
+    cleanup();
+  };
+  postEvent("web_app_open_scan_qr_popup", { text });
+  return close;
+}

@@ -1,0 +1,110 @@
+import { useEffect, useRef, useSyncExternalStore } from "react";
+import { isNative, on, postEvent } from "./bridge.ts";
+
+/** What the Main button shows; `null` hides it. */
+export interface MainButtonSpec {
+  text: string;
+  onClick: () => void;
+  disabled?: boolean;
+  progress?: boolean;
+  /** Destructive or secondary style (in-page fallback and native colour). */
+  tone?: "primary" | "danger";
+  testId?: string;
+}
+
+let current: MainButtonSpec | null = null;
+const subscribers = new Set<() => void>();
+
+function publish(spec: MainButtonSpec | null): void {
+  current = spec;
+  for (const fn of subscribers) fn();
+  if (!isNative()) return;
+  const css = getComputedStyle(document.documentElement);
+  const color =
+    spec?.tone === "danger"
+      ? css.getPropertyValue("--tg-theme-destructive-text-color").trim()
+      : css.getPropertyValue("--tg-theme-button-color").trim();
+  postEvent("web_app_setup_main_button", {
+    is_visible: !!spec,
+    is_active: !!spec && !spec.disabled,
+    is_progress_visible: !!spec?.progress,
+    text: spec?.text ?? "",
+    color: color || undefined,
+    text_color: css.getPropertyValue("--tg-theme-button-text-color").trim() || undefined,
+    has_shine_effect: false,
+  });
+}
+
+let nativeWired = false;
+function wireNative(): void {
+  if (nativeWired) return;
+  nativeWired = true;
+  on("main_button_pressed", () => {
+    if (current && !current.disabled && !current.progress) current.onClick();
+  });
+}
+
+/** The in-page fallback reads this to draw the button when Telegram cannot. */
+export function useMainButtonState(): MainButtonSpec | null {
+  return useSyncExternalStore(
+    (fn) => {
+      subscribers.add(fn);
+      return () => subscribers.delete(fn);
+    },
+    () => current,
+  );
+}
+
+/**
+ * Shows the Main button while the calling component is mounted. The click handler is read
+ * through a ref so re-renders do not re-send the button to Telegram.
+ */
+export function useMainButton(spec: MainButtonSpec | null): void {
+  const handler = useRef(spec?.onClick);
+  handler.current = spec?.onClick;
+  const visible = spec !== null;
+  const text = spec?.text;
+  const disabled = spec?.disabled;
+  const progress = spec?.progress;
+  const tone = spec?.tone;
+  const testId = spec?.testId;
+  useEffect(() => {
+    wireNative();
+    if (!visible || text === undefined) {
+      publish(null);
+      return;
+    }
+    publish({
+      text,
+      disabled,
+      progress,
+      tone,
+      testId,
+      onClick: () => handler.current?.(),
+    });
+    return () => publish(null);
+  }, [visible, text, disabled, progress, tone, testId]);
+}
+
+let backHandler: (() => void) | null = null;
+let backWired = false;
+
+/** Shows Telegram's Back button while `onBack` is set. */
+export function useBackButton(onBack: (() => void) | null): void {
+  const ref = useRef(onBack);
+  ref.current = onBack;
+  const visible = onBack !== null;
+  useEffect(() => {
+    if (!backWired) {
+      backWired = true;
+      on("back_button_pressed", () => backHandler?.());
+    }
+    if (!visible) return;
+    backHandler = () => ref.current?.();
+    postEvent("web_app_setup_back_button", { is_visible: true });
+    return () => {
+      backHandler = null;
+      postEvent("web_app_setup_back_button", { is_visible: false });
+    };
+  }, [visible]);
+}
