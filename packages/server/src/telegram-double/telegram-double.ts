@@ -51,9 +51,9 @@ import { parseRequestParams, readBody, type UploadedFile } from "./request-body.
 export interface DoubleUserInput {
   id: number;
   first_name: string;
-  last_name?: string;
-  username?: string;
-  language_code?: string;
+  last_name?: string | null;
+  username?: string | null;
+  language_code?: string | null;
 }
 
 /** The private chat object as Telegram returns it inside messages. */
@@ -338,7 +338,11 @@ export class TelegramDouble {
   // ---------------------------------------------------------------- users and simulation
 
   /** Registers a user; their private chat has the same id. Re-adding updates the profile. */
-  addUser(user: DoubleUserInput): void {
+  addUser(input: DoubleUserInput): void {
+    const user: DoubleUserInput = { id: input.id, first_name: input.first_name };
+    if (input.last_name) user.last_name = input.last_name;
+    if (input.username) user.username = input.username;
+    if (input.language_code) user.language_code = input.language_code;
     const existing = this.users.get(user.id);
     if (existing) existing.user = { ...user };
     else this.users.set(user.id, { user: { ...user }, blocked: false, nextMessageId: 1, messages: [] });
