@@ -11,6 +11,7 @@ const CSS = `
 :root { --bg:#e7ebf0; --card:#fff; --chat:#dfe7ee; --in:#fff; --out:#e3fcd0; --text:#0f1419; --hint:#7d8b99;
   --accent:#2481cc; --accent-soft:#e8f2fb; --border:#dde3ea; --danger:#e0433b; --radius:14px; }
 * { box-sizing:border-box; }
+[hidden] { display:none !important; }
 html,body { margin:0; height:100%; }
 body { font:15px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
   background:var(--bg); color:var(--text); display:flex; flex-direction:column; }
@@ -210,6 +211,13 @@ function renderChatMeta(user) {
   renderReplyKeyboard(user);
 }
 
+function restoreMeta(m) {
+  if (!m) return;
+  clearTimeout(m._timer);
+  m.classList.remove("typing");
+  m.textContent = m.dataset.sub;
+}
+
 function scrollDown(box, force) {
   if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 160) box.scrollTop = box.scrollHeight;
 }
@@ -221,7 +229,7 @@ function renderChat(user, i) {
   const chat = h("section", { class: "chat", id: "chat-" + user.id },
     h("header", {},
       h("div", { class: "avatar", style: "background:" + color }, user.first_name.slice(0, 1)),
-      h("div", { class: "who" }, h("div", { class: "name" }, user.label), h("div", { class: "meta" }, sub)),
+      h("div", { class: "who" }, h("div", { class: "name" }, user.label), h("div", { class: "meta", "data-sub": sub }, sub)),
       h("button", { class: "btn primary", title: "Open the Mini App signed in as " + user.first_name, onclick: () => openApp(user.id) }, "Open Mini App")),
     h("div", { class: "blocked-note", hidden: true }, "This user blocked the bot: sends fail with 403"),
     h("div", { class: "messages" }),
@@ -268,7 +276,7 @@ function applyChange(e) {
   if (e.kind === "deleted") { if (el) el.remove(); }
   else if (el) el.replaceWith(renderMessage(user, e.message));
   else { const empty = $(".empty", box); if (empty) empty.remove(); box.append(renderMessage(user, e.message)); scrollDown(box, !e.message.outgoing); }
-  if (e.kind === "new" && e.message.outgoing) { const m = $("#chat-" + user.id + " .who .meta"); m.classList.remove("typing"); }
+  if (e.kind === "new" && e.message.outgoing) restoreMeta($("#chat-" + user.id + " .who .meta"));
   renderChatMeta(user);
 }
 
@@ -289,9 +297,13 @@ function connect() {
     if (a.text) { if (a.showAlert) alertIn(a.userId, a.text); else toast(a.userId, a.text); }
   });
   es.addEventListener("action", (ev) => {
-    const a = JSON.parse(ev.data); const m = $("#chat-" + a.chatId + " .who .meta"); if (!m) return;
-    const old = m.textContent; m.classList.add("typing"); m.textContent = a.action === "typing" ? "typing…" : "sending photo…";
-    setTimeout(() => { m.classList.remove("typing"); m.textContent = old; }, 2500);
+    const a = JSON.parse(ev.data);
+    const m = $("#chat-" + a.chatId + " .who .meta");
+    if (!m) return;
+    m.classList.add("typing");
+    m.textContent = a.action === "typing" ? "typing…" : a.action === "upload_photo" ? "sending photo…" : a.action.replace(/_/g, " ") + "…";
+    clearTimeout(m._timer);
+    m._timer = setTimeout(() => restoreMeta(m), 5000);
   });
   es.onerror = () => { $("#dot").classList.remove("on"); $("#conn").textContent = "reconnecting…"; };
 }
@@ -304,6 +316,7 @@ const PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Lastbite sandbox</title>
 <style>${CSS}</style>
 </head>
