@@ -83,6 +83,8 @@ export interface ChatMessage {
   caption_entities?: MessageEntity[];
   contact?: Contact;
   reply_markup?: InlineKeyboardMarkup;
+  /** the replied-to message as it was when the reply was sent (Telegram nests it the same way) */
+  reply_to_message?: Record<string, unknown>;
   /** true for messages the bot sent, false for messages of the user */
   outgoing: boolean;
   edited: boolean;
@@ -286,7 +288,7 @@ export class TelegramDouble {
     opts: TelegramDoubleOptions,
   ) {
     this.bot = {
-      id: opts.bot?.id ?? Number(token.split(":")[0]),
+      id: opts.bot?.id ?? (Number(token.split(":")[0]) || 7_000_000_000),
       is_bot: true,
       first_name: opts.bot?.first_name ?? "Lastbite Sandbox",
       username: opts.bot?.username ?? "lastbite_sandbox_bot",
@@ -711,7 +713,9 @@ export class TelegramDouble {
         if (formatted.text.trim() === "") throw badRequest("message text is empty");
         if (formatted.text.length > 4096) throw badRequest("message is too long");
         const markup = this.inlineMarkup(params.reply_markup, rec);
+        const replyTo = this.replyTarget(rec, params);
         const message = this.appendMessage(rec, { outgoing: true });
+        if (replyTo) message.reply_to_message = replyTo;
         message.text = formatted.text;
         if (formatted.entities.length) message.entities = formatted.entities;
         if (markup) message.reply_markup = markup;
@@ -728,7 +732,9 @@ export class TelegramDouble {
           raw === undefined ? undefined : this.format(raw, parseMode, params.caption_entities, "caption");
         if (formatted && formatted.text.length > 1024) throw badRequest("message caption is too long");
         const markup = this.inlineMarkup(params.reply_markup, rec);
+        const replyTo = this.replyTarget(rec, params);
         const message = this.appendMessage(rec, { outgoing: true });
+        if (replyTo) message.reply_to_message = replyTo;
         message.photo = this.photoSizes(file);
         if (formatted && formatted.text !== "") {
           message.caption = formatted.text;
@@ -801,7 +807,6 @@ export class TelegramDouble {
         if (!press || press.answered || this.now() - press.at.getTime() > CALLBACK_QUERY_TTL_MS) {
           throw badRequest(QUERY_TOO_OLD);
         }
-        press.answered = true;
         const answer: CallbackAnswer = {
           callbackQueryId: id,
           userId: press.userId,
@@ -810,9 +815,11 @@ export class TelegramDouble {
           at: new Date(this.now()),
         };
         const text = optString(params.text);
+        if (text !== undefined && text.length > 200) throw badRequest("MESSAGE_TOO_LONG");
         if (text !== undefined) answer.text = text;
         const url = optString(params.url);
         if (url !== undefined) answer.url = url;
+        press.answered = true;
         this.callbackAnswers.push(answer);
         return true;
       },
@@ -1158,6 +1165,22 @@ export class TelegramDouble {
       throw badRequest(action === "edit" ? "message to edit not found" : "message to delete not found");
     if (action === "edit" && !message.outgoing) throw badRequest("message can't be edited");
     return { rec, message };
+  }
+
+  /** `reply_parameters` / `reply_to_message_id`: the quoted message, or 400 if it is gone. */
+  private replyTarget(rec: UserRecord, params: Record<string, unknown>): Record<string, unknown> | undefined {
+    const rp = params.reply_parameters as
+      | { message_id?: unknown; allow_sending_without_reply?: unknown }
+      | undefined;
+    const raw = rp?.message_id ?? params.reply_to_message_id;
+    if (raw === undefined) return undefined;
+    const target = rec.messages.find((m) => m.message_id === Number(raw));
+    if (target) {
+      const { reply_to_message: _nested, ...quoted } = this.toApiMessage(target);
+      return quoted;
+    }
+    if (toBool(rp?.allow_sending_without_reply ?? params.allow_sending_without_reply)) return undefined;
+    throw badRequest("message to be replied not found");
   }
 
   private appendMessage(rec: UserRecord, init: { text?: string; outgoing: boolean }): ChatMessage {
