@@ -151,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(rateLimit, {
     global: true,
-    max: 300,
+    max: config.rateLimit.perMinute,
     timeWindow: 60_000,
     hook: "onRequest",
     keyGenerator: (req) => (req.user ? `u${req.user.id}` : `ip${req.ip}`),

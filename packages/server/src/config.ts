@@ -18,6 +18,8 @@ export interface Config {
   adminIds: number[];
   orderAcceptTimeout: number;
   logLevel: string;
+  /** Requests per minute per user on /api, and orders placed per minute per user. */
+  rateLimit: { perMinute: number; ordersPerMinute: number };
   /** Warnings worth printing at start-up (e.g. plain-http PUBLIC_URL). */
   warnings: string[];
 }
@@ -110,6 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminIds,
     orderAcceptTimeout: int(env, "ORDER_ACCEPT_TIMEOUT", 1800, 1, 30 * 86400),
     logLevel,
+    rateLimit: {
+      perMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, 1, 1_000_000),
+      ordersPerMinute: int(env, "ORDER_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
+    },
     warnings,
   };
 }

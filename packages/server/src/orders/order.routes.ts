@@ -46,7 +46,7 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
         body: createOrderBody,
         headers: idempotencyHeaders,
       },
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      config: { rateLimit: { max: services.config.rateLimit.ordersPerMinute, timeWindow: 60_000 } },
     },
     async (req, reply) => {
       const { order, replayed } = unwrap(
@@ -64,7 +64,7 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
   );
   app.post(
     "/api/orders/:id/cancel",
-    { schema: { tags: ["orders"], params: idParams, body: reasonBody.optional() } },
+    { schema: { tags: ["orders"], params: idParams, body: reasonBody.nullish() } },
     async (req) => {
       const user = userOf(req);
       return publicOrder(
@@ -110,7 +110,7 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
       schema: {
         tags: ["seller"],
         params: z.strictObject({ id: idParams.shape.id, action: z.enum(SELLER_ACTIONS) }),
-        body: reasonBody.optional(),
+        body: reasonBody.nullish(),
       },
     },
     async (req) => {
