@@ -22,7 +22,11 @@ export interface SandboxUser {
 export interface SandboxOptions {
   double: TelegramDouble;
   users: SandboxUser[];
-  /** Signs Mini App init data for a user (wrap `signInitData(botToken, …)` from auth/init-data.ts). */
+  /**
+   * Signs Mini App init data for a user, e.g. with auth/init-data.ts:
+   * `(u, startParam) => signInitData(token, { user: { id: u.id, first_name: u.first_name,
+   * ...(u.username ? { username: u.username } : {}), ...(u.language_code ? { language_code: u.language_code } : {}) }, startParam })`
+   */
   signInitData: (user: SandboxUser, startParam?: string) => string;
   /** Base URL of the Mini App (this server); "" makes launch links relative to the page. */
   publicUrl: string;
