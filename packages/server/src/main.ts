@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
 import { seedIfEmpty } from "./db/seed.ts";
+import { every } from "./jobs/scheduler.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -28,11 +29,13 @@ const app = await buildApp({ config, db, botToken, logger });
 for (const w of config.warnings) app.log.warn(w);
 if (seeded) app.log.info("empty database: seeded demo shops and offers");
 
+const stopJobs: (() => void)[] = [];
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info(`${signal}: shutting down`);
+  for (const stop of stopJobs) stop();
   await app.close();
   await db.close();
   process.exit(0);
@@ -41,4 +44,13 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 await app.listen({ port: config.port, host: config.host });
+// Pending orders the seller never answered expire (and give their stock back).
+stopJobs.push(
+  every(
+    "expire-pending-orders",
+    Math.min(15_000, config.orderAcceptTimeout * 250),
+    () => app.services.orders.expireDue(),
+    app.log,
+  ),
+);
 app.log.info(`Lastbite on http://localhost:${config.port} (database: ${db.kind})`);
