@@ -22,6 +22,7 @@ import { Metrics } from "./http/metrics.ts";
 import { ProblemError, problem } from "./http/problem.ts";
 import { orderRoutes } from "./orders/order.routes.ts";
 import { OrderService } from "./orders/order.service.ts";
+import { eventRoutes } from "./realtime/events.routes.ts";
 
 export interface AppDeps {
   config: Config;
@@ -180,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(catalogRoutes, { services });
   await app.register(orderRoutes, { services });
+  await app.register(eventRoutes, { services });
   for (const plugin of deps.plugins ?? []) await plugin(app, services);
 
   const miniappDir = deps.miniappDir ?? DEFAULT_MINIAPP_DIR;
