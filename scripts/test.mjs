@@ -2,7 +2,7 @@
 // `npm test`: lint, typecheck, unit + integration tests (embedded DB, plus PostgreSQL when
 // TEST_DATABASE_URL is set), then the browser tests in Chromium. Says loudly what it skipped.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 
 const run = (cmd, args, env = {}) => {
   console.log(`\n▶ ${cmd} ${args.join(" ")}`);
@@ -18,12 +18,35 @@ run("npx", ["biome", "check", "."]);
 run("npm", ["run", "typecheck"]);
 if (!process.env.TEST_DATABASE_URL)
   skipped.push("PostgreSQL runs of the integration suites (set TEST_DATABASE_URL)");
-run("npx", ["vitest", "run"]);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+function vitest(name, extra = []) {
+  const out = `test-results/${name}.json`;
+  rmSync(out, { force: true });
+  const r = spawnSync(
+    "npx",
+    ["vitest", "run", ...extra, "--reporter=default", "--reporter=json", `--outputFile=${out}`],
+    {
+      stdio: "inherit",
+    },
+  );
+  if (existsSync(out)) {
+    const j = JSON.parse(readFileSync(out, "utf8"));
+    totals.passed += j.numPassedTests ?? 0;
+    totals.failed += j.numFailedTests ?? 0;
+    totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  }
+  if (r.status !== 0) {
+    console.error(`\n✗ ${name} tests failed`);
+    console.log(`\n${totals.passed} passed, ${Math.max(totals.failed, 1)} failed, ${totals.skipped} skipped`);
+    process.exit(r.status ?? 1);
+  }
+}
+vitest("unit-and-integration");
 
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (existsSync(chromium)) {
   run("npm", ["run", "build"]);
-  run("npx", ["vitest", "run", "--config", "e2e/vitest.config.ts"]);
+  vitest("browser", ["--config", "e2e/vitest.config.ts"]);
 } else if (process.env.REQUIRE_BROWSER === "1") {
   console.error(`\n✗ REQUIRE_BROWSER=1 but ${chromium} is missing: install Debian's chromium`);
   process.exit(1);
@@ -36,4 +59,6 @@ if (skipped.length) {
   for (const s of skipped) console.warn(`!! SKIPPED: ${s}`);
   console.warn("!".repeat(72));
 }
-console.log("\nAll test suites passed.");
+console.log(
+  `\nAll test suites passed.\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`,
+);
