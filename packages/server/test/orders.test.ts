@@ -348,6 +348,25 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     expect(await stockOf(t, samsa())).toBe(before);
     expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(409);
   });
+
+  it("expires confirmed pickup orders nobody collected after the pickup window", async () => {
+    const late = await makeShop(t, {
+      offers: [{ title: "Lunch box", price: 20000, quantity: 5 }],
+    });
+    const offerId = late.offers[0].id;
+    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }))
+      .body;
+    await t.as(late.owner).post(`/api/seller/orders/${order.id}/accept`);
+    expect(await t.app.services.orders.expireDue()).toBe(0);
+    await t.db.query(
+      "update offers set pickup_from = now() - interval '5 hours', pickup_until = now() - interval '3 hours' where id = $1",
+      [offerId],
+    );
+    expect(await t.app.services.orders.expireDue()).toBe(1);
+    const after = (await t.as(buyer).get(`/api/orders/${order.id}`)).body;
+    expect(after.status).toBe("expired");
+    expect(after.timeline.at(-1).reason).toBe("the order was not picked up in time");
+  });
 });
 
 describe("order rate limit", () => {

@@ -440,21 +440,26 @@ export class OrderService {
     return o ? ok(o) : fail("code_not_found", `no active order of your shops has the code ${code}`);
   }
 
-  /** Expires pending orders past their accept deadline. Returns how many it expired. */
+  /**
+   * Expires pending orders past their accept deadline, and pickup orders nobody collected by two
+   * hours after the last pickup window of their items closed (no-shows). Returns how many it expired.
+   */
   async expireDue(limit = 100): Promise<number> {
-    const due = await this.db.query<{ id: number }>(
-      "select id from orders where status = 'pending' and accept_deadline <= now() order by accept_deadline limit $1",
+    const due = await this.db.query<{ id: number; status: OrderStatus }>(
+      `select id, status from orders where status = 'pending' and accept_deadline <= now()
+       union all
+       select o.id, o.status from orders o
+        where o.status in ('confirmed','ready') and o.delivery_type = 'pickup'
+          and (select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id where i.order_id = o.id)
+              < now() - interval '2 hours'
+       limit $1`,
       [limit],
     );
     let n = 0;
-    for (const { id } of due) {
-      const r = await this.act(
-        { type: "system", id: null },
-        "system",
-        id,
-        "expire",
-        "the shop did not answer in time",
-      );
+    for (const { id, status } of due) {
+      const reason =
+        status === "pending" ? "the shop did not answer in time" : "the order was not picked up in time";
+      const r = await this.act({ type: "system", id: null }, "system", id, "expire", reason);
       if (r.ok) n++;
     }
     return n;
