@@ -1,5 +1,4 @@
 import { useState } from "react";
-import { foodEmoji } from "../lib/format.ts";
 
 /** The offer's photo, or a friendly placeholder when it has none or it fails to load. */
 export function OfferPhoto({
@@ -14,7 +13,7 @@ export function OfferPhoto({
   if (!offer.photo_url || failed)
     return (
       <div className={`${cls} placeholder`} data-hue={offer.id % 5} aria-hidden="true">
-        {foodEmoji(offer.id)}
+        {offer.title.trim().slice(0, 1).toUpperCase()}
       </div>
     );
   return (

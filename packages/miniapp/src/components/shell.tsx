@@ -5,6 +5,7 @@ import { type Route, switchTab } from "../lib/router.ts";
 import { useToasts } from "../lib/toast.ts";
 import { haptic, isNative } from "../telegram/bridge.ts";
 import { useMainButtonState } from "../telegram/buttons.ts";
+import { Icon } from "./icon.tsx";
 import { Spinner } from "./ui.tsx";
 
 /** In a plain browser the Main button is drawn in the page, so it stays usable (and testable). */
@@ -32,12 +33,27 @@ function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
   const cart = useCart();
   const count = cartCount(cart);
   const tabs: { tab: Tab; route: Route; label: string; icon: ReactNode }[] = [
-    { tab: "catalog", route: { name: "catalog" }, label: t("app.tabs.catalog"), icon: "🛍" },
-    { tab: "cart", route: { name: "cart" }, label: t("app.tabs.cart"), icon: "🧺" },
-    { tab: "orders", route: { name: "orders" }, label: t("app.tabs.orders"), icon: "🧾" },
+    {
+      tab: "catalog",
+      route: { name: "catalog" },
+      label: t("app.tabs.catalog"),
+      icon: <Icon name="bag" size={22} />,
+    },
+    { tab: "cart", route: { name: "cart" }, label: t("app.tabs.cart"), icon: <Icon name="cart" size={22} /> },
+    {
+      tab: "orders",
+      route: { name: "orders" },
+      label: t("app.tabs.orders"),
+      icon: <Icon name="list" size={22} />,
+    },
   ];
   if (seller)
-    tabs.push({ tab: "seller", route: { name: "seller" }, label: t("app.tabs.seller"), icon: "🏪" });
+    tabs.push({
+      tab: "seller",
+      route: { name: "seller" },
+      label: t("app.tabs.seller"),
+      icon: <Icon name="store" size={22} />,
+    });
   return (
     <nav className="tabbar">
       {tabs.map((x) => (

@@ -4,6 +4,7 @@ import type { ApiError } from "../lib/api.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { isNative } from "../telegram/bridge.ts";
 import { useBackButton } from "../telegram/buttons.ts";
+import { Icon, type IconName } from "./icon.tsx";
 
 /** A page: Telegram's Back button when `onBack` is set (drawn in-page outside Telegram). */
 export function Page(props: {
@@ -59,7 +60,9 @@ export function ErrorView({ error, onRetry }: { error: ApiError; onRetry?: () =>
   const i18n = useI18n();
   return (
     <div className="state" role="alert" data-testid="error">
-      <div className="state-icon">⚠️</div>
+      <div className="state-icon bad">
+        <Icon name="alert" size={44} />
+      </div>
       <h2>{i18n.t("app.error.title")}</h2>
       <p className="hint">{errorText(i18n, error.code)}</p>
       {onRetry && error.code !== "unauthorized" && (
@@ -71,10 +74,12 @@ export function ErrorView({ error, onRetry }: { error: ApiError; onRetry?: () =>
   );
 }
 
-export function EmptyView({ icon, text, action }: { icon: string; text: string; action?: ReactNode }) {
+export function EmptyView({ icon, text, action }: { icon: IconName; text: string; action?: ReactNode }) {
   return (
     <div className="state" data-testid="empty">
-      <div className="state-icon">{icon}</div>
+      <div className="state-icon">
+        <Icon name={icon} size={44} />
+      </div>
       <p className="hint">{text}</p>
       {action}
     </div>

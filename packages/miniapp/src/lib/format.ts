@@ -13,9 +13,3 @@ export function pickupWindow(i18n: I18n, from: string | null, until: string | nu
   if (until) return i18n.t("app.offer.pickupUntil", { time: i18n.dateTime(until) });
   return null;
 }
-
-const FOOD = ["🥐", "🥗", "🍞", "🍰", "🥟", "🍱", "🧁", "🥙"];
-/** A stable placeholder picture for offers without a photo. */
-export function foodEmoji(id: number): string {
-  return FOOD[id % FOOD.length] ?? "🍽";
-}

@@ -1,5 +1,6 @@
 import { createOrderBody, type DeliveryType, type Offer, type Order, type Store } from "@lastbite/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, Stepper } from "../components/ui.tsx";
 import { ApiError, api, getInitData, randomKey } from "../lib/api.ts";
@@ -254,7 +255,7 @@ export default function CartPage() {
     return (
       <Page title={t("app.cart.title")}>
         <EmptyView
-          icon="🧺"
+          icon="cart"
           text={t("app.cart.empty")}
           action={
             <button
@@ -313,7 +314,9 @@ export default function CartPage() {
             />
             {!s.delivery_enabled && <p className="hint small">{t("app.cart.noDelivery")}</p>}
             {!delivery ? (
-              <p className="meta">📍 {t("app.cart.pickupAt", { address: s.address })}</p>
+              <p className="meta">
+                <Icon name="pin" size={13} /> {t("app.cart.pickupAt", { address: s.address })}
+              </p>
             ) : (
               <div className="fields">
                 <label className="field">
@@ -359,7 +362,8 @@ export default function CartPage() {
                     disabled={waitingPhone}
                     data-testid="share-phone"
                   >
-                    {waitingPhone ? t("app.cart.phoneWaiting") : `📱 ${t("app.cart.sharePhone")}`}
+                    <Icon name="phone" />{" "}
+                    {waitingPhone ? t("app.cart.phoneWaiting") : t("app.cart.sharePhone")}
                   </button>
                 )}
               </div>

@@ -1,5 +1,6 @@
 import type { Offer, Store } from "@lastbite/shared";
 import { useMemo, useState } from "react";
+import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
 import { addToCart, roundQty, stepFor, useCart } from "../lib/cart.ts";
@@ -111,7 +112,7 @@ export function CatalogPage() {
           )}
           <h2 className="section-title">{i18n.t("app.catalog.offers")}</h2>
           {offers.data.offers.length === 0 ? (
-            <EmptyView icon="🌙" text={i18n.t("app.catalog.empty")} />
+            <EmptyView icon="moon" text={i18n.t("app.catalog.empty")} />
           ) : (
             <div className="offer-list">
               {sortOffers(offers.data.offers).map((o) => (
@@ -143,7 +144,9 @@ export function StorePage({ id }: { id: number }) {
             <div className="row">
               <span className="store-avatar big">{s.name.slice(0, 1).toUpperCase()}</span>
               <div>
-                <div className="meta">📍 {s.address}</div>
+                <div className="meta">
+                  <Icon name="pin" size={13} /> {s.address}
+                </div>
                 <StoreMeta store={s} />
                 {s.min_order_amount > 0 && (
                   <div className="meta">
@@ -155,7 +158,7 @@ export function StorePage({ id }: { id: number }) {
             {s.description && <p>{s.description}</p>}
           </section>
           {offers.data.offers.length === 0 ? (
-            <EmptyView icon="🧺" text={i18n.t("app.store.empty")} />
+            <EmptyView icon="bag" text={i18n.t("app.store.empty")} />
           ) : (
             <div className="offer-list">
               {sortOffers(offers.data.offers).map((o) => (
@@ -233,7 +236,11 @@ export function OfferPage({ id }: { id: number }) {
                   : i18n.t("app.offer.soldOut")}
               </span>
             </div>
-            {window && <div className="meta">🕒 {i18n.t("app.offer.pickup", { window })}</div>}
+            {window && (
+              <div className="meta">
+                <Icon name="clock" size={13} /> {i18n.t("app.offer.pickup", { window })}
+              </div>
+            )}
           </section>
           {available && (
             <section className="card row spread">
@@ -271,7 +278,9 @@ export function OfferPage({ id }: { id: number }) {
               <span className="store-avatar">{store.data.name.slice(0, 1).toUpperCase()}</span>
               <span>
                 <b>{store.data.name}</b>
-                <span className="meta block">📍 {store.data.address}</span>
+                <span className="meta block">
+                  <Icon name="pin" size={13} /> {store.data.address}
+                </span>
               </span>
             </button>
           )}

@@ -1,5 +1,6 @@
 import { isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
 import { useEffect, useRef, useState } from "react";
+import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
 import { ApiError, api } from "../lib/api.ts";
@@ -159,9 +160,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
       <div className="row spread">
         <b>{order.store.name}</b>
         <span className="meta">
-          {order.delivery_type === "delivery"
-            ? `🚚 ${t("app.order.delivery")}`
-            : `🛍 ${t("app.order.pickup")}`}
+          {order.delivery_type === "delivery" ? t("app.order.delivery") : t("app.order.pickup")}
         </span>
       </div>
       {order.delivery_type === "delivery" ? (
@@ -323,7 +322,7 @@ export default function OrderPage({ id }: { id: number }) {
             onClick={() => contactSeller(order)}
             data-testid="contact-seller"
           >
-            💬 {t("app.order.contact")}
+            <Icon name="chat" /> {t("app.order.contact")}
           </button>
 
           {actionError && <p className="notice bad">{actionError}</p>}

@@ -1,4 +1,5 @@
 import { isActiveStatus, type Order } from "@lastbite/shared";
+import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
 import { useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
@@ -26,7 +27,7 @@ export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }
         <StatusChip status={order.status} />
       </div>
       <div className="meta">
-        {order.store.name} · {order.delivery_type === "delivery" ? "🚚" : "🛍"}{" "}
+        {order.store.name} · <Icon name={order.delivery_type === "delivery" ? "truck" : "bag"} size={13} />{" "}
         {i18n.dateTime(order.created_at)}
       </div>
       <div className="row spread">
@@ -62,7 +63,7 @@ export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) 
         <LoadingView />
       ) : orders.length === 0 ? (
         <EmptyView
-          icon={tab === "active" ? "🕊" : "📜"}
+          icon={tab === "active" ? "bag" : "list"}
           text={tab === "active" ? t("app.orders.emptyActive") : t("app.orders.emptyFinished")}
         />
       ) : (

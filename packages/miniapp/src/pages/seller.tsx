@@ -1,5 +1,6 @@
 import { isActiveStatus, type Order, type SellerAction } from "@lastbite/shared";
 import { useRef, useState } from "react";
+import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
 import { ApiError, api } from "../lib/api.ts";
 import { qtyText } from "../lib/format.ts";
@@ -95,7 +96,7 @@ function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) =
       </ul>
       {order.delivery_type === "delivery" ? (
         <div className="meta">
-          🚚 {order.delivery_address}
+          <Icon name="truck" size={13} /> {order.delivery_address}
           {order.customer_phone && (
             <>
               {" · "}
@@ -104,9 +105,15 @@ function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) =
           )}
         </div>
       ) : (
-        <div className="meta">🛍 {t("app.order.pickup")}</div>
+        <div className="meta">
+          <Icon name="bag" size={13} /> {t("app.order.pickup")}
+        </div>
       )}
-      {order.comment && <div className="meta">💬 {order.comment}</div>}
+      {order.comment && (
+        <div className="meta">
+          <Icon name="chat" size={13} /> {order.comment}
+        </div>
+      )}
       <div className="row spread total">
         <span>{t("app.order.total")}</span>
         <span>{som(order.total)}</span>
@@ -209,7 +216,7 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
           }}
           data-testid="scan-qr"
         >
-          📷 {t("app.seller.scan")}
+          <Icon name="camera" /> {t("app.seller.scan")}
         </button>
       )}
       <form
@@ -316,7 +323,7 @@ export default function SellerPage() {
         <LoadingView />
       ) : orders.length === 0 ? (
         <EmptyView
-          icon="📭"
+          icon="inbox"
           text={tab === "active" ? t("app.seller.empty") : t("app.seller.emptyFinished")}
         />
       ) : (

@@ -1,0 +1,205 @@
+/**
+ * Helpers for the browser tests: start the real server (packages/server/src/main.ts) on a free
+ * port with a throw-away database and a known bot token, sign Telegram init data, build Mini App
+ * launch URLs, and launch Debian's Chromium through playwright-core.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { type InitDataUser, signInitData } from "../packages/server/src/auth/init-data.ts";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOTS = path.join(ROOT, "test-results/screenshots");
+export const BOT_TOKEN = "424242424:E2E-token_for_lastbite_browser_tests";
+
+export const LIGHT_THEME = {
+  bg_color: "#ffffff",
+  text_color: "#000000",
+  hint_color: "#999999",
+  link_color: "#2481cc",
+  button_color: "#2ea043",
+  button_text_color: "#ffffff",
+  secondary_bg_color: "#efeff4",
+};
+export const DARK_THEME = {
+  bg_color: "#212121",
+  text_color: "#ffffff",
+  hint_color: "#aaaaaa",
+  link_color: "#8cc4ff",
+  button_color: "#3fb950",
+  button_text_color: "#ffffff",
+  secondary_bg_color: "#0f0f0f",
+  section_bg_color: "#1c1c1d",
+};
+
+/** Whether the browser suite can run; when it cannot, it is skipped loudly (or fails with REQUIRE_BROWSER=1). */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  const msg = `\n⚠️  ⚠️  ⚠️  Chromium not found at ${CHROMIUM}: the Mini App browser tests are SKIPPED. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).\n`;
+  if (process.env.REQUIRE_BROWSER === "1") throw new Error(msg);
+  console.warn(msg);
+  return false;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the Mini App when dist is missing (or E2E_BUILD=1). */
+export function ensureMiniappBuilt(): void {
+  const dist = path.join(ROOT, "packages/miniapp/dist/index.html");
+  if (existsSync(dist) && process.env.E2E_BUILD !== "1") return;
+  const r = spawnSync("npm", ["run", "build", "-w", "@lastbite/miniapp"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("Mini App build failed");
+}
+
+export interface RunningServer {
+  url: string;
+  stop: () => Promise<void>;
+  logs: () => string;
+}
+
+/** Starts the real server process, as `npm start` does, and waits for GET /health. */
+export async function startServer(): Promise<RunningServer> {
+  ensureMiniappBuilt();
+  const port = await freePort();
+  const deadPort = await freePort(); // Bot API root that refuses connections: no internet needed
+  let out = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "packages/server/src/main.ts")],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: "memory://",
+        BOT_TOKEN,
+        BOT_MODE: "off",
+        TELEGRAM_API_ROOT: `http://127.0.0.1:${deadPort}`,
+        LOG_LEVEL: "warn",
+        PUBLIC_URL: "",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${out}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not become healthy in 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    logs: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+let seq = 0;
+export function newUser(over: Partial<InitDataUser> = {}): InitDataUser {
+  seq += 1;
+  return {
+    id: 6_000_000_000 + Math.floor(Math.random() * 1_000_000) * 10 + seq,
+    first_name: `E2E${seq}`,
+    language_code: "en",
+    ...over,
+  };
+}
+
+export function initDataFor(user: InitDataUser, startParam?: string): string {
+  return signInitData(BOT_TOKEN, { user, ...(startParam ? { startParam } : {}) });
+}
+
+/** The Mini App URL with Telegram's launch parameters in the fragment, as a client opens it. */
+export function launchUrl(
+  base: string,
+  user: InitDataUser,
+  opts: { theme?: Record<string, string>; startParam?: string; platform?: string } = {},
+): string {
+  const p = new URLSearchParams();
+  p.set("tgWebAppData", initDataFor(user, opts.startParam));
+  p.set("tgWebAppVersion", "8.0");
+  p.set("tgWebAppPlatform", opts.platform ?? "unknown");
+  p.set("tgWebAppThemeParams", JSON.stringify(opts.theme ?? LIGHT_THEME));
+  if (opts.startParam) p.set("tgWebAppStartParam", opts.startParam);
+  return `${base}/#${p.toString()}`;
+}
+
+/** Calls the API as `user`. */
+export async function apiAs<T = unknown>(
+  base: string,
+  user: InitDataUser,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      authorization: `tma ${initDataFor(user)}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, `${name}.png`);
+}
