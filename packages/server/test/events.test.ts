@@ -171,10 +171,12 @@ describe.each(DATABASES)("live order updates (GET /api/events) on %s", (kind) =>
     const received: string[] = [];
     let last = String(max);
     let stop = false;
+    let connections = 0;
     // The client reconnects after every second event, while the seller walks every order to completed.
     const client = (async () => {
       while (!stop || received.length < orders.length * 3) {
         const c = await stream(buyer2, { "last-event-id": last });
+        connections++;
         const target = c.events.length + 2;
         await c.waitForEvents(target, 400).catch(() => {});
         for (const e of c.events) received.push(e.id ?? "");
@@ -192,6 +194,7 @@ describe.each(DATABASES)("live order updates (GET /api/events) on %s", (kind) =>
       [buyer2.id, max],
     );
     expect(received.map(Number)).toEqual(expected.map((r) => r.id));
+    expect(connections).toBeGreaterThanOrEqual(4);
   });
 
   it("authenticates EventSource clients by ?tma= and resumes by ?last_event_id=", async () => {
