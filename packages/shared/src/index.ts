@@ -1,4 +1,5 @@
 export * from "./api.ts";
+export * from "./api-responses.ts";
 export * from "./i18n/index.ts";
 export * from "./money.ts";
 export * from "./order-status.ts";

@@ -1,4 +1,13 @@
-import { createOfferBody, createStoreBody, patchOfferBody, patchStoreBody } from "@lastbite/shared";
+import {
+  createOfferBody,
+  createStoreBody,
+  errorResponses,
+  meSchema,
+  offerSchema,
+  patchOfferBody,
+  patchStoreBody,
+  storeSchema,
+} from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -12,7 +21,13 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
 
   app.get(
     "/api/me",
-    { schema: { tags: ["me"], summary: "The signed-in user and the shops they own" } },
+    {
+      schema: {
+        tags: ["me"],
+        summary: "The signed-in user and the shops they own",
+        response: { 200: meSchema, ...errorResponses },
+      },
+    },
     async (req) => {
       const user = userOf(req);
       const [row] = await db.query<{ phone: string | null }>("select phone from users where id = $1", [
@@ -22,24 +37,48 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     },
   );
 
-  app.get("/api/stores", { schema: { tags: ["stores"] } }, async () => ({
-    stores: await catalog.listStores(),
-  }));
-  app.get("/api/stores/:id", { schema: { tags: ["stores"], params: idParams } }, async (req) =>
-    unwrap(await catalog.getStore(req.params.id)),
+  app.get(
+    "/api/stores",
+    { schema: { tags: ["stores"], response: { 200: z.object({ stores: z.array(storeSchema) }) } } },
+    async () => ({
+      stores: await catalog.listStores(),
+    }),
   );
-  app.post("/api/stores", { schema: { tags: ["stores"], body: createStoreBody } }, async (req, reply) =>
-    reply.status(201).send(await catalog.createStore(userOf(req).id, req.body)),
+  app.get(
+    "/api/stores/:id",
+    { schema: { tags: ["stores"], params: idParams, response: { 200: storeSchema, ...errorResponses } } },
+    async (req) => unwrap(await catalog.getStore(req.params.id)),
+  );
+  app.post(
+    "/api/stores",
+    {
+      schema: { tags: ["stores"], body: createStoreBody, response: { 201: storeSchema, ...errorResponses } },
+    },
+    async (req, reply) => reply.status(201).send(await catalog.createStore(userOf(req).id, req.body)),
   );
   app.patch(
     "/api/stores/:id",
-    { schema: { tags: ["stores"], params: idParams, body: patchStoreBody } },
+    {
+      schema: {
+        tags: ["stores"],
+        params: idParams,
+        body: patchStoreBody,
+        response: { 200: storeSchema, ...errorResponses },
+      },
+    },
     async (req) => unwrap(await catalog.updateStore(userOf(req).id, req.params.id, req.body)),
   );
 
   app.post(
     "/api/stores/:id/offers",
-    { schema: { tags: ["offers"], params: idParams, body: createOfferBody } },
+    {
+      schema: {
+        tags: ["offers"],
+        params: idParams,
+        body: createOfferBody,
+        response: { 201: offerSchema, ...errorResponses },
+      },
+    },
     async (req, reply) =>
       reply.status(201).send(unwrap(await catalog.createOffer(userOf(req).id, req.params.id, req.body))),
   );
@@ -49,16 +88,26 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
       schema: {
         tags: ["offers"],
         querystring: z.strictObject({ store_id: z.coerce.number().int().positive().optional() }),
+        response: { 200: z.object({ offers: z.array(offerSchema) }), ...errorResponses },
       },
     },
     async (req) => ({ offers: await catalog.listOffers(req.query.store_id) }),
   );
-  app.get("/api/offers/:id", { schema: { tags: ["offers"], params: idParams } }, async (req) =>
-    unwrap(await catalog.getOffer(req.params.id)),
+  app.get(
+    "/api/offers/:id",
+    { schema: { tags: ["offers"], params: idParams, response: { 200: offerSchema, ...errorResponses } } },
+    async (req) => unwrap(await catalog.getOffer(req.params.id)),
   );
   app.patch(
     "/api/offers/:id",
-    { schema: { tags: ["offers"], params: idParams, body: patchOfferBody } },
+    {
+      schema: {
+        tags: ["offers"],
+        params: idParams,
+        body: patchOfferBody,
+        response: { 200: offerSchema, ...errorResponses },
+      },
+    },
     async (req) => unwrap(await catalog.updateOffer(userOf(req).id, req.params.id, req.body)),
   );
 }

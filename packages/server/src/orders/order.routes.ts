@@ -1,6 +1,8 @@
 import {
   createOrderBody,
+  errorResponses,
   orderListQuery,
+  orderSchema,
   ratingBody,
   reasonBody,
   SELLER_ACTIONS,
@@ -24,6 +26,8 @@ const idempotencyHeaders = z.object({
     .optional(),
 });
 
+const orderList = z.object({ orders: z.array(orderSchema) });
+
 const ACTION_OF: Record<(typeof SELLER_ACTIONS)[number], OrderAction> = {
   accept: "accept",
   reject: "reject",
@@ -45,6 +49,7 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
         summary: "Place an order; stock is taken atomically",
         body: createOrderBody,
         headers: idempotencyHeaders,
+        response: { 201: orderSchema, ...errorResponses },
       },
       config: { rateLimit: { max: services.config.rateLimit.ordersPerMinute, timeWindow: 60_000 } },
     },
@@ -56,15 +61,34 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
       return reply.status(201).send(publicOrder(order));
     },
   );
-  app.get("/api/orders", { schema: { tags: ["orders"], querystring: orderListQuery } }, async (req) => ({
-    orders: (await orders.listForBuyer(userOf(req).id, req.query.filter)).map(publicOrder),
-  }));
-  app.get("/api/orders/:id", { schema: { tags: ["orders"], params: idParams } }, async (req) =>
-    publicOrder(unwrap(await orders.forBuyer(userOf(req).id, req.params.id))),
+  app.get(
+    "/api/orders",
+    {
+      schema: {
+        tags: ["orders"],
+        querystring: orderListQuery,
+        response: { 200: orderList, ...errorResponses },
+      },
+    },
+    async (req) => ({
+      orders: (await orders.listForBuyer(userOf(req).id, req.query.filter)).map(publicOrder),
+    }),
+  );
+  app.get(
+    "/api/orders/:id",
+    { schema: { tags: ["orders"], params: idParams, response: { 200: orderSchema, ...errorResponses } } },
+    async (req) => publicOrder(unwrap(await orders.forBuyer(userOf(req).id, req.params.id))),
   );
   app.post(
     "/api/orders/:id/cancel",
-    { schema: { tags: ["orders"], params: idParams, body: reasonBody.nullish() } },
+    {
+      schema: {
+        tags: ["orders"],
+        params: idParams,
+        body: reasonBody.nullish(),
+        response: { 200: orderSchema, ...errorResponses },
+      },
+    },
     async (req) => {
       const user = userOf(req);
       return publicOrder(
@@ -82,7 +106,14 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
   );
   app.post(
     "/api/orders/:id/rating",
-    { schema: { tags: ["orders"], params: idParams, body: ratingBody } },
+    {
+      schema: {
+        tags: ["orders"],
+        params: idParams,
+        body: ratingBody,
+        response: { 201: orderSchema, ...errorResponses },
+      },
+    },
     async (req, reply) => {
       const order = unwrap(
         await orders.rate(userOf(req).id, req.params.id, req.body.stars, req.body.comment),
@@ -93,16 +124,26 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
 
   app.get(
     "/api/seller/orders",
-    { schema: { tags: ["seller"], querystring: orderListQuery } },
+    {
+      schema: {
+        tags: ["seller"],
+        querystring: orderListQuery,
+        response: { 200: orderList, ...errorResponses },
+      },
+    },
     async (req) => ({
       orders: (await orders.listForSeller(userOf(req).id, req.query.filter)).map(publicOrder),
     }),
   );
-  app.get("/api/seller/orders/:id", { schema: { tags: ["seller"], params: idParams } }, async (req) =>
-    publicOrder(unwrap(await orders.forSeller(userOf(req).id, req.params.id))),
+  app.get(
+    "/api/seller/orders/:id",
+    { schema: { tags: ["seller"], params: idParams, response: { 200: orderSchema, ...errorResponses } } },
+    async (req) => publicOrder(unwrap(await orders.forSeller(userOf(req).id, req.params.id))),
   );
-  app.post("/api/seller/orders/verify", { schema: { tags: ["seller"], body: verifyCodeBody } }, async (req) =>
-    publicOrder(unwrap(await orders.verifyCode(userOf(req).id, req.body.code))),
+  app.post(
+    "/api/seller/orders/verify",
+    { schema: { tags: ["seller"], body: verifyCodeBody, response: { 200: orderSchema, ...errorResponses } } },
+    async (req) => publicOrder(unwrap(await orders.verifyCode(userOf(req).id, req.body.code))),
   );
   app.post(
     "/api/seller/orders/:id/:action",
@@ -111,6 +152,7 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
         tags: ["seller"],
         params: z.strictObject({ id: idParams.shape.id, action: z.enum(SELLER_ACTIONS) }),
         body: reasonBody.nullish(),
+        response: { 200: orderSchema, ...errorResponses },
       },
     },
     async (req) => {
