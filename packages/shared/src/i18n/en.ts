@@ -198,7 +198,7 @@ export const en = {
   "bot.card.new": "🆕 New order #{id}",
   "bot.card.title": "🧾 Order #{id}",
   "bot.card.shop": "🏪 Shop: {name}",
-  "bot.card.item": "📦 {title} {quantity} — {total}",
+  "bot.card.item": "📦 {title} — {quantity} × {price} = {total}",
   "bot.card.deliveryCost": "🚚 Delivery fee: {amount}",
   "bot.card.total": "💰 Total: {amount}",
   "bot.card.type": "🚚 Type: {type}",

@@ -1,0 +1,150 @@
+import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
+import type { Bot, Context } from "grammy";
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { Database } from "../db/database.ts";
+import type { Failure } from "../http/problem.ts";
+import type { MiniAppLinks } from "../notifications/links.ts";
+import { orderStartParam } from "../notifications/links.ts";
+import type { OrderService } from "../orders/order.service.ts";
+import { parseCallbackData } from "./callback-data.ts";
+
+export interface BotHandlerDeps {
+  db: Database;
+  orders: OrderService;
+  auth: Authenticator;
+  links: MiniAppLinks;
+}
+
+const TOAST = {
+  accept: "bot.toast.accept",
+  reject: "bot.toast.reject",
+  ready: "bot.toast.ready",
+  delivering: "bot.toast.delivering",
+  complete: "bot.toast.complete",
+  cancel: "bot.toast.cancel",
+} as const;
+
+const langOf = (ctx: Context): Lang => pickLang(ctx.from?.language_code);
+
+/**
+ * The bot's handlers, kept thin: parse, call the same OrderService the HTTP API uses, answer.
+ * Every message about an order (the card's edits included) goes out through the outbox worker,
+ * so the bot never speaks for a change that did not commit and never speaks twice.
+ */
+export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
+  // A re-delivered update (webhook retry, restart before the offset was confirmed) acts once.
+  bot.use(async (ctx, next) => {
+    const fresh = await deps.db.query(
+      "insert into processed_updates (update_id) values ($1) on conflict do nothing returning update_id",
+      [ctx.update.update_id],
+    );
+    if (fresh.length === 0) return;
+    await next();
+  });
+
+  // Keep the user's profile and language current: the outbox renders in users.language.
+  bot.use(async (ctx, next) => {
+    const from = ctx.from;
+    if (from && !from.is_bot)
+      await deps.auth.upsert({
+        id: from.id,
+        first_name: from.first_name,
+        ...(from.last_name ? { last_name: from.last_name } : {}),
+        ...(from.username ? { username: from.username } : {}),
+        ...(from.language_code ? { language_code: from.language_code } : {}),
+      });
+    await next();
+  });
+
+  bot.command("start", async (ctx) => {
+    const lang = langOf(ctx);
+    const param = ctx.match.trim();
+    const order = /^order_(\d{1,15})$/.exec(param);
+    if (order) {
+      const id = Number(order[1]);
+      const button = await deps.links.button(t(lang, "bot.button.openOrder", { id }), orderStartParam(id));
+      await ctx.reply(t(lang, "bot.start.order", { id }), { reply_markup: { inline_keyboard: [[button]] } });
+      return;
+    }
+    const button = await deps.links.button(t(lang, "bot.button.open"), param || undefined);
+    await ctx.reply(t(lang, "bot.start.greeting", { name: ctx.from?.first_name ?? "" }), {
+      reply_markup: { inline_keyboard: [[button]] },
+    });
+  });
+
+  bot.on("callback_query:data", async (ctx) => {
+    const lang = langOf(ctx);
+    const cmd = parseCallbackData(ctx.callbackQuery.data);
+    try {
+      if (!cmd) {
+        await ctx.answerCallbackQuery({ text: t(lang, "bot.toast.stale") });
+        return;
+      }
+      if (cmd.type === "order") {
+        const r = await deps.orders.act(
+          { type: "seller", id: ctx.from.id },
+          "seller",
+          cmd.orderId,
+          cmd.action,
+        );
+        if (r.ok) {
+          await ctx.answerCallbackQuery({ text: t(lang, TOAST[cmd.action]) });
+          return;
+        }
+        await ctx.answerCallbackQuery({
+          text: await refusal(deps, ctx.from.id, cmd.orderId, r, lang),
+          show_alert: true,
+        });
+        return;
+      }
+      const r = await deps.orders.rate(ctx.from.id, cmd.orderId, cmd.stars);
+      const text = r.ok
+        ? t(lang, "bot.toast.rated")
+        : r.code === "already_rated"
+          ? t(lang, "bot.toast.alreadyRated")
+          : t(lang, "bot.toast.cannotRate");
+      await ctx.answerCallbackQuery({ text, ...(r.ok ? {} : { show_alert: true }) });
+    } catch (err) {
+      // Still answer, so the button stops spinning; then let the error be logged.
+      await ctx.answerCallbackQuery({ text: t(lang, "bot.toast.error") }).catch(() => {});
+      throw err;
+    }
+  });
+
+  // Any other press (a game, an old keyboard): answer so the client stops waiting.
+  bot.on("callback_query", (ctx) => ctx.answerCallbackQuery({ text: t(langOf(ctx), "bot.toast.stale") }));
+
+  // The Mini App's requestContact: the shared contact lands here.
+  bot.on("message:contact", async (ctx) => {
+    const lang = langOf(ctx);
+    const contact = ctx.message.contact;
+    if (contact.user_id !== ctx.from.id) {
+      await ctx.reply(t(lang, "bot.contact.notOwn"));
+      return;
+    }
+    const phone = normalizePhone(contact.phone_number);
+    if (!phone) {
+      await ctx.reply(t(lang, "bot.contact.invalid"));
+      return;
+    }
+    await deps.db.query("update users set phone = $2, updated_at = now() where id = $1", [
+      ctx.from.id,
+      phone,
+    ]);
+    await ctx.reply(t(lang, "bot.contact.saved", { phone }), { reply_markup: { remove_keyboard: true } });
+  });
+}
+
+/** Why a seller's press changed nothing, in words: not their shop, or the order moved on. */
+async function refusal(deps: BotHandlerDeps, userId: number, orderId: number, r: Failure, lang: Lang) {
+  if (r.code === "not_found") return t(lang, "bot.toast.notYours");
+  if (r.code === "invalid_transition") {
+    const o = await deps.orders.forSeller(userId, orderId);
+    if (o.ok)
+      return t(lang, "bot.toast.movedOn", {
+        id: orderId,
+        status: t(lang, `status.${o.value.status as OrderStatus}`),
+      });
+  }
+  return t(lang, "bot.toast.stale");
+}

@@ -1,0 +1,197 @@
+import { timingSafeEqual } from "node:crypto";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { LANGS, t } from "@lastbite/shared";
+import type { FastifyInstance } from "fastify";
+import { Api, Bot } from "grammy";
+import type { Update } from "grammy/types";
+import type { Services } from "../app.ts";
+import type { Config } from "../config.ts";
+import { problem } from "../http/problem.ts";
+import { miniAppLinks } from "../notifications/links.ts";
+import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from "../notifications/outbox-worker.ts";
+import { installHandlers } from "./bot.handlers.ts";
+
+export const WEBHOOK_PATH = "/telegram/webhook";
+
+export interface TelegramOptions {
+  services: Services;
+  config: Config;
+  /** The bot token: BOT_TOKEN, or the sandbox double's. */
+  token: string;
+  /** Bot API root: TELEGRAM_API_ROOT, or the sandbox double's. */
+  apiRoot: string;
+  /** Where buttons open the Mini App; defaults to config.publicUrl (main.ts passes localhost in sandbox mode). */
+  publicUrl?: string | null;
+  /** How updates arrive; defaults to config.botMode. `off` still runs the outbox worker. */
+  mode?: Config["botMode"];
+  log?: WorkerLogger & { debug?(obj: unknown, msg?: string): void };
+  /** Worker tuning (tests inject fast backoff). */
+  worker?: Partial<Omit<OutboxWorkerOptions, "db" | "api" | "links">>;
+  /** How long the webhook waits for the update to be handled before answering 200 anyway. */
+  webhookWaitMs?: number;
+}
+
+export interface Telegram {
+  bot: Bot;
+  worker: OutboxWorker;
+  /** Registers `POST /telegram/webhook` (pass to `AppDeps.plugins`). */
+  webhookPlugin: (app: FastifyInstance) => Promise<void>;
+  /** Starts the worker and, by mode, long polling or the webhook registration. Never throws on a Telegram outage. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function secretMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The Telegram side of the server: the grammY bot (webhook or long polling), and the outbox worker
+ * that is the only thing that sends notifications.
+ */
+export function createTelegram(opts: TelegramOptions): Telegram {
+  const { services, config } = opts;
+  const log = opts.log ?? silent;
+  const mode = opts.mode ?? config.botMode;
+  const publicUrl = opts.publicUrl === undefined ? config.publicUrl : opts.publicUrl;
+  const client = { apiRoot: opts.apiRoot, timeoutSeconds: 30 };
+
+  const bot = new Bot(opts.token, { client });
+  // Replies from handlers may ride out a short flood wait; long outages are the outbox's business.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
+  bot.catch((err) => log.error({ err: err.error, update: err.ctx.update.update_id }, "bot handler failed"));
+
+  let username: string | null = null;
+  const botUsername = async () => {
+    if (!username) username = bot.isInited() ? bot.botInfo.username : (await bot.api.getMe()).username;
+    return username;
+  };
+  const links = miniAppLinks(publicUrl, botUsername);
+  installHandlers(bot, { db: services.db, orders: services.orders, auth: services.auth, links });
+
+  const worker = new OutboxWorker({
+    db: services.db,
+    api: new Api(opts.token, client),
+    links,
+    metrics: services.metrics,
+    log,
+    ...opts.worker,
+  });
+
+  let stopped = false;
+  let polling: Promise<void> | null = null;
+
+  const initBot = async () => {
+    for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 60_000)) {
+      try {
+        await bot.init();
+        username = bot.botInfo.username;
+        return true;
+      } catch (err) {
+        log.warn({ err: String(err) }, `Telegram unreachable (getMe); retrying in ${delay / 1000} s`);
+        await sleep(delay);
+      }
+    }
+    return false;
+  };
+
+  const setupChat = async () => {
+    try {
+      await bot.api.setMyCommands([{ command: "start", description: t("en", "bot.command.start") }]);
+      for (const lang of LANGS)
+        await bot.api.setMyCommands([{ command: "start", description: t(lang, "bot.command.start") }], {
+          language_code: lang,
+        });
+      if (publicUrl)
+        await bot.api.setChatMenuButton({
+          menu_button: {
+            type: "web_app",
+            text: t("en", "bot.menuButton"),
+            web_app: { url: `${publicUrl}/` },
+          },
+        });
+    } catch (err) {
+      log.warn({ err: String(err) }, "could not set the bot's commands or menu button");
+    }
+  };
+
+  const webhookPlugin = async (app: FastifyInstance) => {
+    app.post(WEBHOOK_PATH, { schema: { hide: true } }, async (req, reply) => {
+      if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], config.webhookSecret)) {
+        const p = problem("unauthorized", "missing or wrong X-Telegram-Bot-Api-Secret-Token");
+        return reply.status(p.status).type("application/problem+json").send(p);
+      }
+      const update = req.body as Update | undefined;
+      if (!update || typeof update !== "object" || typeof update.update_id !== "number") {
+        const p = problem("invalid_request", "the body is not a Telegram update");
+        return reply.status(p.status).type("application/problem+json").send(p);
+      }
+      if (!bot.isInited()) await bot.init();
+      // Answer fast so Telegram never retries: handle in the background, waiting only briefly.
+      const handled = bot.handleUpdate(update).catch((err) => {
+        log.error({ err, update: update.update_id }, "webhook update failed");
+      });
+      await Promise.race([handled, sleep(opts.webhookWaitMs ?? 2000)]);
+      return reply.status(200).send({ ok: true });
+    });
+  };
+
+  const startPolling = () => {
+    polling = (async () => {
+      while (!stopped) {
+        try {
+          await bot.start({
+            drop_pending_updates: false,
+            allowed_updates: ["message", "callback_query"],
+            onStart: (me) => log.info({ bot: me.username }, "bot: long polling started"),
+          });
+          return;
+        } catch (err) {
+          if (stopped) return;
+          log.error({ err: String(err) }, "bot: long polling stopped; restarting in 5 s");
+          await sleep(5000);
+        }
+      }
+    })();
+  };
+
+  return {
+    bot,
+    worker,
+    webhookPlugin,
+    async start() {
+      stopped = false;
+      await worker.start();
+      if (mode === "off") return;
+      // Do the rest in the background: a Telegram outage at start-up must not hold the server.
+      void (async () => {
+        if (!(await initBot())) return;
+        await setupChat();
+        if (stopped) return;
+        if (mode === "polling") return startPolling();
+        if (!publicUrl) return;
+        try {
+          await bot.api.setWebhook(`${publicUrl}${WEBHOOK_PATH}`, {
+            secret_token: config.webhookSecret,
+            allowed_updates: ["message", "callback_query"],
+          });
+          log.info({ url: `${publicUrl}${WEBHOOK_PATH}` }, "bot: webhook set");
+        } catch (err) {
+          log.error({ err: String(err) }, "bot: setWebhook failed; updates will not arrive until it is set");
+        }
+      })();
+    },
+    async stop() {
+      stopped = true;
+      if (bot.isRunning()) await bot.stop().catch(() => {});
+      await polling;
+      await worker.stop();
+    },
+  };
+}

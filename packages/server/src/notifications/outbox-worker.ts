@@ -1,0 +1,393 @@
+import { type Lang, type OrderStatus, pickLang, t } from "@lastbite/shared";
+import { type Api, GrammyError, HttpError, InputFile } from "grammy";
+import type { InlineKeyboardButton } from "grammy/types";
+import type { Database } from "../db/database.ts";
+import type { Metrics } from "../http/metrics.ts";
+import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
+import { type MiniAppLinks, orderStartParam } from "./links.ts";
+import type { OutboxKind } from "./outbox.ts";
+import { qrPng } from "./qr.ts";
+import {
+  renderBuyerRated,
+  renderBuyerStatus,
+  renderSellerCard,
+  renderSellerNotice,
+  renderSellerRating,
+} from "./renderers.ts";
+
+/** An outbox row as the worker claims it. */
+export interface ClaimedRow {
+  id: number;
+  kind: OutboxKind;
+  order_id: number | null;
+  event_id: number | null;
+  chat_id: number;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export interface WorkerLogger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface OutboxWorkerOptions {
+  db: Database;
+  /** A grammY client without auto-retry: retries belong to the outbox, where they survive restarts. */
+  api: Api;
+  links: MiniAppLinks;
+  metrics?: Metrics;
+  log?: WorkerLogger;
+  /** Delay before retry number `attempt` (1-based) after a network error or 5xx. Default: 1 s doubling to 5 min, ±20 %. */
+  backoffMs?: (attempt: number) => number;
+  /** How long to wait when Telegram says 429 with `retry_after` seconds. Default: exactly that. */
+  retryAfterMs?: (retryAfterSeconds: number) => number;
+  /** Attempts before a row is given up as failed. Default 30 (about two hours of outage). */
+  maxAttempts?: number;
+  /** Poll interval besides LISTEN outbox. Default 1000 ms. */
+  pollMs?: number;
+  /** Rows per claim. Default 20. */
+  batchSize?: number;
+  /** How long a claimed row stays locked against other workers. Default 60 s. */
+  lockSeconds?: number;
+}
+
+/** What a successful delivery leaves behind. */
+interface Delivered {
+  messageId?: number;
+  /** Remember the message in order_messages under this role, to edit it later. */
+  remember?: { orderId: number; role: string };
+  note?: string;
+}
+
+type Failure = { retry: true; delayMs: number; pauseAll: boolean } | { retry: false };
+
+const defaultBackoff = (attempt: number) =>
+  Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000) * (0.8 + Math.random() * 0.4);
+
+/** "Not modified" is Telegram's way of saying the edit is already there: success. */
+const isNotModified = (err: unknown) =>
+  err instanceof GrammyError && /message is not modified/i.test(err.description);
+const isGoneMessage = (err: unknown) =>
+  err instanceof GrammyError &&
+  /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description);
+
+/**
+ * Drains the transactional outbox into Telegram. Rows are claimed with `FOR UPDATE SKIP LOCKED`
+ * and a lease (`locked_until`), so several instances share the work and a crashed worker's rows are
+ * picked up again after the lease. Per (order, chat) rows go out in id order. Transient failures
+ * (network, 5xx, 429) are retried with backoff; permanent refusals (blocked, chat not found, bad
+ * request) are recorded as `failed` and never retried.
+ */
+export class OutboxWorker {
+  private readonly backoffMs: (attempt: number) => number;
+  private readonly retryAfterMs: (s: number) => number;
+  private readonly maxAttempts: number;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly lockSeconds: number;
+  private timer: NodeJS.Timeout | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  /** Telegram asked us to slow down (429): no sends before this time. */
+  private pausedUntil = 0;
+
+  constructor(private readonly opts: OutboxWorkerOptions) {
+    this.backoffMs = opts.backoffMs ?? defaultBackoff;
+    this.retryAfterMs = opts.retryAfterMs ?? ((s) => s * 1000);
+    this.maxAttempts = opts.maxAttempts ?? 30;
+    this.pollMs = opts.pollMs ?? 1000;
+    this.batchSize = opts.batchSize ?? 20;
+    this.lockSeconds = opts.lockSeconds ?? 60;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unlisten = await this.opts.db.listen("outbox", () => this.wake());
+    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer.unref?.();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+    await this.running;
+  }
+
+  /** Asks for a drain soon; concurrent wakes coalesce into one more pass. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.drain();
+        } catch (err) {
+          this.opts.log?.error({ err }, "outbox worker pass failed");
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Sends everything due now, batch after batch; returns how many rows it handled. For tests and the loop. */
+  async drain(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      if (Date.now() < this.pausedUntil) return handled;
+      const rows = await this.claim();
+      if (rows.length === 0) return handled;
+      // Chats are independent; within a chat, keep the claimed order.
+      const byChat = new Map<number, ClaimedRow[]>();
+      for (const r of rows) byChat.set(r.chat_id, [...(byChat.get(r.chat_id) ?? []), r]);
+      await Promise.all(
+        [...byChat.values()].map(async (chatRows) => {
+          for (const r of chatRows) await this.process(r);
+        }),
+      );
+      handled += rows.length;
+      if (this.stopped) return handled;
+    }
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    return this.opts.db.query<ClaimedRow>(
+      `update outbox set status = 'sending', locked_until = now() + make_interval(secs => $2),
+         attempts = attempts + 1
+       where id in (
+         select o.id from outbox o
+         where o.status in ('pending','sending') and o.next_attempt_at <= now()
+           and (o.locked_until is null or o.locked_until < now())
+           and not exists (
+             select 1 from outbox p
+             where p.order_id = o.order_id and p.chat_id = o.chat_id and p.id < o.id
+               and p.status in ('pending','sending'))
+         order by o.id limit $1
+         for update skip locked)
+       returning id, kind, order_id, event_id, chat_id, payload, attempts`,
+      [this.batchSize, this.lockSeconds],
+    );
+  }
+
+  private async process(row: ClaimedRow): Promise<void> {
+    const m = this.opts.metrics;
+    if (Date.now() < this.pausedUntil) {
+      // Another chat hit a 429 in this batch: put the row back untouched (the attempt does not count).
+      await this.opts.db.query(
+        `update outbox set status = 'pending', locked_until = null, attempts = attempts - 1,
+           next_attempt_at = now() + make_interval(secs => $2) where id = $1`,
+        [row.id, Math.max(0, this.pausedUntil - Date.now()) / 1000],
+      );
+      return;
+    }
+    let done: Delivered;
+    try {
+      done = await this.deliver(row);
+    } catch (err) {
+      const f = this.classify(err, row.attempts);
+      const error = describe(err);
+      if (f.retry && row.attempts < this.maxAttempts) {
+        if (f.pauseAll) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + f.delayMs);
+        await this.opts.db.query(
+          `update outbox set status = 'pending', locked_until = null, last_error = $2,
+             next_attempt_at = now() + make_interval(secs => $3) where id = $1`,
+          [row.id, error, f.delayMs / 1000],
+        );
+        m?.inc("lastbite_outbox_retries_total", "Outbox sends that failed and were rescheduled", {
+          kind: row.kind,
+        });
+        this.opts.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
+        return;
+      }
+      await this.opts.db.query(
+        "update outbox set status = 'failed', locked_until = null, last_error = $2 where id = $1",
+        [row.id, error],
+      );
+      m?.inc(
+        "lastbite_outbox_failed_total",
+        "Outbox rows given up (refused by Telegram or out of attempts)",
+        {
+          kind: row.kind,
+        },
+      );
+      this.opts.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
+      return;
+    }
+    await this.opts.db.transaction(async (tx) => {
+      if (done.remember && done.messageId !== undefined)
+        await tx.query(
+          `insert into order_messages (order_id, chat_id, role, message_id) values ($1,$2,$3,$4)
+           on conflict (order_id, chat_id, role) do update set message_id = excluded.message_id`,
+          [done.remember.orderId, row.chat_id, done.remember.role, done.messageId],
+        );
+      await tx.query(
+        `update outbox set status = 'sent', locked_until = null, sent_at = now(), message_id = $2,
+           last_error = $3 where id = $1`,
+        [row.id, done.messageId ?? null, done.note ?? null],
+      );
+    });
+    m?.inc("lastbite_outbox_sent_total", "Outbox rows delivered to Telegram", { kind: row.kind });
+  }
+
+  private classify(err: unknown, attempt: number): Failure {
+    if (err instanceof GrammyError) {
+      if (err.error_code === 429) {
+        const s = err.parameters.retry_after ?? 1;
+        return { retry: true, delayMs: this.retryAfterMs(s), pauseAll: true };
+      }
+      if (err.error_code >= 500 || err.error_code === 401 || err.error_code === 404)
+        return { retry: true, delayMs: this.backoffMs(attempt), pauseAll: false };
+      return { retry: false }; // 400 chat not found / bad request, 403 blocked: asking again won't help
+    }
+    // HttpError: the network failed; anything else is a bug or the database: retry, bounded by maxAttempts.
+    return { retry: true, delayMs: this.backoffMs(attempt), pauseAll: false };
+  }
+
+  private async deliver(row: ClaimedRow): Promise<Delivered> {
+    const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
+    if (!order) return { note: "no such order" };
+    const payloadStatus = row.payload.status as OrderStatus | undefined;
+    const reason = typeof row.payload.reason === "string" ? row.payload.reason : null;
+    switch (row.kind) {
+      case "seller_new_order":
+        return this.sendCard(row, order, await this.langOf(row.chat_id));
+      case "seller_card":
+        return this.editCard(row, order, await this.langOf(row.chat_id));
+      case "buyer_status":
+        return this.sendBuyerStatus(row, order, payloadStatus ?? order.status, reason);
+      case "seller_notice": {
+        const text = renderSellerNotice(
+          order,
+          payloadStatus ?? order.status,
+          reason,
+          await this.langOf(row.chat_id),
+        );
+        if (!text) return { note: "nothing to tell" };
+        const msg = await this.opts.api.sendMessage(row.chat_id, text);
+        return { messageId: msg.message_id };
+      }
+      case "seller_rating":
+        return this.sendRating(row, order);
+      default:
+        return { note: `unknown kind ${String(row.kind)}` };
+    }
+  }
+
+  private async sendCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {
+    const card = renderSellerCard(order, lang);
+    const msg = await this.opts.api.sendMessage(row.chat_id, card.text, {
+      reply_markup: { inline_keyboard: card.keyboard },
+    });
+    return { messageId: msg.message_id, remember: { orderId: order.id, role: "card" } };
+  }
+
+  private async editCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {
+    const [card] = await this.opts.db.query<{ message_id: number }>(
+      "select message_id from order_messages where order_id = $1 and chat_id = $2 and role = 'card'",
+      [order.id, row.chat_id],
+    );
+    if (!card) {
+      const [first] = await this.opts.db.query<{ status: string }>(
+        "select status from outbox where order_id = $1 and chat_id = $2 and kind = 'seller_new_order'",
+        [order.id, row.chat_id],
+      );
+      // The card itself has not gone out (or never will): when it does, it shows the current state.
+      if (first && first.status !== "sent") return { note: "card not sent yet" };
+      return this.sendCard(row, order, lang);
+    }
+    const r = renderSellerCard(order, lang);
+    try {
+      await this.opts.api.editMessageText(row.chat_id, card.message_id, r.text, {
+        reply_markup: { inline_keyboard: r.keyboard },
+      });
+      return { messageId: card.message_id };
+    } catch (err) {
+      if (isNotModified(err)) return { messageId: card.message_id, note: "not modified" };
+      if (isGoneMessage(err)) return this.sendCard(row, order, lang);
+      throw err;
+    }
+  }
+
+  private async sendBuyerStatus(
+    row: ClaimedRow,
+    order: LoadedOrder,
+    status: OrderStatus,
+    reason: string | null,
+  ): Promise<Delivered> {
+    const lang = pickLang(order.buyer_language);
+    const m = renderBuyerStatus(order, status, reason, lang);
+    if (!m) return { note: `no buyer message for ${status}` };
+    const keyboard: InlineKeyboardButton[][] = [...m.keyboard];
+    if (m.openButton) {
+      keyboard.push([
+        await this.opts.links.button(
+          t(lang, "bot.button.openOrder", { id: order.id }),
+          orderStartParam(order.id),
+        ),
+      ]);
+    }
+    const reply_markup = { inline_keyboard: keyboard };
+    const msg = m.qrCode
+      ? await this.opts.api.sendPhoto(row.chat_id, new InputFile(await qrPng(m.qrCode), "qr.png"), {
+          caption: m.text,
+          reply_markup,
+        })
+      : await this.opts.api.sendMessage(row.chat_id, m.text, { reply_markup });
+    return {
+      messageId: msg.message_id,
+      ...(status === "completed" ? { remember: { orderId: order.id, role: "buyer_rate" } } : {}),
+    };
+  }
+
+  private async sendRating(row: ClaimedRow, order: LoadedOrder): Promise<Delivered> {
+    const stars = Number(row.payload.stars ?? order.rating?.stars ?? 0);
+    const comment = typeof row.payload.comment === "string" ? row.payload.comment : null;
+    // First turn the buyer's star buttons into the chosen stars (an edit: safe to repeat on retry).
+    const [rateMsg] = await this.opts.db.query<{ message_id: number; chat_id: number }>(
+      "select message_id, chat_id from order_messages where order_id = $1 and role = 'buyer_rate'",
+      [order.id],
+    );
+    if (rateMsg) {
+      try {
+        await this.opts.api.editMessageText(
+          rateMsg.chat_id,
+          rateMsg.message_id,
+          renderBuyerRated(order, stars, pickLang(order.buyer_language)),
+          { reply_markup: { inline_keyboard: [] } },
+        );
+      } catch (err) {
+        if (!(err instanceof GrammyError) || err.error_code >= 500 || err.error_code === 429) throw err;
+      }
+    }
+    const text = renderSellerRating(order, stars, comment, await this.langOf(row.chat_id));
+    const msg = await this.opts.api.sendMessage(row.chat_id, text);
+    return { messageId: msg.message_id };
+  }
+
+  private async langOf(userId: number): Promise<Lang> {
+    const [u] = await this.opts.db.query<{ language: string }>("select language from users where id = $1", [
+      userId,
+    ]);
+    return pickLang(u?.language);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof GrammyError) return `${err.error_code}: ${err.description}`.slice(0, 500);
+  if (err instanceof HttpError)
+    return `network: ${String((err.error as Error)?.message ?? err.message)}`.slice(0, 500);
+  return String((err as Error)?.message ?? err).slice(0, 500);
+}

@@ -1,0 +1,201 @@
+import { formatSom, type Lang, type OrderStatus, t } from "@lastbite/shared";
+import type { InlineKeyboardButton } from "grammy/types";
+import type { LoadedOrder } from "../orders/order.repository.ts";
+import { type OrderAction, transition } from "../orders/order-state-machine.ts";
+
+/**
+ * Pure text renderers for every bot message. They read the order's current state (plus the
+ * outbox row's payload), so a message sent late still tells the truth. Plain text, no parse mode:
+ * shop names and addresses never need escaping.
+ */
+export interface Rendered {
+  text: string;
+  keyboard: InlineKeyboardButton[][];
+}
+
+/** Callback data of the seller's buttons: short, well under Telegram's 64 bytes. */
+export const orderCallback = (action: OrderAction, orderId: number) => `o:${action}:${orderId}`;
+export const rateCallback = (orderId: number, stars: number) => `r:${orderId}:${stars}`;
+
+const buyerName = (o: LoadedOrder) =>
+  o.buyer.username ? `${o.buyer.first_name} (@${o.buyer.username})` : o.buyer.first_name;
+
+function itemQuantity(q: number, unit: string): string {
+  const n = Number.isInteger(q) ? String(q) : q.toFixed(1);
+  return unit === "piece" ? n : `${n} ${unit}`;
+}
+
+/** What the owner can do next from the card; the state machine decides, the card only shows it. */
+export function sellerActions(o: Pick<LoadedOrder, "status" | "delivery_type">): OrderAction[] {
+  const can = (a: OrderAction) => transition(o, a, "seller").ok;
+  if (o.status === "pending") return ["accept", "reject"];
+  const next: OrderAction[] = [];
+  // A delivery order goes out for delivery first; a pickup order is handed over straight away.
+  if (can("delivering")) next.push("delivering");
+  else if (can("complete")) next.push("complete");
+  if (can("cancel")) next.push("cancel");
+  return next;
+}
+
+const ACTION_LABEL = {
+  accept: "bot.action.accept",
+  reject: "bot.action.reject",
+  delivering: "bot.action.delivering",
+  complete: "bot.action.complete",
+  cancel: "bot.action.cancel",
+} as const;
+
+export function sellerKeyboard(o: LoadedOrder, lang: Lang): InlineKeyboardButton[][] {
+  const buttons = sellerActions(o).flatMap((a) =>
+    a in ACTION_LABEL
+      ? [
+          {
+            text: t(lang, ACTION_LABEL[a as keyof typeof ACTION_LABEL]),
+            callback_data: orderCallback(a, o.id),
+          },
+        ]
+      : [],
+  );
+  return buttons.length ? [buttons] : [];
+}
+
+/** The seller's order card: one message, edited in place as the order moves on. */
+export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
+  const lines = [
+    t(lang, o.status === "pending" ? "bot.card.new" : "bot.card.title", { id: o.id }),
+    t(lang, "bot.card.shop", { name: o.store.name }),
+    "",
+    ...o.items.map((i) =>
+      t(lang, "bot.card.item", {
+        title: i.title,
+        quantity: itemQuantity(i.quantity, i.unit),
+        price: formatSom(i.price, lang),
+        total: formatSom(i.total, lang),
+      }),
+    ),
+  ];
+  if (o.delivery_cost > 0)
+    lines.push(t(lang, "bot.card.deliveryCost", { amount: formatSom(o.delivery_cost, lang) }));
+  lines.push(t(lang, "bot.card.total", { amount: formatSom(o.total, lang) }), "");
+  lines.push(
+    t(lang, "bot.card.type", {
+      type: t(lang, o.delivery_type === "delivery" ? "bot.card.delivery" : "bot.card.pickup"),
+    }),
+  );
+  if (o.delivery_type === "delivery" && o.delivery_address)
+    lines.push(t(lang, "bot.card.address", { address: o.delivery_address }));
+  if (o.customer_phone) lines.push(t(lang, "bot.card.phone", { phone: o.customer_phone }));
+  lines.push(t(lang, "bot.card.buyer", { name: buyerName(o) }));
+  if (o.comment) lines.push(t(lang, "bot.card.comment", { comment: o.comment }));
+  lines.push("", t(lang, "bot.card.status", { status: t(lang, `status.${o.status}`) }));
+  if (o.code && ["confirmed", "ready", "delivering", "completed"].includes(o.status))
+    lines.push(t(lang, "bot.card.code", { code: o.code }));
+  if (o.reason && ["rejected", "cancelled", "expired"].includes(o.status))
+    lines.push(t(lang, "bot.card.reason", { reason: o.reason }));
+  if (o.rating) lines.push(t(lang, "bot.card.rating", { stars: o.rating.stars }));
+  return { text: lines.join("\n"), keyboard: sellerKeyboard(o, lang) };
+}
+
+export interface BuyerMessage {
+  text: string;
+  /** Extra rows under the "open in the app" button (the rating stars). */
+  keyboard: InlineKeyboardButton[][];
+  /** When set, send a photo of this booking code's QR with `text` as its caption. */
+  qrCode: string | null;
+  /** Whether to add the button that opens the order in the Mini App. */
+  openButton: boolean;
+}
+
+/** The buyer's message about a change to `status` (the event's status, not necessarily the current one). */
+export function renderBuyerStatus(
+  o: LoadedOrder,
+  status: OrderStatus,
+  reason: string | null,
+  lang: Lang,
+): BuyerMessage | null {
+  const p = { id: o.id, shop: o.store.name, address: o.store.address, code: o.code ?? "—" };
+  const withReason = (text: string) =>
+    reason ? `${text}\n${t(lang, "bot.buyer.reason", { reason })}` : text;
+  switch (status) {
+    case "confirmed": {
+      const pickup = o.delivery_type === "pickup";
+      const tail = pickup
+        ? t(lang, "bot.buyer.confirmedPickup", { address: o.store.address })
+        : t(lang, "bot.buyer.confirmedDelivery", { address: o.delivery_address ?? "" });
+      return {
+        text: `${t(lang, "bot.buyer.confirmed", p)}\n${tail}`,
+        keyboard: [],
+        qrCode: pickup && o.code ? o.code : null,
+        openButton: true,
+      };
+    }
+    case "ready":
+      return { text: t(lang, "bot.buyer.ready", p), keyboard: [], qrCode: null, openButton: true };
+    case "delivering":
+      return { text: t(lang, "bot.buyer.delivering", p), keyboard: [], qrCode: null, openButton: true };
+    case "completed":
+      return {
+        text: t(lang, "bot.buyer.completed", p),
+        keyboard: o.rating
+          ? []
+          : [[1, 2, 3, 4, 5].map((n) => ({ text: `⭐${n}`, callback_data: rateCallback(o.id, n) }))],
+        qrCode: null,
+        openButton: false,
+      };
+    case "rejected":
+      return {
+        text: withReason(t(lang, "bot.buyer.rejected", p)),
+        keyboard: [],
+        qrCode: null,
+        openButton: true,
+      };
+    case "cancelled":
+      return {
+        text: withReason(t(lang, "bot.buyer.cancelled", p)),
+        keyboard: [],
+        qrCode: null,
+        openButton: true,
+      };
+    case "expired":
+      return {
+        text: withReason(t(lang, "bot.buyer.expired", p)),
+        keyboard: [],
+        qrCode: null,
+        openButton: true,
+      };
+    default:
+      return null;
+  }
+}
+
+/** The buyer's thank-you message once rated: the stars replace the buttons. */
+export function renderBuyerRated(o: LoadedOrder, stars: number, lang: Lang): string {
+  const p = { id: o.id, shop: o.store.name };
+  const first = t(lang, "bot.buyer.completed", p).split("\n")[0] ?? "";
+  return `${first}\n${t(lang, "bot.buyer.rated", { stars: "⭐".repeat(stars) })}`;
+}
+
+/** A separate message so the seller notices what the buyer or the clock did. */
+export function renderSellerNotice(
+  o: LoadedOrder,
+  status: OrderStatus,
+  reason: string | null,
+  lang: Lang,
+): string | null {
+  if (status === "cancelled") {
+    const text = t(lang, "bot.seller.cancelledByBuyer", { id: o.id });
+    return reason ? `${text}\n${t(lang, "bot.card.reason", { reason })}` : text;
+  }
+  if (status === "expired") return t(lang, "bot.seller.expired", { id: o.id, reason: reason ?? "" }).trim();
+  return null;
+}
+
+export function renderSellerRating(
+  o: LoadedOrder,
+  stars: number,
+  comment: string | null,
+  lang: Lang,
+): string {
+  const text = t(lang, "bot.seller.rating", { buyer: o.buyer.first_name, id: o.id, stars });
+  return comment ? `${text}\n${t(lang, "bot.seller.ratingComment", { comment })}` : text;
+}
