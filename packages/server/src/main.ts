@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { buildApp } from "./app.ts";
+import { createTelegram, type Telegram } from "./bot/telegram.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
 import { seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
+import { TelegramDouble } from "./telegram-double/index.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -22,10 +24,35 @@ const db = await openDatabase(config.databaseUrl);
 await migrate(db);
 const seeded = await seedIfEmpty(db);
 
-const botToken =
-  config.botToken ??
-  `${700000000 + Math.floor(Math.random() * 1e6)}:SANDBOX${randomBytes(16).toString("hex")}`;
-const app = await buildApp({ config, db, botToken, logger });
+// No BOT_TOKEN: the built-in sandbox, an in-process fake Bot API that the real bot talks to over HTTP.
+const sandbox = config.botToken
+  ? null
+  : await TelegramDouble.start({
+      token: `${700000000 + Math.floor(Math.random() * 1e6)}:SANDBOX${randomBytes(16).toString("hex")}`,
+    });
+const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
+let telegram: Telegram | undefined;
+const app = await buildApp({
+  config,
+  db,
+  botToken,
+  logger,
+  plugins: [
+    async (instance, services) => {
+      telegram = createTelegram({
+        services,
+        config,
+        token: botToken,
+        apiRoot: sandbox?.apiRoot ?? config.telegramApiRoot,
+        // The sandbox page re-signs web_app buttons, so they may point at plain-http localhost.
+        publicUrl: config.publicUrl ?? (sandbox ? `http://localhost:${config.port}` : null),
+        mode: sandbox && config.botMode === "webhook" ? "polling" : config.botMode,
+        log: instance.log,
+      });
+      await telegram.webhookPlugin(instance);
+    },
+  ],
+});
 for (const w of config.warnings) app.log.warn(w);
 if (seeded) app.log.info("empty database: seeded demo shops and offers");
 
@@ -36,7 +63,9 @@ async function shutdown(signal: string) {
   closing = true;
   app.log.info(`${signal}: shutting down`);
   for (const stop of stopJobs) stop();
+  await telegram?.stop();
   await app.close();
+  await sandbox?.close();
   await db.close();
   process.exit(0);
 }
@@ -53,4 +82,11 @@ stopJobs.push(
     app.log,
   ),
 );
+// The outbox worker runs in every mode; BOT_MODE only decides how updates arrive (or that they don't).
+await telegram?.start();
 app.log.info(`Lastbite on http://localhost:${config.port} (database: ${db.kind})`);
+if (sandbox)
+  app.log.warn(
+    `SANDBOX MODE: no BOT_TOKEN, so the bot talks to the built-in fake Telegram at ${sandbox.apiRoot} (long polling). Chats: http://localhost:${config.port}/sandbox`,
+  );
+else app.log.info(`bot: ${config.botMode} mode, Bot API at ${config.telegramApiRoot}`);
