@@ -178,6 +178,7 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
 
     await page.getByTestId("address").fill("Tashkent, Chilonzor 9, house 14, apt 33");
     await page.getByTestId("phone").fill("12");
+    expect(await page.getByTestId("address-error").count()).toBe(0);
     await page.getByTestId("place-order").click();
     await page.getByTestId("phone-error").waitFor();
     expect(await page.getByTestId("address-error").count()).toBe(0);
@@ -255,7 +256,7 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     await page.getByTestId("offer-detail").waitFor();
     await page.screenshot({ path: screenshotPath("offer-dark") });
     await page.getByTestId("add-to-cart").click();
-    await expect.poll(() => page.getByTestId("add-to-cart").textContent()).toContain("Go to cart");
+    await page.getByTestId("toast").first().waitFor();
     await page.getByTestId("add-to-cart").click();
     await page.getByTestId("checkout").waitFor();
     await page.getByTestId("delivery-type-delivery").click();

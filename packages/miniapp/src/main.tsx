@@ -26,8 +26,11 @@ if (!launch) {
     if ((e.target as HTMLElement).matches("input, textarea"))
       document.documentElement.dataset.typing = "true";
   });
+  // Delayed, so a tap on the Main button that blurs a field is not lost to the layout shift.
   document.addEventListener("focusout", () => {
-    delete document.documentElement.dataset.typing;
+    window.setTimeout(() => {
+      if (!document.activeElement?.matches("input, textarea")) delete document.documentElement.dataset.typing;
+    }, 300);
   });
   root.render(
     <StrictMode>

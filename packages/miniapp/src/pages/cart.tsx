@@ -325,7 +325,10 @@ export default function CartPage() {
                     rows={2}
                     value={address}
                     placeholder={t("app.cart.addressPlaceholder")}
-                    onChange={(e) => setAddress(e.target.value)}
+                    onChange={(e) => {
+                      setAddress(e.target.value);
+                      setFieldErrors((x) => ({ ...x, delivery_address: undefined }));
+                    }}
                     aria-invalid={!!fieldErrors.delivery_address}
                     data-testid="address"
                     autoComplete="street-address"
@@ -343,7 +346,10 @@ export default function CartPage() {
                     inputMode="tel"
                     value={phone}
                     placeholder={t("app.cart.phonePlaceholder")}
-                    onChange={(e) => setPhone(e.target.value)}
+                    onChange={(e) => {
+                      setPhone(e.target.value);
+                      setFieldErrors((x) => ({ ...x, customer_phone: undefined }));
+                    }}
                     aria-invalid={!!fieldErrors.customer_phone}
                     data-testid="phone"
                     autoComplete="tel"
