@@ -75,9 +75,14 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
   bot.on("callback_query:data", async (ctx) => {
     const lang = langOf(ctx);
     const cmd = parseCallbackData(ctx.callbackQuery.data);
+    let answered = false;
+    const answer = async (text: string, alert = false) => {
+      answered = true;
+      await ctx.answerCallbackQuery({ text, ...(alert ? { show_alert: true } : {}) });
+    };
     try {
       if (!cmd) {
-        await ctx.answerCallbackQuery({ text: t(lang, "bot.toast.stale") });
+        await answer(t(lang, "bot.toast.stale"));
         return;
       }
       if (cmd.type === "order") {
@@ -88,13 +93,10 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           cmd.action,
         );
         if (r.ok) {
-          await ctx.answerCallbackQuery({ text: t(lang, TOAST[cmd.action]) });
+          await answer(t(lang, TOAST[cmd.action]));
           return;
         }
-        await ctx.answerCallbackQuery({
-          text: await refusal(deps, ctx.from.id, cmd.orderId, r, lang),
-          show_alert: true,
-        });
+        await answer(await refusal(deps, ctx.from.id, cmd.orderId, r, lang), true);
         return;
       }
       const r = await deps.orders.rate(ctx.from.id, cmd.orderId, cmd.stars);
@@ -103,10 +105,10 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
         : r.code === "already_rated"
           ? t(lang, "bot.toast.alreadyRated")
           : t(lang, "bot.toast.cannotRate");
-      await ctx.answerCallbackQuery({ text, ...(r.ok ? {} : { show_alert: true }) });
+      await answer(text, !r.ok);
     } catch (err) {
       // Still answer, so the button stops spinning; then let the error be logged.
-      await ctx.answerCallbackQuery({ text: t(lang, "bot.toast.error") }).catch(() => {});
+      if (!answered) await ctx.answerCallbackQuery({ text: t(lang, "bot.toast.error") }).catch(() => {});
       throw err;
     }
   });
