@@ -7,49 +7,11 @@ import { ApiError, api } from "../lib/api.ts";
 import { qtyText } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { timelineSteps } from "../lib/order-logic.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import { invalidate, useApi } from "../lib/use-api.ts";
 import { haptic, openTelegramLink } from "../telegram/bridge.ts";
-
-interface Step {
-  status: OrderStatus;
-  at: string | null;
-  state: "done" | "current" | "todo" | "bad";
-}
-
-/** The timeline: what happened, then (for a live order) what is still to come. */
-export function timelineSteps(order: Order): Step[] {
-  const happy: OrderStatus[] =
-    order.delivery_type === "delivery"
-      ? ["pending", "confirmed", "delivering", "completed"]
-      : ["pending", "confirmed", "ready", "completed"];
-  const seen = new Map<OrderStatus, string>();
-  for (const e of order.timeline) seen.set(e.status, e.at);
-  if (!seen.has("pending")) seen.set("pending", order.created_at);
-  if (!seen.has(order.status)) seen.set(order.status, order.updated_at);
-  const reached = [...seen.entries()]
-    .sort((a, b) => a[1].localeCompare(b[1]))
-    .map(([status, at]) => ({ status, at }));
-  const steps: Step[] = reached.map((r) => ({
-    status: r.status,
-    at: r.at,
-    state:
-      r.status === order.status
-        ? ["rejected", "cancelled", "expired"].includes(r.status)
-          ? "bad"
-          : isFinalStatus(r.status)
-            ? "done"
-            : "current"
-        : "done",
-  }));
-  if (!isFinalStatus(order.status)) {
-    const from = happy.indexOf(order.status);
-    for (const s of happy.slice(from + 1))
-      if (!seen.has(s)) steps.push({ status: s, at: null, state: "todo" });
-  }
-  return steps;
-}
 
 function Timeline({ order }: { order: Order }) {
   const i18n = useI18n();

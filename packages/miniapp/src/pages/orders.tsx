@@ -1,21 +1,11 @@
-import { isActiveStatus, type Order } from "@lastbite/shared";
+import type { Order } from "@lastbite/shared";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
 import { useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { newestFirst, upsert } from "../lib/order-logic.ts";
 import { navigate, switchTab } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
-
-export function newestFirst(orders: Order[]): Order[] {
-  return [...orders].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
-}
-
-/** Replaces or inserts `order` when it belongs in a list with this filter, and drops it otherwise. */
-export function upsert(orders: Order[], order: Order, tab: "active" | "finished"): Order[] {
-  const belongs = tab === "active" ? isActiveStatus(order.status) : !isActiveStatus(order.status);
-  const rest = orders.filter((o) => o.id !== order.id);
-  return belongs ? newestFirst([order, ...rest]) : rest;
-}
 
 export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }) {
   const i18n = useI18n();

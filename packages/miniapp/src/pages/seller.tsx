@@ -7,40 +7,12 @@ import { qtyText } from "../lib/format.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
+import { codeFromScan, newestFirst, sellerActions, upsert } from "../lib/order-logic.ts";
 import { toast } from "../lib/toast.ts";
 import { useApi } from "../lib/use-api.ts";
 import { haptic, isNative, scanQr } from "../telegram/bridge.ts";
-import { newestFirst, upsert } from "./orders.tsx";
 
 const NEEDS_REASON: readonly SellerAction[] = ["reject", "cancel"];
-
-/** What a seller may do next, following the order state machine. */
-export function sellerActions(order: Order): SellerAction[] {
-  switch (order.status) {
-    case "pending":
-      return ["accept", "reject"];
-    case "confirmed":
-      return order.delivery_type === "delivery"
-        ? ["delivering", "complete", "cancel"]
-        : ["ready", "complete", "cancel"];
-    case "ready":
-      return ["complete", "cancel"];
-    case "delivering":
-      return ["complete"];
-    default:
-      return [];
-  }
-}
-
-/** Pulls a booking code out of a scanned QR text (the code itself, or a text/link containing it). */
-export function codeFromScan(text: string): string {
-  const s = text.trim();
-  if (/^[A-Za-z0-9]{4,12}$/.test(s)) return s.toUpperCase();
-  const param = /[?&#](?:code|c)=([A-Za-z0-9]{4,12})/.exec(s);
-  if (param?.[1]) return param[1].toUpperCase();
-  const tokens = s.match(/\b[A-Z0-9]{6}\b/g);
-  return (tokens?.[tokens.length - 1] ?? s).toUpperCase();
-}
 
 function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
   const i18n = useI18n();

@@ -1,0 +1,101 @@
+import type { Order } from "@lastbite/shared";
+import { describe, expect, it } from "vitest";
+import { codeFromScan, newestFirst, sellerActions, timelineSteps, upsert } from "./order-logic.ts";
+
+function order(over: Partial<Order> = {}): Order {
+  return {
+    id: 1,
+    status: "pending",
+    delivery_type: "pickup",
+    delivery_address: null,
+    customer_phone: null,
+    delivery_cost: 0,
+    comment: null,
+    items: [],
+    items_total: 10000,
+    total: 10000,
+    code: null,
+    store: { id: 1, name: "S", address: "A", phone: "+998901234567", owner_username: null },
+    buyer: { id: 2, first_name: "B", username: null },
+    timeline: [{ status: "pending", at: "2026-01-01T10:00:00+05:00" }],
+    reason: null,
+    rating: null,
+    created_at: "2026-01-01T10:00:00+05:00",
+    updated_at: "2026-01-01T10:00:00+05:00",
+    ...over,
+  };
+}
+
+describe("timelineSteps", () => {
+  it("shows what is still to come for a live pickup order", () => {
+    const steps = timelineSteps(order());
+    expect(steps.map((s) => [s.status, s.state])).toEqual([
+      ["pending", "current"],
+      ["confirmed", "todo"],
+      ["ready", "todo"],
+      ["completed", "todo"],
+    ]);
+  });
+  it("goes through delivering for delivery orders", () => {
+    const steps = timelineSteps(
+      order({
+        delivery_type: "delivery",
+        status: "confirmed",
+        timeline: [
+          { status: "pending", at: "2026-01-01T10:00:00+05:00" },
+          { status: "confirmed", at: "2026-01-01T10:05:00+05:00" },
+        ],
+      }),
+    );
+    expect(steps.map((s) => s.status)).toEqual(["pending", "confirmed", "delivering", "completed"]);
+    expect(steps[1]?.state).toBe("current");
+  });
+  it("ends on the negative final status, with nothing to come", () => {
+    const steps = timelineSteps(
+      order({
+        status: "rejected",
+        timeline: [
+          { status: "pending", at: "2026-01-01T10:00:00+05:00" },
+          { status: "rejected", at: "2026-01-01T10:02:00+05:00" },
+        ],
+      }),
+    );
+    expect(steps.map((s) => [s.status, s.state])).toEqual([
+      ["pending", "done"],
+      ["rejected", "bad"],
+    ]);
+  });
+});
+
+describe("sellerActions", () => {
+  it("follows the state machine", () => {
+    expect(sellerActions(order())).toEqual(["accept", "reject"]);
+    expect(sellerActions(order({ status: "confirmed" }))).toEqual(["ready", "complete", "cancel"]);
+    expect(sellerActions(order({ status: "confirmed", delivery_type: "delivery" }))).toEqual([
+      "delivering",
+      "complete",
+      "cancel",
+    ]);
+    expect(sellerActions(order({ status: "delivering" }))).toEqual(["complete"]);
+    expect(sellerActions(order({ status: "completed" }))).toEqual([]);
+  });
+});
+
+describe("codeFromScan", () => {
+  it("reads a bare code, a code in a link, or a code in text", () => {
+    expect(codeFromScan(" k8neur ")).toBe("K8NEUR");
+    expect(codeFromScan("https://t.me/bot?startapp=x&code=AB12CD")).toBe("AB12CD");
+    expect(codeFromScan("Lastbite booking AB12CD for order 5")).toBe("AB12CD");
+  });
+});
+
+describe("order lists", () => {
+  it("sorts newest first and moves orders between tabs", () => {
+    const a = order({ id: 1, created_at: "2026-01-01T10:00:00+05:00" });
+    const b = order({ id: 2, created_at: "2026-01-01T11:00:00+05:00" });
+    expect(newestFirst([a, b]).map((o) => o.id)).toEqual([2, 1]);
+    expect(upsert([a], b, "active").map((o) => o.id)).toEqual([2, 1]);
+    expect(upsert([a, b], { ...a, status: "completed" }, "active").map((o) => o.id)).toEqual([2]);
+    expect(upsert([], { ...a, status: "completed" }, "finished").map((o) => o.id)).toEqual([1]);
+  });
+});
