@@ -92,6 +92,8 @@ export class OutboxWorker {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Set by stop(): a drain in progress finishes its batch and returns. */
+  private halting = false;
   /** Telegram asked us to slow down (429): no sends before this time. */
   private pausedUntil = 0;
 
@@ -107,6 +109,7 @@ export class OutboxWorker {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.halting = false;
     this.unlisten = await this.opts.db.listen("outbox", () => this.wake());
     this.timer = setInterval(() => this.wake(), this.pollMs);
     this.timer.unref?.();
@@ -115,6 +118,7 @@ export class OutboxWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halting = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.unlisten?.().catch(() => {});
@@ -159,7 +163,7 @@ export class OutboxWorker {
         }),
       );
       handled += rows.length;
-      if (this.stopped) return handled;
+      if (this.halting) return handled;
     }
   }
 
