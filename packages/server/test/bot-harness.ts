@@ -101,7 +101,10 @@ export async function startBotHarness(
     },
     cardOf(chatId, id, pred = () => true) {
       return tg.waitFor(
-        (d) => d.botMessages(chatId).find((m) => (m.text ?? m.caption ?? "").includes(`#${id}`) && pred(m)),
+        (d) =>
+          d
+            .botMessages(chatId)
+            .find((m) => new RegExp(`[#№]${id}(?!\\d)`).test(m.text ?? m.caption ?? "") && pred(m)),
         10_000,
       );
     },
