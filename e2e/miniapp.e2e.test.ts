@@ -211,7 +211,12 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     const order = await placeOrderViaApi(buyer, offers.bread);
     await sellerDoes(order.id, "accept");
     await sellerDoes(order.id, "complete");
-    const page = await open(buyer, { startParam: `order_${order.id}` });
+    // As the bot's web_app "open order" button does: `?startapp=order_<id>` in the query.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    contexts.push(context);
+    const page = await context.newPage();
+    const hash = launchUrl(server.url, buyer).split("#")[1];
+    await page.goto(`${server.url}/?startapp=order_${order.id}#${hash}`);
     await page.waitForSelector('[data-testid="order-page"][data-status="completed"]');
     await page.getByTestId("star-4").click();
     await page.getByTestId("rating-comment").fill("Fresh and warm, thank you!");
@@ -242,6 +247,12 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     await expect
       .poll(async () => (await apiAs<Order>(server.url, buyer, "GET", `/api/orders/${order.id}`)).body.status)
       .toBe("completed");
+
+    // The bot's "open order" deep link works for the seller too.
+    const other = await placeOrderViaApi(buyer, offers.salad);
+    const deep = await open(seller, { startParam: `order_${other.id}`, theme: DARK_THEME });
+    await deep.getByTestId(`seller-order-${other.id}`).waitFor();
+    await deep.screenshot({ path: screenshotPath("seller-order-dark") });
   }, 120_000);
 
   it("takes dark-theme screenshots of the main pages", async () => {

@@ -7,11 +7,13 @@ import { ApiError, api } from "../lib/api.ts";
 import { qtyText } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { useMe } from "../lib/me.ts";
 import { timelineSteps } from "../lib/order-logic.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import { invalidate, useApi } from "../lib/use-api.ts";
 import { haptic, openTelegramLink } from "../telegram/bridge.ts";
+import { SellerOrder } from "./seller.tsx";
 
 function Timeline({ order }: { order: Order }) {
   const i18n = useI18n();
@@ -190,6 +192,7 @@ export default function OrderPage({ id }: { id: number }) {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const order = q.data;
+  const seller = (useMe().me?.stores.length ?? 0) > 0;
 
   // A toast and a buzz when the status changes, however the news arrived (stream, poll, focus).
   const lastStatus = useRef<OrderStatus | null>(null);
@@ -225,6 +228,9 @@ export default function OrderPage({ id }: { id: number }) {
       setConfirmCancel(false);
     }
   }
+
+  // The bot's "open order" button also reaches sellers: their order is not a buyer's order.
+  if (q.error?.code === "not_found" && seller) return <SellerOrderPage id={id} />;
 
   const showQr =
     order?.code && order.delivery_type === "pickup" && ["confirmed", "ready"].includes(order.status);
@@ -321,6 +327,27 @@ export default function OrderPage({ id }: { id: number }) {
               </button>
             ))}
         </div>
+      )}
+    </Page>
+  );
+}
+
+/** A seller's view of one of their shop's orders, live. */
+function SellerOrderPage({ id }: { id: number }) {
+  const { t } = useI18n();
+  const q = useApi<Order>(`/seller/orders/${id}`);
+  useOrderEvents((o) => {
+    if (o.id === id) q.setData(() => o);
+  });
+  usePollAndFocus(() => void q.reload());
+  return (
+    <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "seller" })}>
+      {q.error && !q.data ? (
+        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+      ) : !q.data ? (
+        <LoadingView />
+      ) : (
+        <SellerOrder order={q.data} onChange={(o) => q.setData(() => o)} />
       )}
     </Page>
   );

@@ -14,7 +14,7 @@ import { haptic, isNative, scanQr } from "../telegram/bridge.ts";
 
 const NEEDS_REASON: readonly SellerAction[] = ["reject", "cancel"];
 
-function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
+export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
   const i18n = useI18n();
   const { t, som } = i18n;
   const [asking, setAsking] = useState<SellerAction | null>(null);

@@ -67,8 +67,10 @@ export function readLaunchParams(): LaunchParams | null {
   let raw: string | null = null;
   if (hash.includes("tgWebAppData=")) {
     raw = hash;
+    // The bot's web_app buttons carry `?startapp=order_42` in the query; t.me links arrive as
+    // tgWebAppStartParam (in the fragment, or the query on some clients).
     const search = new URLSearchParams(window.location.search);
-    const start = search.get("tgWebAppStartParam");
+    const start = search.get("tgWebAppStartParam") ?? search.get("startapp");
     if (start && !hash.includes("tgWebAppStartParam="))
       raw += `&tgWebAppStartParam=${encodeURIComponent(start)}`;
     store?.setItem(STORAGE_KEY, raw);
