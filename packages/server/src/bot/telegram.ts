@@ -86,6 +86,12 @@ export function createTelegram(opts: TelegramOptions): Telegram {
 
   let stopped = false;
   let polling: Promise<void> | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+  // Telegram re-delivers an update for at most a day: older de-duplication rows are dead weight.
+  const sweep = () =>
+    services.db
+      .query("delete from processed_updates where processed_at < now() - interval '3 days'")
+      .catch((err) => log.warn({ err: String(err) }, "could not prune processed_updates"));
 
   const initBot = async () => {
     for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 60_000)) {
@@ -168,6 +174,8 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     async start() {
       stopped = false;
       await worker.start();
+      sweeper = setInterval(sweep, 3_600_000);
+      sweeper.unref();
       if (mode === "off") return;
       // Do the rest in the background: a Telegram outage at start-up must not hold the server.
       void (async () => {
@@ -189,6 +197,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     },
     async stop() {
       stopped = true;
+      if (sweeper) clearInterval(sweeper);
       if (bot.isRunning()) await bot.stop().catch(() => {});
       await polling;
       await worker.stop();

@@ -1,0 +1,121 @@
+import type { OrderStatus } from "@lastbite/shared";
+import { describe, expect, it } from "vitest";
+import { parseCallbackData } from "../bot/callback-data.ts";
+import type { LoadedOrder } from "../orders/order.repository.ts";
+import {
+  orderCallback,
+  rateCallback,
+  renderBuyerStatus,
+  renderSellerCard,
+  renderSellerNotice,
+  sellerActions,
+} from "./renderers.ts";
+
+const order = (over: Partial<LoadedOrder> = {}): LoadedOrder => ({
+  id: 42,
+  status: "pending",
+  delivery_type: "pickup",
+  delivery_address: null,
+  customer_phone: null,
+  delivery_cost: 0,
+  comment: null,
+  items: [
+    { offer_id: 1, title: "Samsa", quantity: 2, unit: "piece", price: 6000, total: 12000 },
+    { offer_id: 2, title: "Olma", quantity: 1.5, unit: "kg", price: 10000, total: 15000 },
+  ],
+  items_total: 27000,
+  total: 27000,
+  code: null,
+  store: { id: 1, name: "Non Uyi", address: "Chilonzor 5", phone: "+998901234567", owner_username: null },
+  buyer: { id: 7, first_name: "Aziza", username: null },
+  timeline: [],
+  reason: null,
+  rating: null,
+  created_at: "2026-01-01T10:00:00.000Z",
+  updated_at: "2026-01-01T10:00:00.000Z",
+  owner_id: 3,
+  buyer_language: "en",
+  ...over,
+});
+
+describe("seller card", () => {
+  it("shows the buttons the state machine allows, ✅ first and ❌ second", () => {
+    const cases: [OrderStatus, "pickup" | "delivery", string[]][] = [
+      ["pending", "pickup", ["accept", "reject"]],
+      ["confirmed", "pickup", ["complete", "cancel"]],
+      ["confirmed", "delivery", ["delivering", "cancel"]],
+      ["ready", "pickup", ["complete", "cancel"]],
+      ["delivering", "delivery", ["complete"]],
+      ["completed", "pickup", []],
+      ["rejected", "pickup", []],
+      ["cancelled", "delivery", []],
+      ["expired", "pickup", []],
+    ];
+    for (const [status, delivery_type, actions] of cases)
+      expect(sellerActions({ status, delivery_type }), `${status}/${delivery_type}`).toEqual(actions);
+    const card = renderSellerCard(order({ status: "confirmed", code: "AB12CD" }), "en");
+    expect(card.keyboard.flat().map((b) => b.text)).toEqual(["✅ Handed over", "❌ Cancel"]);
+    expect(renderSellerCard(order({ status: "completed" }), "en").keyboard).toEqual([]);
+  });
+
+  it("lists items with quantity and price, the total, the type, and delivery details", () => {
+    const { text } = renderSellerCard(
+      order({
+        delivery_type: "delivery",
+        delivery_address: "Yunusobod 4",
+        customer_phone: "+998907654321",
+        delivery_cost: 5000,
+        total: 32000,
+      }),
+      "ru",
+    );
+    expect(text).toContain("Новый заказ №42");
+    expect(text).toContain("Samsa — 2 × 6\u00a0000\u00a0сум = 12\u00a0000\u00a0сум");
+    expect(text).toContain("Olma — 1.5 kg × 10\u00a0000\u00a0сум = 15\u00a0000\u00a0сум");
+    expect(text).toContain("Итого: 32\u00a0000\u00a0сум");
+    expect(text).toContain("Доставка");
+    expect(text).toContain("Yunusobod 4");
+    expect(text).toContain("+998907654321");
+    expect(text).toContain("Aziza");
+  });
+});
+
+describe("buyer messages", () => {
+  it("sends the QR for a confirmed pickup order only, and stars for a completed one", () => {
+    const pickup = renderBuyerStatus(order({ status: "confirmed", code: "AB12CD" }), "confirmed", null, "en");
+    expect(pickup?.qrCode).toBe("AB12CD");
+    expect(pickup?.text).toContain("AB12CD");
+    const delivery = renderBuyerStatus(
+      order({ status: "confirmed", code: "AB12CD", delivery_type: "delivery", delivery_address: "X 1" }),
+      "confirmed",
+      null,
+      "en",
+    );
+    expect(delivery?.qrCode).toBeNull();
+    const done = renderBuyerStatus(order({ status: "completed" }), "completed", null, "uz");
+    expect(done?.keyboard.flat().map((b) => b.text)).toEqual(["⭐1", "⭐2", "⭐3", "⭐4", "⭐5"]);
+    const rejected = renderBuyerStatus(order({ status: "rejected" }), "rejected", "sold out", "en");
+    expect(rejected?.text).toContain("Reason: sold out");
+  });
+
+  it("tells the seller about the buyer's cancellation and expiry, nothing else", () => {
+    expect(renderSellerNotice(order(), "cancelled", null, "en")).toBe(
+      "❌ Order #42 was cancelled by the buyer.",
+    );
+    expect(renderSellerNotice(order(), "expired", "too late", "en")).toContain("expired");
+    expect(renderSellerNotice(order(), "confirmed", null, "en")).toBeNull();
+  });
+});
+
+describe("callback data", () => {
+  it("round-trips and stays within Telegram's 64 bytes", () => {
+    for (const a of ["accept", "reject", "ready", "delivering", "complete", "cancel"] as const) {
+      const data = orderCallback(a, 123456789012);
+      expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
+      expect(parseCallbackData(data)).toEqual({ type: "order", action: a, orderId: 123456789012 });
+    }
+    expect(parseCallbackData(rateCallback(42, 5))).toEqual({ type: "rate", orderId: 42, stars: 5 });
+    for (const bad of ["r:42:6", "r:42:0", "o:expire:1", "o:accept:", "order_accept:1", "", undefined])
+      expect(parseCallbackData(bad)).toBeNull();
+  });
+});
