@@ -52,12 +52,6 @@ interface Stream {
   closed: boolean;
 }
 
-/** A notice waiting for its order to load; fan-out keeps the order notices arrived in. */
-interface Inflight {
-  notice: OrderEventNotice;
-  frame: string | null | undefined;
-}
-
 export type Admission = "ok" | "user_limit" | "process_limit";
 
 /**
@@ -69,7 +63,9 @@ export type Admission = "ok" | "user_limit" | "process_limit";
  */
 export class EventHub {
   private readonly byUser = new Map<number, Set<Stream>>();
-  private readonly inflight: Inflight[] = [];
+  /** Notices whose orders are still to be loaded, in arrival order. */
+  private waiting: OrderEventNotice[] = [];
+  private loading = false;
   private count = 0;
   private unlisten: (() => Promise<void>) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -215,27 +211,40 @@ export class EventHub {
     }
     // Nobody here listens for this order: another instance (or nobody) serves its users.
     if (!this.byUser.has(notice.buyer_id) && !this.byUser.has(notice.owner_id)) return;
-    const item: Inflight = { notice, frame: undefined };
-    this.inflight.push(item);
-    loadOrders(this.db, "o.id = $1", [notice.order_id], 1)
-      .then(
-        ([order]) => {
-          item.frame = order ? frameOf(notice.id, order, notice.status) : null;
-        },
-        (err) => {
-          // The clients still get it on their next resume; the order tracking page also polls.
-          this.log.error({ err, notice }, "could not load an order for its live event");
-          item.frame = null;
-        },
-      )
-      .finally(() => this.drain());
+    this.waiting.push(notice);
+    void this.pump();
   }
 
-  /** Fans out loaded notices in arrival order, so a stream never sees an order's states reversed. */
-  private drain(): void {
-    for (let head = this.inflight[0]; head && head.frame !== undefined; head = this.inflight[0]) {
-      this.inflight.shift();
-      if (head.frame !== null) this.fanOut(head.notice, head.frame);
+  /**
+   * Loads the orders of waiting notices and fans them out, one batch at a time: a quiet system loads
+   * each order as its notice comes in, a busy one loads all that arrived meanwhile in one query (so
+   * the database work per event falls as load rises). Batches go out in arrival order, so a stream
+   * never sees an order's states reversed.
+   */
+  private async pump(): Promise<void> {
+    if (this.loading) return;
+    this.loading = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, 500);
+        const ids = [...new Set(batch.map((n) => n.order_id))];
+        let orders: Map<number, LoadedOrder>;
+        try {
+          orders = new Map(
+            (await loadOrders(this.db, "o.id = any($1)", [ids], ids.length)).map((o) => [o.id, o]),
+          );
+        } catch (err) {
+          // Its clients still get these on their next resume; the tracking page also polls slowly.
+          this.log.error({ err, count: batch.length }, "could not load orders for live events");
+          continue;
+        }
+        for (const n of batch) {
+          const order = orders.get(n.order_id);
+          if (order) this.fanOut(n, frameOf(n.id, order, n.status));
+        }
+      }
+    } finally {
+      this.loading = false;
     }
   }
 
