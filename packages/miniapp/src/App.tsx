@@ -1,5 +1,6 @@
 import { type Lang, pickLang } from "@lastbite/shared";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { ErrorBoundary } from "./components/error-boundary.tsx";
 import { Shell } from "./components/shell.tsx";
 import { ErrorView, LoadingView, Page } from "./components/ui.tsx";
 import { ApiError, api } from "./lib/api.ts";
@@ -84,9 +85,11 @@ export function App({ telegramLanguage }: { telegramLanguage: string | undefined
           <MeError error={meError} retry={() => void reload()} />
         ) : (
           <Shell tab={tabOf(route)} seller={seller}>
-            <Suspense fallback={<LoadingView />}>
-              <Screen route={route} seller={seller} />
-            </Suspense>
+            <ErrorBoundary resetKey={JSON.stringify(route)}>
+              <Suspense fallback={<LoadingView />}>
+                <Screen route={route} seller={seller} />
+              </Suspense>
+            </ErrorBoundary>
           </Shell>
         )}
       </MeContext.Provider>

@@ -14,13 +14,30 @@ function setOpen(v: boolean): void {
   for (const fn of stateListeners) fn(v);
 }
 
+let retryTimer: number | undefined;
+let retryDelay = 5_000;
+
 function connect(): void {
-  if (source || typeof EventSource === "undefined") return;
+  if (source || typeof EventSource === "undefined" || listeners.size === 0) return;
   // EventSource cannot send headers: the contract accepts `?tma=` instead. It reconnects by
   // itself and sends Last-Event-ID, so the server replays what was missed.
   source = new EventSource(`/api/events?tma=${encodeURIComponent(getInitData())}`);
-  source.addEventListener("open", () => setOpen(true));
-  source.addEventListener("error", () => setOpen(false));
+  source.addEventListener("open", () => {
+    retryDelay = 5_000;
+    setOpen(true);
+  });
+  source.addEventListener("error", () => {
+    setOpen(false);
+    // The browser retries network errors itself, but gives up for good on an HTTP error
+    // (a 502 during a deploy, a 429): then we reconnect with backoff. The poll covers the gap.
+    if (source?.readyState === EventSource.CLOSED) {
+      source.close();
+      source = null;
+      window.clearTimeout(retryTimer);
+      retryTimer = window.setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 60_000);
+    }
+  });
   source.addEventListener("order", (ev) => {
     try {
       const order = JSON.parse((ev as MessageEvent<string>).data) as Order;
@@ -33,6 +50,7 @@ function connect(): void {
 
 function disconnect(): void {
   if (listeners.size > 0) return;
+  window.clearTimeout(retryTimer);
   source?.close();
   source = null;
   setOpen(false);

@@ -42,6 +42,8 @@ function wireNative(): void {
   on("main_button_pressed", () => {
     if (current && !current.disabled && !current.progress) current.onClick();
   });
+  // Button colours follow the theme: re-send after a theme change.
+  on("theme_changed", () => window.setTimeout(() => publish(current), 0));
 }
 
 /** The in-page fallback reads this to draw the button when Telegram cannot. */
