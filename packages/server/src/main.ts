@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { buildApp } from "./app.ts";
+import { signInitData } from "./auth/init-data.ts";
 import { createTelegram, type Telegram } from "./bot/telegram.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
-import { seedIfEmpty } from "./db/seed.ts";
+import { DEMO_USERS, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
+import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
 import { TelegramDouble } from "./telegram-double/index.ts";
 
 let config: ReturnType<typeof loadConfig>;
@@ -32,6 +34,12 @@ const sandbox = config.botToken
     });
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
 let telegram: Telegram | undefined;
+const SANDBOX_LABELS: Record<number, string> = {
+  700000001: "Aziza (buyer)",
+  700000002: "Rustam (owner of Non Bakery)",
+  700000003: "Dilnoza (owner of Chorsu Fresh Market and Plov Center)",
+  700000004: "John (buyer)",
+};
 const app = await buildApp({
   config,
   db,
@@ -50,6 +58,26 @@ const app = await buildApp({
         log: instance.log,
       });
       await telegram.webhookPlugin(instance);
+    },
+    async (instance) => {
+      if (!sandbox) return;
+      // /sandbox: each demo user's chat with the bot, and the Mini App opened as them.
+      await sandboxRoutes(instance, {
+        double: sandbox,
+        users: DEMO_USERS.map((u) => ({ ...u, label: SANDBOX_LABELS[u.id] })),
+        signInitData: (u, startParam) =>
+          signInitData(botToken, {
+            user: {
+              id: u.id,
+              first_name: u.first_name,
+              ...(u.last_name ? { last_name: u.last_name } : {}),
+              ...(u.username ? { username: u.username } : {}),
+              ...(u.language_code ? { language_code: u.language_code } : {}),
+            },
+            ...(startParam ? { startParam } : {}),
+          }),
+        publicUrl: config.publicUrl ?? "",
+      });
     },
   ],
 });
