@@ -103,3 +103,42 @@ describe.each(DATABASES)("the webhook on %s", (kind) => {
     }
   });
 });
+
+describe.each(DATABASES)("webhook mode on %s", (kind) => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await startBotHarness(kind, {
+      mode: "webhook",
+      config: { PUBLIC_URL: "https://lastbite.example", WEBHOOK_SECRET: "s3cret_for-tests" },
+    });
+  });
+  afterAll(async () => h?.close());
+
+  it("registers the webhook with the secret token and does not poll", async () => {
+    const info = await h.tg.waitFor((d) => d.webhookInfo());
+    expect(info).toMatchObject({
+      url: `https://lastbite.example${WEBHOOK_PATH}`,
+      secretToken: "s3cret_for-tests",
+    });
+    expect(h.tg.callsTo("getUpdates")).toHaveLength(0);
+    const user = await h.person();
+    const res = await h.app.inject({
+      method: "POST",
+      url: WEBHOOK_PATH,
+      headers: { "x-telegram-bot-api-secret-token": "s3cret_for-tests" },
+      payload: {
+        update_id: 7_000_001,
+        message: {
+          message_id: 1,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: user.id, type: "private", first_name: "W" },
+          from: { id: user.id, is_bot: false, first_name: "W" },
+          text: "/start",
+          entities: [{ type: "bot_command", offset: 0, length: 6 }],
+        },
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    await h.tg.waitFor((d) => d.botMessages(user.id)[0]);
+  });
+});
