@@ -255,6 +255,82 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     await deep.screenshot({ path: screenshotPath("seller-order-dark") });
   }, 120_000);
 
+  it("inside Telegram: talks to the client through the bridge (Main button, theme, phone, QR scanner)", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    contexts.push(context);
+    // A stand-in for the native client: records postEvent calls.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __tg: [string, unknown][]; TelegramWebviewProxy: unknown };
+      w.__tg = [];
+      w.TelegramWebviewProxy = {
+        postEvent: (type: string, data: string) => w.__tg.push([type, JSON.parse(data || "{}")]),
+      };
+    });
+    const events = async (page: Page) =>
+      page.evaluate(() => (window as unknown as { __tg: [string, Record<string, unknown>][] }).__tg);
+    const receive = (page: Page, type: string, data: unknown) =>
+      page.evaluate(
+        ([t, d]) => {
+          (
+            window as unknown as { Telegram: { WebView: { receiveEvent: (t: string, d: unknown) => void } } }
+          ).Telegram.WebView.receiveEvent(t as string, d);
+        },
+        [type, data] as const,
+      );
+
+    const buyer = newUser();
+    const page = await context.newPage();
+    await page.goto(launchUrl(server.url, buyer, { platform: "ios" }));
+    await page.getByTestId(`offer-${offers.cake}`).click();
+    await page.getByTestId("offer-detail").waitFor();
+    await expect
+      .poll(async () =>
+        (await events(page)).some(([t, d]) => t === "web_app_setup_main_button" && d.is_visible),
+      )
+      .toBe(true);
+    const types = (await events(page)).map(([t]) => t);
+    for (const t of ["web_app_ready", "web_app_expand", "web_app_request_theme", "web_app_setup_back_button"])
+      expect(types).toContain(t);
+    expect(await page.getByTestId("add-to-cart").count()).toBe(0); // the native button, not an in-page one
+    expect(await page.getByTestId("back").count()).toBe(0);
+
+    await receive(page, "main_button_pressed", {});
+    expect(types.length).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.evaluate(() => localStorage.getItem("lastbite.cart") ?? ""))
+      .toContain(String(offers.cake));
+    expect((await events(page)).some(([t]) => t === "web_app_trigger_haptic_feedback")).toBe(true);
+
+    await receive(page, "theme_changed", { theme_params: DARK_THEME });
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+
+    await receive(page, "back_button_pressed", {});
+    await page.getByTestId(`offer-${offers.cake}`).waitFor();
+
+    // Checkout: "share my Telegram phone" asks the client for the phone.
+    await page.getByTestId("tab-cart").click();
+    await page.getByTestId("delivery-type-delivery").click();
+    await page.getByTestId("share-phone").click();
+    await expect
+      .poll(async () => (await events(page)).some(([t]) => t === "web_app_request_phone"))
+      .toBe(true);
+    await receive(page, "phone_requested", { status: "cancelled" });
+
+    // Seller: the QR scanner popup hands the scanned code to verify.
+    const order = await placeOrderViaApi(buyer, offers.bread);
+    const confirmed = await sellerDoes(order.id, "accept");
+    const sp = await context.newPage();
+    await sp.goto(launchUrl(server.url, seller, { platform: "android" }));
+    await sp.getByTestId("tab-seller").click();
+    await sp.getByTestId("scan-qr").click();
+    await expect
+      .poll(async () => (await events(sp)).some(([t]) => t === "web_app_open_scan_qr_popup"))
+      .toBe(true);
+    await receive(sp, "qr_text_received", { data: confirmed.code });
+    await sp.getByTestId("handover").getByTestId(`seller-order-${order.id}`).waitFor();
+    expect((await events(sp)).some(([t]) => t === "web_app_close_scan_qr_popup")).toBe(true);
+  });
+
   it("takes dark-theme screenshots of the main pages", async () => {
     const buyer = newUser({ language_code: "ru" });
     const order = await placeOrderViaApi(buyer, offers.cake);

@@ -203,3 +203,90 @@ export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return path.join(SCREENSHOTS, `${name}.png`);
 }
+
+/**
+ * Starts the real server as `npm start` does with no configuration: no `BOT_TOKEN`, so it runs
+ * the built-in Telegram double, the bot in long polling against it, and serves `/sandbox` (with
+ * the seeded demo users). Any Telegram settings of the calling shell are dropped so the sandbox
+ * cannot be switched off (or pointed at the real Telegram) by accident.
+ */
+export async function startSandboxServer(): Promise<RunningServer> {
+  ensureMiniappBuilt();
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: "memory://",
+    LOG_LEVEL: "warn", // keeps the "SANDBOX MODE" line, which is logged once the bot polls
+  };
+  for (const k of ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"]) delete env[k];
+  let out = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "packages/server/src/main.ts")],
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sandbox server exited (${child.exitCode}):\n${out}`);
+    try {
+      // /health answers before the bot's first poll; /sandbox only exists in sandbox mode.
+      const [health, page] = await Promise.all([fetch(`${url}/health`), fetch(`${url}/sandbox`)]);
+      if (health.ok && page.ok && out.includes("SANDBOX MODE")) break;
+      if (health.ok && page.status === 404) {
+        child.kill("SIGKILL");
+        throw new Error(`server is up but not in sandbox mode (no /sandbox):\n${out}`);
+      }
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith("server is up")) throw e;
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`sandbox server did not become ready in 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    logs: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Calls the API with raw Mini App init data (e.g. taken from a launch URL signed by someone else). */
+export async function apiWithInitData<T = unknown>(
+  base: string,
+  initData: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      authorization: `tma ${initData}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}

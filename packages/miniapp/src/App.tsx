@@ -6,14 +6,15 @@ import { ErrorView, LoadingView, Page } from "./components/ui.tsx";
 import { ApiError, api } from "./lib/api.ts";
 import { LangContext, useI18n } from "./lib/i18n.tsx";
 import { type Me, MeContext } from "./lib/me.ts";
+import { retryImport } from "./lib/retry.ts";
 import { type Route, useRoute } from "./lib/router.ts";
 import { CatalogPage, OfferPage, StorePage } from "./pages/catalog.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 
 // Checkout (with its zod schemas), tracking (with the QR encoder) and the seller view load on demand.
-const CartPage = lazy(() => import("./pages/cart.tsx"));
-const OrderPage = lazy(() => import("./pages/order.tsx"));
-const SellerPage = lazy(() => import("./pages/seller.tsx"));
+const CartPage = lazy(() => retryImport(() => import("./pages/cart.tsx")));
+const OrderPage = lazy(() => retryImport(() => import("./pages/order.tsx")));
+const SellerPage = lazy(() => retryImport(() => import("./pages/seller.tsx")));
 
 function tabOf(route: Route): "catalog" | "cart" | "orders" | "seller" | null {
   switch (route.name) {

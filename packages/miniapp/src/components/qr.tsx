@@ -1,11 +1,12 @@
 import { useEffect, useState } from "react";
+import { retryImport } from "../lib/retry.ts";
 
 /** The booking code as an SVG QR code; the encoder loads on demand to keep the first page small. */
 export function QrCode({ text, size = 260 }: { text: string; size?: number }) {
   const [svg, setSvg] = useState<string | null>(null);
   useEffect(() => {
     let alive = true;
-    void import("qrcode").then(async (m) => {
+    void retryImport(() => import("qrcode")).then(async (m) => {
       const QR = m.default ?? m;
       const out = await QR.toString(text, {
         type: "svg",
