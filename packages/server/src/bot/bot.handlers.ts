@@ -39,7 +39,15 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
       [ctx.update.update_id],
     );
     if (fresh.length === 0) return;
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      // Handling failed (e.g. the database blipped): forget the update so a re-delivery is acted on.
+      await deps.db
+        .query("delete from processed_updates where update_id = $1", [ctx.update.update_id])
+        .catch(() => {});
+      throw err;
+    }
   });
 
   // Keep the user's profile and language current: the outbox renders in users.language.
