@@ -4,7 +4,9 @@
  * Screenshots (light and dark) land in test-results/screenshots/.
  */
 import type { Order, Store } from "@lastbite/shared";
+import jsQR from "jsqr";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiAs,
@@ -147,6 +149,9 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     expect(box?.width ?? 0).toBeGreaterThanOrEqual(200);
     const code = (await page.getByTestId("booking-code").textContent())?.trim();
     expect(code).toMatch(/^[A-Z0-9]{6}$/);
+    // The QR code on screen really scans to the booking code.
+    const shot = PNG.sync.read(await page.getByTestId("qr").screenshot());
+    expect(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data).toBe(code);
     await page.screenshot({ path: screenshotPath("tracking-confirmed-light"), fullPage: true });
 
     // Orders list: active tab, newest first, status chip.
