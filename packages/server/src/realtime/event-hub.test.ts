@@ -157,6 +157,16 @@ describe("EventHub", () => {
     await hub.stop();
   });
 
+  it("heartbeats every open stream with a comment line", async () => {
+    const hub = new EventHub(fakeDb().db, new Metrics(), log, { heartbeatMs: 10 });
+    await hub.start();
+    const streams = Array.from({ length: 450 }, () => new FakeResponse());
+    for (const [i, r] of streams.entries()) await hub.attach(i, asRes(r), null);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(streams.every((r) => r.written.includes(":\n\n"))).toBe(true);
+    await hub.stop();
+  });
+
   it("admits at most maxStreamsPerUser per user and maxStreams in all", async () => {
     const hub = new EventHub(fakeDb().db, new Metrics(), log, { maxStreamsPerUser: 2, maxStreams: 3 });
     await hub.start();

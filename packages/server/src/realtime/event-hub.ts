@@ -283,8 +283,19 @@ export class EventHub {
     this.detach(s);
   }
 
+  /**
+   * Heartbeats every stream, a slice per turn of the event loop: 10,000 writes in one go would stall
+   * live events for tens of milliseconds.
+   */
   private beat(): void {
-    for (const set of this.byUser.values()) for (const s of set) this.write(s, SSE_HEARTBEAT);
+    const all: Stream[] = [];
+    for (const set of this.byUser.values()) for (const s of set) all.push(s);
+    const slice = (from: number) => {
+      for (let i = from; i < Math.min(from + 200, all.length); i++)
+        this.write(all[i] as Stream, SSE_HEARTBEAT);
+      if (from + 200 < all.length) setImmediate(slice, from + 200);
+    };
+    slice(0);
   }
 }
 
