@@ -15,7 +15,19 @@ export interface MainButtonSpec {
 let current: MainButtonSpec | null = null;
 const subscribers = new Set<() => void>();
 
+let hideTimer: number | undefined;
+
+/**
+ * Hiding is deferred by a tick: when one page hands the button to the next (or a text changes),
+ * Telegram gets one update instead of hide-then-show, so the native button does not flicker.
+ */
+function hideSoon(): void {
+  window.clearTimeout(hideTimer);
+  hideTimer = window.setTimeout(() => publish(null), 0);
+}
+
 function publish(spec: MainButtonSpec | null): void {
+  window.clearTimeout(hideTimer);
   current = spec;
   for (const fn of subscribers) fn();
   if (!isNative()) return;
@@ -73,7 +85,7 @@ export function useMainButton(spec: MainButtonSpec | null): void {
   useEffect(() => {
     wireNative();
     if (!visible || text === undefined) {
-      publish(null);
+      hideSoon();
       return;
     }
     publish({
@@ -84,12 +96,20 @@ export function useMainButton(spec: MainButtonSpec | null): void {
       testId,
       onClick: () => handler.current?.(),
     });
-    return () => publish(null);
+    return hideSoon;
   }, [visible, text, disabled, progress, tone, testId]);
 }
 
 let backHandler: (() => void) | null = null;
 let backWired = false;
+let backTimer: number | undefined;
+let backShown = false;
+
+function setBackVisible(visible: boolean): void {
+  if (visible === backShown) return;
+  backShown = visible;
+  postEvent("web_app_setup_back_button", { is_visible: visible });
+}
 
 /** Shows Telegram's Back button while `onBack` is set. */
 export function useBackButton(onBack: (() => void) | null): void {
@@ -102,11 +122,16 @@ export function useBackButton(onBack: (() => void) | null): void {
       on("back_button_pressed", () => backHandler?.());
     }
     if (!visible) return;
+    window.clearTimeout(backTimer);
     backHandler = () => ref.current?.();
-    postEvent("web_app_setup_back_button", { is_visible: true });
+    setBackVisible(true);
     return () => {
       backHandler = null;
-      postEvent("web_app_setup_back_button", { is_visible: false });
+      // Deferred like the Main button: page-to-page navigation keeps the Back button steady.
+      window.clearTimeout(backTimer);
+      backTimer = window.setTimeout(() => {
+        if (!backHandler) setBackVisible(false);
+      }, 0);
     };
   }, [visible]);
 }
