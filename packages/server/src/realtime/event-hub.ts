@@ -49,6 +49,12 @@ interface Stream {
   pending: { id: number; frame: string }[] | null;
   /** Ids the replay sent: a live notice for one of them, arriving late, is a duplicate. */
   replayed: Set<number> | null;
+  /**
+   * The Last-Event-ID the client resumed from: it has seen everything up to there, so a late notice
+   * of an older event (this instance's LISTEN lagging behind the one that served the old stream) is
+   * never sent again.
+   */
+  readonly floor: number;
   closed: boolean;
 }
 
@@ -130,6 +136,7 @@ export class EventHub {
       res,
       pending: lastEventId === null ? null : [],
       replayed: null,
+      floor: lastEventId ?? 0,
       closed: false,
     };
     let set = this.byUser.get(userId);
@@ -151,7 +158,7 @@ export class EventHub {
     }
     const held = s.pending ?? [];
     s.pending = null;
-    for (const p of held) if (!s.replayed.has(p.id)) this.write(s, p.frame);
+    for (const p of held) if (p.id > s.floor && !s.replayed.has(p.id)) this.write(s, p.frame);
     const timer = setTimeout(() => {
       s.replayed = null;
     }, this.opts.replayMemoryMs);
@@ -257,7 +264,7 @@ export class EventHub {
         if (s.pending) {
           if (s.pending.length >= this.opts.maxPendingEvents) this.drop(s, "pending_overflow");
           else s.pending.push({ id: n.id, frame });
-        } else if (!s.replayed?.has(n.id)) {
+        } else if (n.id > s.floor && !s.replayed?.has(n.id)) {
           this.write(s, frame);
         }
       }
