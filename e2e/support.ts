@@ -220,7 +220,8 @@ export async function startSandboxServer(): Promise<RunningServer> {
     DATABASE_URL: "memory://",
     LOG_LEVEL: "warn", // keeps the "SANDBOX MODE" line, which is logged once the bot polls
   };
-  for (const k of ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"]) delete env[k];
+  for (const k of ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"])
+    delete env[k];
   let out = "";
   const child: ChildProcess = spawn(
     process.execPath,

@@ -31,10 +31,11 @@ body { font:15px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helveti
   padding:12px; overflow-x:auto; }
 .chat { position:relative; display:flex; flex-direction:column; min-height:0; background:var(--chat); border-radius:var(--radius);
   overflow:hidden; box-shadow:0 1px 3px rgba(0,0,0,.08); }
-.chat header { display:flex; align-items:center; gap:10px; padding:10px 12px; background:var(--card); border-bottom:1px solid var(--border); }
+.chat header { display:flex; align-items:center; gap:10px; padding:10px 12px; min-height:76px; background:var(--card); border-bottom:1px solid var(--border); }
 .avatar { width:38px; height:38px; border-radius:50%; color:#fff; display:grid; place-items:center; font-weight:600; flex:none; }
 .who { min-width:0; flex:1; }
-.who .name { font-weight:600; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
+.who .name { font-weight:600; line-height:1.25; overflow:hidden; display:-webkit-box; -webkit-line-clamp:2; -webkit-box-orient:vertical;
+  overflow-wrap:anywhere; }
 .who .meta { font-size:12px; color:var(--hint); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
 .who .meta.typing { color:var(--accent); }
 .btn { border:0; border-radius:10px; padding:7px 11px; font:inherit; font-size:13px; cursor:pointer; background:var(--accent-soft); color:var(--accent); }
@@ -229,7 +230,7 @@ function renderChat(user, i) {
   const chat = h("section", { class: "chat", id: "chat-" + user.id },
     h("header", {},
       h("div", { class: "avatar", style: "background:" + color }, user.first_name.slice(0, 1)),
-      h("div", { class: "who" }, h("div", { class: "name" }, user.label), h("div", { class: "meta", "data-sub": sub }, sub)),
+      h("div", { class: "who" }, h("div", { class: "name", title: user.label }, user.label), h("div", { class: "meta", "data-sub": sub, title: sub }, sub)),
       h("button", { class: "btn primary", title: "Open the Mini App signed in as " + user.first_name, onclick: () => openApp(user.id) }, "Open Mini App")),
     h("div", { class: "blocked-note", hidden: true }, "This user blocked the bot: sends fail with 403"),
     h("div", { class: "messages" }),
