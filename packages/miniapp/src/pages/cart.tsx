@@ -124,7 +124,8 @@ export default function CartPage() {
   const delivery = type === "delivery";
   const deliveryCost = delivery && s ? s.delivery_fee : 0;
   const total = itemsTotal + deliveryCost;
-  const missing = s ? s.min_order_amount - itemsTotal : 0;
+  // The shop's minimum applies to delivery only (as on the server): pickup of one pastry is fine.
+  const missing = delivery && s ? s.min_order_amount - itemsTotal : 0;
   const stockProblem =
     !!offers.data &&
     items.some((i) => {

@@ -65,7 +65,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.store.delivery": "Yetkazib berish {fee}",
   "app.store.freeDelivery": "Bepul yetkazib berish",
   "app.store.pickupOnly": "Faqat olib ketish",
-  "app.store.minOrder": "Eng kam buyurtma {amount}",
+  "app.store.minOrder": "Yetkazib berish {amount} dan",
   "app.store.rating": "{rating} ★ ({count})",
   "app.store.noRating": "Yangi",
   "app.store.empty": "Bu do'konda hozircha takliflar yo'q.",
@@ -111,7 +111,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.cart.free": "Bepul",
   "app.cart.total": "Jami",
   "app.cart.saved": "{amount} tejaysiz",
-  "app.cart.minOrder": "Eng kam buyurtma — {min}. Yana {missing} qo'shing.",
+  "app.cart.minOrder":
+    "Yetkazib berish uchun eng kam buyurtma — {min}. Yana {missing} qo'shing yoki olib ketishni tanlang.",
   "app.cart.placeOrder": "Buyurtma berish · {total}",
   "app.cart.placing": "Buyurtma yuborilmoqda…",
   "app.cart.ordered": "Buyurtma qabul qilindi! Do'kon tez orada tasdiqlaydi.",
