@@ -469,7 +469,7 @@ function writeReport() {
       "",
       "| scenario | streams | p50 | p90 | p99 | max | lost | server CPU (whole phase) |",
       "|---|---:|---:|---:|---:|---:|---:|---:|",
-      `| push, seller tap → buyer event | ${r.push.streams} | ${f1(r.push.latency.p50)} ms | ${f1(r.push.latency.p90)} ms | ${f1(r.push.latency.p99)} ms | ${f1(r.push.latency.max)} ms | ${r.push.missing} of ${r.push.latency.n + r.push.missing} | ${f1(r.push.serverCpuSeconds)} s for ${r.push.latency.n} accepts |`,
+      `| push, seller tap → buyer event | ${r.params.streams} buyers + ${r.params.sellers} sellers | ${f1(r.push.latency.p50)} ms | ${f1(r.push.latency.p90)} ms | ${f1(r.push.latency.p99)} ms | ${f1(r.push.latency.max)} ms | ${r.push.missing} of ${r.push.latency.n + r.push.missing} | ${f1(r.push.serverCpuSeconds)} s for ${r.push.latency.n} accepts |`,
       `| push, with ${r.idle.streams} streams open | ${r.idle.streams} | ${f1(r.idle.push.latency.p50)} ms | ${f1(r.idle.push.latency.p90)} ms | ${f1(r.idle.push.latency.p99)} ms | ${f1(r.idle.push.latency.max)} ms | ${r.idle.push.missing} of ${r.idle.push.latency.n + r.idle.push.missing} | ${f1(r.idle.push.serverCpuSeconds)} s |`,
       `| poll every ${r.params.pollSeconds} s (seed) | ${r.params.streams} clients | ${s(r.poll.latency.p50)} s | ${s(r.poll.latency.p90)} s | ${s(r.poll.latency.p99)} s | ${s(r.poll.latency.max)} s | 0 | ${f1(r.poll.serverCpuSeconds)} s over ${f0(r.poll.seconds)} s, accepts included |`,
       "",
