@@ -160,6 +160,17 @@ describe("EventHub", () => {
     await hub.stop();
   });
 
+  it("does not register a response whose client already left", async () => {
+    const hub = new EventHub(fakeDb().db, new Metrics(), log);
+    await hub.start();
+    const gone = new FakeResponse();
+    gone.destroy();
+    await hub.attach(1, asRes(gone), null);
+    expect(hub.size).toBe(0);
+    expect(hub.admit(1)).toBe("ok");
+    await hub.stop();
+  });
+
   it("heartbeats every open stream with a comment line", async () => {
     const hub = new EventHub(fakeDb().db, new Metrics(), log, { heartbeatMs: 10 });
     await hub.start();

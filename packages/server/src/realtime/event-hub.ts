@@ -131,6 +131,8 @@ export class EventHub {
    * held, not lost; once the replay is done they are sent, less those the replay already sent.
    */
   async attach(userId: number, res: ServerResponse, lastEventId: number | null): Promise<void> {
+    // The client may have gone while the request was being authenticated: its "close" is past.
+    if (res.destroyed || res.socket?.destroyed) return;
     const s: Stream = {
       userId,
       res,
