@@ -42,6 +42,9 @@ export async function eventRoutes(
           "`?last_event_id=`) to get what was missed, in order, once. A comment line every 15 s keeps it open. " +
           `At most ${hub.options.maxStreamsPerUser} streams per user (429 too_many_streams).`,
         querystring: eventsQuery,
+        headers: z.object({
+          "last-event-id": z.string().optional().describe("The last `id:` received: resume after it"),
+        }),
       },
     },
     async (req, reply) => {
