@@ -22,6 +22,7 @@ import { ProblemError, problem } from "./http/problem.ts";
 import { orderRoutes } from "./orders/order.routes.ts";
 import { OrderService } from "./orders/order.service.ts";
 import { eventRoutes } from "./realtime/events.routes.ts";
+import { redactInitDataInLogs } from "./realtime/log-redaction.ts";
 
 export interface AppDeps {
   config: Config;
@@ -53,7 +54,7 @@ export const DEFAULT_MINIAPP_DIR = path.resolve(here, "../../miniapp/dist");
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, db } = deps;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: redactInitDataInLogs(deps.logger ?? false),
     bodyLimit: 64 * 1024,
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();

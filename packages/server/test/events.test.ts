@@ -279,6 +279,23 @@ describe.each(DATABASES)("server shutdown with open streams on %s", (kind) => {
   });
 });
 
+describe("request logs", () => {
+  it("never contain init data passed as ?tma=", async () => {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => void lines.push(line) };
+    const t = await createTestApp("pglite", { deps: { logger: { level: "info", stream } } });
+    await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const tma = authHeader(newUser()).slice(4);
+    const c = await openSse(`${baseUrl(t)}/api/events?tma=${encodeURIComponent(tma)}&x=1`);
+    expect(c.status).toBe(200);
+    c.close();
+    await t.close();
+    const logged = lines.join("");
+    expect(logged).toContain("/api/events?tma=[redacted]&x=1");
+    expect(logged).not.toContain(encodeURIComponent(tma).slice(0, 40));
+  });
+});
+
 describe.runIf(DATABASES.includes("postgres"))("live updates across two instances on PostgreSQL", () => {
   let a: TestApp;
   let b: Awaited<ReturnType<typeof secondInstance>>;
