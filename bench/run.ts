@@ -495,6 +495,10 @@ function writeReport() {
       ? text.slice(0, i) + section + text.slice(j + END.length)
       : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, text);
+  // Biome formats Markdown too (tables aligned): keep `npm test`'s lint step clean.
+  try {
+    execSync("npx biome format --write BENCHMARKS.md", { cwd: root, stdio: "ignore" });
+  } catch {}
 }
 
 if (process.argv.includes("--report")) writeReport();
