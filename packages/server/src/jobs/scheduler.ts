@@ -5,7 +5,12 @@ import type { FastifyBaseLogger } from "fastify";
  * hiccup must not kill the process. Several instances may run the same job; the tasks are written to
  * be safe under that (row locks decide who does the work).
  */
-export function every(name: string, everyMs: number, task: () => Promise<unknown>, log: FastifyBaseLogger): () => void {
+export function every(
+  name: string,
+  everyMs: number,
+  task: () => Promise<unknown>,
+  log: FastifyBaseLogger,
+): () => void {
   let running = false;
   let stopped = false;
   const timer = setInterval(async () => {
