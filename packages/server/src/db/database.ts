@@ -15,8 +15,15 @@ export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
   /** Runs `fn` in one transaction; rolls back if it throws. Retries on deadlock/serialisation failure. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; returns the unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; returns the unsubscribe function. `onReconnect` is called when
+   * the listening connection was lost and re-established: notices sent meanwhile are gone.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -74,30 +81,66 @@ class PostgresDatabase implements Database {
     });
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
-    if (!this.listener) {
-      const client = new pg.Client({ connectionString: this.url });
-      await client.connect();
-      client.on("notification", (msg) => {
-        for (const h of this.handlers.get(msg.channel) ?? []) h(msg.payload ?? "");
-      });
-      client.on("error", () => {});
-      this.listener = client;
+  private readonly reconnectHandlers = new Set<() => void>();
+  private closing = false;
+  private reconnectDelay = 500;
+
+  /** One dedicated connection LISTENs for every channel; if it drops, it is re-established with backoff. */
+  private async connectListener(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    client.on("notification", (msg) => {
+      for (const h of this.handlers.get(msg.channel) ?? []) h(msg.payload ?? "");
+    });
+    const lost = () => {
+      if (this.listener !== client || this.closing) return;
+      this.listener = null;
+      client.end().catch(() => {});
+      setTimeout(() => void this.reconnect(), this.reconnectDelay).unref();
+    };
+    client.on("error", lost);
+    client.on("end", lost);
+    for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+    this.listener = client;
+    return client;
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.closing || this.listener) return;
+    try {
+      await this.connectListener();
+      this.reconnectDelay = 500;
+      for (const h of this.reconnectHandlers) h();
+    } catch {
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, 30_000);
+      setTimeout(() => void this.reconnect(), this.reconnectDelay).unref();
     }
+  }
+
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
     let set = this.handlers.get(channel);
+    const isNew = !set;
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      await this.listener.query(`LISTEN ${channel}`);
     }
     set.add(onPayload);
+    if (onReconnect) this.reconnectHandlers.add(onReconnect);
+    if (!this.listener) await this.connectListener();
+    else if (isNew) await this.listener.query(`LISTEN ${channel}`);
     return async () => {
       set.delete(onPayload);
+      if (onReconnect) this.reconnectHandlers.delete(onReconnect);
     };
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.listener?.end().catch(() => {});
     await this.pool.end();
   }
@@ -122,6 +165,7 @@ class PgliteDatabase implements Database {
     });
   }
 
+  /** In-process: the connection cannot drop, so there is never a reconnect. */
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     return this.db.listen(channel, onPayload);
   }

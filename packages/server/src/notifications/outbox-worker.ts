@@ -110,7 +110,11 @@ export class OutboxWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.halting = false;
-    this.unlisten = await this.opts.db.listen("outbox", () => this.wake());
+    this.unlisten = await this.opts.db.listen(
+      "outbox",
+      () => this.wake(),
+      () => this.wake(),
+    );
     this.timer = setInterval(() => this.wake(), this.pollMs);
     this.timer.unref?.();
     this.wake();

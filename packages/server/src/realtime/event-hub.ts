@@ -98,7 +98,16 @@ export class EventHub {
 
   async start(): Promise<void> {
     if (this.unlisten) return;
-    this.unlisten = await this.db.listen(ORDER_EVENTS_CHANNEL, (p) => this.onNotice(p));
+    // If the LISTEN connection dropped, notices were lost: end the streams so every client resumes
+    // with Last-Event-ID and gets what it missed from the order_events table.
+    this.unlisten = await this.db.listen(
+      ORDER_EVENTS_CHANNEL,
+      (p) => this.onNotice(p),
+      () => {
+        this.log.warn({}, "order_events LISTEN reconnected; ending streams so clients resume");
+        this.endAll();
+      },
+    );
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { DATABASES, freshDatabase } from "./helpers.ts";
+
+const waitFor = async (pred: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe.each(DATABASES)("database layer on %s", (kind) => {
+  it("delivers NOTIFY only when the transaction commits", async () => {
+    const { db, drop } = await freshDatabase(kind);
+    try {
+      const got: string[] = [];
+      await db.listen("test_channel", (p) => got.push(p));
+      await db
+        .transaction(async (tx) => {
+          await tx.query("select pg_notify('test_channel', 'rolled back')");
+          throw new Error("boom");
+        })
+        .catch(() => {});
+      await db.transaction(async (tx) => {
+        await tx.query("select pg_notify('test_channel', 'committed')");
+      });
+      await waitFor(() => got.length > 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toEqual(["committed"]);
+    } finally {
+      await drop();
+    }
+  });
+
+  it.runIf(kind === "postgres")("re-establishes LISTEN after its connection is killed", async () => {
+    const { db, drop } = await freshDatabase(kind);
+    try {
+      const got: string[] = [];
+      let reconnects = 0;
+      await db.listen(
+        "test_channel",
+        (p) => got.push(p),
+        () => reconnects++,
+      );
+      // Kill every other backend of this database: the LISTEN connection among them.
+      await db.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+      );
+      await waitFor(() => reconnects === 1);
+      await db.query("select pg_notify('test_channel', 'after reconnect')");
+      await waitFor(() => got.includes("after reconnect"));
+    } finally {
+      await drop();
+    }
+  });
+});
