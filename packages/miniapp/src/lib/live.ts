@@ -15,13 +15,16 @@ function setOpen(v: boolean): void {
 }
 
 let retryTimer: number | undefined;
+/** The id of the last event received: a new EventSource resumes from it, so nothing is missed. */
+let lastEventId = "";
 let retryDelay = 5_000;
 
 function connect(): void {
   if (source || typeof EventSource === "undefined" || listeners.size === 0) return;
   // EventSource cannot send headers: the contract accepts `?tma=` instead. It reconnects by
   // itself and sends Last-Event-ID, so the server replays what was missed.
-  source = new EventSource(`/api/events?tma=${encodeURIComponent(getInitData())}`);
+  const resume = lastEventId ? `&last_event_id=${encodeURIComponent(lastEventId)}` : "";
+  source = new EventSource(`/api/events?tma=${encodeURIComponent(getInitData())}${resume}`);
   source.addEventListener("open", () => {
     retryDelay = 5_000;
     setOpen(true);
@@ -39,6 +42,8 @@ function connect(): void {
     }
   });
   source.addEventListener("order", (ev) => {
+    const id = (ev as MessageEvent<string>).lastEventId;
+    if (id) lastEventId = id;
     try {
       const order = JSON.parse((ev as MessageEvent<string>).data) as Order;
       for (const fn of [...listeners]) fn(order);
