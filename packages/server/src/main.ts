@@ -100,7 +100,7 @@ async function shutdown(signal: string) {
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-await app.listen({ port: config.port, host: config.host });
+// Workers first, then listen: /health answers only once everything is running.
 // Pending orders the seller never answered expire (and give their stock back).
 stopJobs.push(
   every(
@@ -112,6 +112,7 @@ stopJobs.push(
 );
 // The outbox worker runs in every mode; BOT_MODE only decides how updates arrive (or that they don't).
 await telegram?.start();
+await app.listen({ port: config.port, host: config.host });
 app.log.info(`Lastbite on http://localhost:${config.port} (database: ${db.kind})`);
 if (sandbox)
   app.log.warn(
