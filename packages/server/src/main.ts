@@ -22,7 +22,11 @@ try {
 }
 
 const logger = { level: config.logLevel };
-const db = await openDatabase(config.databaseUrl);
+const db = await openDatabase(config.databaseUrl).catch((err: Error) => {
+  const where = config.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+  console.error(`DATABASE_URL: cannot open the database at ${where}: ${err.message}`);
+  process.exit(1);
+});
 await migrate(db);
 const seeded = await seedIfEmpty(db);
 
