@@ -90,7 +90,7 @@ if (seeded) app.log.info("empty database: seeded demo shops and offers");
 
 const stopJobs: (() => void)[] = [];
 let closing = false;
-async function shutdown(signal: string) {
+async function shutdown(signal: string, exitCode = 0) {
   if (closing) return;
   closing = true;
   app.log.info(`${signal}: shutting down`);
@@ -99,7 +99,7 @@ async function shutdown(signal: string) {
   await app.close();
   await sandbox?.close();
   await db.close();
-  process.exit(0);
+  process.exit(exitCode);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -116,7 +116,15 @@ stopJobs.push(
 );
 // The outbox worker runs in every mode; BOT_MODE only decides how updates arrive (or that they don't).
 await telegram?.start();
-await app.listen({ port: config.port, host: config.host });
+await app.listen({ port: config.port, host: config.host }).catch(async (err: NodeJS.ErrnoException) => {
+  console.error(
+    err.code === "EADDRINUSE"
+      ? `PORT: ${config.port} is already in use`
+      : `cannot listen on ${config.host}:${config.port}: ${err.message}`,
+  );
+  await shutdown("listen failed", 1).catch(() => {});
+  process.exit(1);
+});
 app.log.info(`Lastbite on http://localhost:${config.port} (database: ${db.kind})`);
 if (sandbox)
   app.log.warn(
