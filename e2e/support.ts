@@ -88,26 +88,45 @@ export interface RunningServer {
 
 /** Starts the real server process, as `npm start` does, and waits for GET /health. */
 export async function startServer(): Promise<RunningServer> {
+  const deadPort = await freePort(); // Bot API root that refuses connections: no internet needed
+  return spawnServer(
+    {
+      BOT_TOKEN,
+      BOT_MODE: "off",
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${deadPort}`,
+      PUBLIC_URL: "",
+    },
+    async (url) => (await fetch(`${url}/health`)).ok,
+  );
+}
+
+/**
+ * Runs packages/server/src/main.ts as a child process on a free port with a throw-away database
+ * (plus `env`), and resolves once `ready(url)` says so; `ready` may throw to give up at once.
+ */
+async function spawnServer(
+  env: NodeJS.ProcessEnv,
+  ready: (url: string, logs: string) => Promise<boolean>,
+  drop: string[] = [],
+): Promise<RunningServer> {
   ensureMiniappBuilt();
   const port = await freePort();
-  const deadPort = await freePort(); // Bot API root that refuses connections: no internet needed
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: "memory://",
+    LOG_LEVEL: "warn",
+    ...env,
+  };
+  for (const k of drop) delete childEnv[k];
   let out = "";
   const child: ChildProcess = spawn(
     process.execPath,
     ["--import", "tsx", path.join(ROOT, "packages/server/src/main.ts")],
     {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: "memory://",
-        BOT_TOKEN,
-        BOT_MODE: "off",
-        TELEGRAM_API_ROOT: `http://127.0.0.1:${deadPort}`,
-        LOG_LEVEL: "warn",
-        PUBLIC_URL: "",
-      },
+      env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -121,15 +140,20 @@ export async function startServer(): Promise<RunningServer> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${out}`);
+    let up = false;
     try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) break;
-    } catch {
+      up = await ready(url, out);
+    } catch (e) {
+      if (e instanceof GiveUp) {
+        child.kill("SIGKILL");
+        throw new Error(`${e.message}:\n${out}`);
+      }
       // not up yet
     }
+    if (up) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`server did not become healthy in 60 s:\n${out}`);
+      throw new Error(`server did not become ready in 60 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -148,6 +172,9 @@ export async function startServer(): Promise<RunningServer> {
       }),
   };
 }
+
+/** Thrown by a readiness check to stop waiting: the server is up but wrong. */
+class GiveUp extends Error {}
 
 let seq = 0;
 export function newUser(over: Partial<InitDataUser> = {}): InitDataUser {
@@ -211,65 +238,17 @@ export function screenshotPath(name: string): string {
  * cannot be switched off (or pointed at the real Telegram) by accident.
  */
 export async function startSandboxServer(): Promise<RunningServer> {
-  ensureMiniappBuilt();
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATABASE_URL: "memory://",
-    LOG_LEVEL: "warn", // keeps the "SANDBOX MODE" line, which is logged once the bot polls
-  };
-  for (const k of ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"])
-    delete env[k];
-  let out = "";
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(ROOT, "packages/server/src/main.ts")],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`sandbox server exited (${child.exitCode}):\n${out}`);
-    try {
+  return spawnServer(
+    {},
+    async (url, logs) => {
       // /health answers before the bot's first poll; /sandbox only exists in sandbox mode.
       const [health, page] = await Promise.all([fetch(`${url}/health`), fetch(`${url}/sandbox`)]);
-      if (health.ok && page.ok && out.includes("SANDBOX MODE")) break;
-      if (health.ok && page.status === 404) {
-        child.kill("SIGKILL");
-        throw new Error(`server is up but not in sandbox mode (no /sandbox):\n${out}`);
-      }
-    } catch (e) {
-      if (e instanceof Error && e.message.startsWith("server is up")) throw e;
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`sandbox server did not become ready in 60 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    logs: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
+      if (health.ok && page.status === 404)
+        throw new GiveUp("server is up but not in sandbox mode (no /sandbox)");
+      return health.ok && page.ok && logs.includes("SANDBOX MODE");
+    },
+    ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"],
+  );
 }
 
 /** Calls the API with raw Mini App init data (e.g. taken from a launch URL signed by someone else). */
