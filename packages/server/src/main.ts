@@ -5,7 +5,7 @@ import { createTelegram, type Telegram } from "./bot/telegram.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
-import { DEMO_USERS, seedIfEmpty } from "./db/seed.ts";
+import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
 import { TelegramDouble } from "./telegram-double/index.ts";
@@ -37,6 +37,7 @@ const sandbox = config.botToken
       token: `${700000000 + Math.floor(Math.random() * 1e6)}:SANDBOX${randomBytes(16).toString("hex")}`,
     });
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
+if (sandbox) await refreshDemoOffers(db);
 let telegram: Telegram | undefined;
 const SANDBOX_LABELS: Record<number, string> = {
   700000001: "Aziza (buyer)",

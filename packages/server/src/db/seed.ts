@@ -123,3 +123,19 @@ export async function seedIfEmpty(db: Database): Promise<boolean> {
     return true;
   });
 }
+
+/**
+ * Sandbox only: demo offers whose pickup window or expiry has passed (a `./data` from another day)
+ * get today's window again, so the demo never opens on an empty or expired catalogue.
+ */
+export async function refreshDemoOffers(db: Database): Promise<number> {
+  const rows = await db.query(
+    `update offers set pickup_from = now() + interval '1 hour', pickup_until = now() + interval '5 hours',
+       expires_at = now() + interval '24 hours', updated_at = now()
+     where store_id in (select id from stores where owner_id = any($1))
+       and (expires_at <= now() + interval '1 hour' or pickup_until <= now() + interval '1 hour')
+     returning id`,
+    [DEMO_USERS.map((u) => u.id)],
+  );
+  return rows.length;
+}
