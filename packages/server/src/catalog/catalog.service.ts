@@ -17,21 +17,8 @@ const iso = (d: Date | string | null): string | null => (d == null ? null : new 
 const STORE_COLUMNS = `s.id, s.name, s.address, s.phone, s.description, s.owner_id, u.username as owner_username,
   s.delivery_enabled, s.delivery_fee, s.min_order_amount, s.rating_sum, s.ratings_count, s.created_at`;
 
-interface StoreRow {
-  id: number;
-  name: string;
-  address: string;
-  phone: string;
-  description: string | null;
-  owner_id: number;
-  owner_username: string | null;
-  delivery_enabled: boolean;
-  delivery_fee: number;
-  min_order_amount: number;
-  rating_sum: number;
-  ratings_count: number;
-  created_at: Date;
-}
+/** A store as selected by STORE_COLUMNS: the API shape, with the rating still as sum and count. */
+type StoreRow = Omit<Store, "rating" | "created_at"> & { rating_sum: number; created_at: Date };
 
 export function toStore(r: StoreRow): Store {
   return {
