@@ -207,23 +207,14 @@ export function launchUrl(
 }
 
 /** Calls the API as `user`. */
-export async function apiAs<T = unknown>(
+export function apiAs<T = unknown>(
   base: string,
   user: InitDataUser,
   method: string,
   url: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: {
-      authorization: `tma ${initDataFor(user)}`,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  return apiWithInitData<T>(base, initDataFor(user), method, url, body);
 }
 
 export function screenshotPath(name: string): string {
