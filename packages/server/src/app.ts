@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
@@ -32,6 +33,11 @@ export interface AppDeps {
   logger?: FastifyServerOptions["logger"];
   /** Directory of the built Mini App; defaults to packages/miniapp/dist. */
   miniappDir?: string;
+  /**
+   * Milliseconds a client has to send a whole request (headers and body) before it gets a 408;
+   * default 30 s. A response, such as the `/api/events` stream, is not limited by it.
+   */
+  requestTimeoutMs?: number;
   /** Extra plugins registered inside the app (bot webhook, sandbox, realtime…). */
   plugins?: ((app: FastifyInstance, services: Services) => Promise<void>)[];
 }
@@ -47,16 +53,59 @@ export interface Services {
 
 export type App = FastifyInstance & { services: Services };
 
+/**
+ * The Mini App's Content-Security-Policy: framed only by Telegram's web clients, scripts only from
+ * this server (the built app has no inline script and talks to Telegram through postMessage).
+ */
+export const TELEGRAM_FRAME_ANCESTORS = [
+  "https://web.telegram.org",
+  "https://webk.telegram.org",
+  "https://webz.telegram.org",
+  "https://*.telegram.org",
+];
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  // React sets style attributes; offer photos may be any https:// URL.
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", "data:", "blob:", "https:"],
+  fontSrc: ["'self'", "data:"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: TELEGRAM_FRAME_ANCESTORS,
+  // Plain-http set-ups (local, tests) are allowed, so requests are not forced to https.
+  upgradeInsecureRequests: null,
+};
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_MINIAPP_DIR = path.resolve(here, "../../miniapp/dist");
 
 /** Builds the HTTP app without listening: tests use `app.inject`, `main.ts` calls `listen`. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, db } = deps;
+  const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: redactInitDataInLogs(deps.logger ?? false),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // TRUST_PROXY: a hop count trusts that many proxies in front of this server (Fastify's own rule).
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? (
+            (hops: number) => (_addr: string, i: number) =>
+              i < hops
+          )(config.trustProxy)
+        : config.trustProxy,
+    // Slow clients (a byte every few seconds) get a 408 instead of holding a socket open for ever;
+    // Node checks on an interval, so it is kept a fraction of the timeout.
+    requestTimeout,
+    http: {
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+    },
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API (OpenAPI); answers are built from typed code, so they are
@@ -126,6 +175,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return send(reply, problem("not_found", `no route for ${req.method} ${url}`));
   });
 
+  // nosniff, Referrer-Policy and the Mini App's CSP on every answer; no X-Frame-Options, which
+  // would stop Telegram from framing the Mini App (frame-ancestors decides instead).
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    frameguard: false,
+    referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+  });
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -139,19 +196,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Swagger UI brings its own CSP (hashes of its inline parts), minus the https upgrade.
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ""),
+  });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  // Authentication for every /api route; then a per-user rate limit (per IP before sign-in).
-  app.addHook("onRequest", async (req) => {
-    if (!req.url.startsWith("/api/")) return;
-    req.user = await services.auth.authenticate(req);
-    if (!req.user)
-      throw new ProblemError(
-        "unauthorized",
-        "send Authorization: tma <initData> with valid, fresh Telegram init data",
-      );
-  });
+  // A per-user rate limit on /api; requests without valid init data are limited per client IP
+  // before their 401, so anonymous floods are slowed too.
+  const rateLimited = (ttl: number) => {
+    const err = new ProblemError("rate_limited", `too many requests; retry in ${Math.ceil(ttl / 1000)} s`);
+    (err as unknown as { statusCode: number }).statusCode = 429;
+    return err;
+  };
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.perMinute,
@@ -159,14 +218,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     hook: "onRequest",
     keyGenerator: (req) => (req.user ? `u${req.user.id}` : `ip${req.ip}`),
     allowList: (req) => !req.url.startsWith("/api/") || req.url.startsWith("/api/events"),
-    errorResponseBuilder: (_req, ctx) => {
-      const err = new ProblemError(
-        "rate_limited",
-        `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+    errorResponseBuilder: (_req, ctx) => rateLimited(ctx.ttl),
+  });
+  const anonymousLimit = app.createRateLimit({
+    max: config.rateLimit.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `anon${req.ip}`,
+  });
+
+  // Authentication for every /api route (app-level, so it runs before the per-user limit above).
+  app.addHook("onRequest", async (req, reply) => {
+    if (!req.url.startsWith("/api/")) return;
+    req.user = await services.auth.authenticate(req);
+    if (!req.user) {
+      const limit = await anonymousLimit(req);
+      if (!limit.isAllowed && limit.isExceeded) {
+        reply.header("retry-after", Math.ceil(limit.ttl / 1000));
+        throw rateLimited(limit.ttl);
+      }
+      throw new ProblemError(
+        "unauthorized",
+        "send Authorization: tma <initData> with valid, fresh Telegram init data",
       );
-      (err as unknown as { statusCode: number }).statusCode = 429;
-      return err;
-    },
+    }
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -201,6 +275,56 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   }
   return app as unknown as App;
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string; title: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: "headers_too_large",
+    title: "Request headers too large",
+    detail: "the request headers are too large",
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: "request_timeout",
+    title: "Request timeout",
+    detail: "the request was not received in time",
+  },
+};
+
+/**
+ * Errors of Node's HTTP parser (a bad request line, a duplicate Content-Length, headers too large,
+ * a request that took too long) never reach Fastify's routes: answer them as problem+json too.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: import("node:net").Socket) {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const known = CLIENT_ERRORS[err.code ?? ""];
+  const p = known ?? {
+    status: 400,
+    code: "invalid_request",
+    title: "The request is not valid",
+    detail: "the request is not valid HTTP",
+  };
+  const body = JSON.stringify({
+    type: `https://lastbite.uz/problems/${p.code.replace(/_/g, "-")}`,
+    title: p.title,
+    status: p.status,
+    code: p.code,
+    detail: p.detail,
+  });
+  const reason = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" }[
+    p.status
+  ];
+  // As Node itself does: answer unless a response has already started on this socket.
+  const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !pending?.headersSent) {
+    socket.write(
+      `HTTP/1.1 ${p.status} ${reason}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function send(reply: import("fastify").FastifyReply, p: ReturnType<typeof problem>) {

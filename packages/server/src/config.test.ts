@@ -40,6 +40,10 @@ describe("loadConfig", () => {
     ["ORDER_ACCEPT_TIMEOUT", { ORDER_ACCEPT_TIMEOUT: "0" }],
     ["WEBHOOK_SECRET", { WEBHOOK_SECRET: "has spaces" }],
     ["TELEGRAM_API_ROOT", { TELEGRAM_API_ROOT: "not a url" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "yes" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "10.0.0.0/33" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "10.0.0.1,,10.0.0.2" }],
+    ["TRUST_PROXY", { TRUST_PROXY: "-1" }],
   ])("stops on a bad %s with a line naming it", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -48,5 +52,19 @@ describe("loadConfig", () => {
       expect((e as ConfigError).variable).toBe(variable);
       expect((e as Error).message.startsWith(`${variable}:`)).toBe(true);
     }
+  });
+
+  it("trusts no proxy unless TRUST_PROXY says so: a hop count or addresses/CIDRs", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: " 2 " }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "127.0.0.1, 10.0.0.0/8,::1,fd00::/8" }).trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+      "fd00::/8",
+    ]);
   });
 });

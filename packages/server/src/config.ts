@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import path from "node:path";
 
 /** Everything the server reads from its environment, parsed and checked once. */
@@ -20,6 +21,8 @@ export interface Config {
   logLevel: string;
   /** Requests per minute per user on /api, and orders placed per minute per user. */
   rateLimit: { perMinute: number; ordersPerMinute: number };
+  /** Fastify's `trustProxy`: false (the socket address is the client), a hop count, or proxy addresses/CIDRs. */
+  trustProxy: false | number | string[];
   /** Warnings worth printing at start-up (e.g. plain-http PUBLIC_URL). */
   warnings: string[];
 }
@@ -116,8 +119,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, 1, 1_000_000),
       ordersPerMinute: int(env, "ORDER_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
     },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     warnings,
   };
+}
+
+/** TRUST_PROXY: unset = trust no proxy; a hop count; or a comma-separated list of addresses/CIDRs. */
+function trustProxy(raw: string | undefined): false | number | string[] {
+  const v = raw?.trim() ?? "";
+  if (v === "") return false;
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n > 100) throw new ConfigError("TRUST_PROXY", `a hop count must be at most 100, got ${n}`);
+    return n === 0 ? false : n;
+  }
+  const entries = v.split(",").map((s) => s.trim());
+  for (const e of entries) {
+    const [addr, prefix, extra] = e.split("/");
+    const family = addr ? isIP(addr) : 0;
+    const prefixOk =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!family || !prefixOk || extra !== undefined)
+      throw new ConfigError(
+        "TRUST_PROXY",
+        `"${e}" is not an IP address or CIDR; use a hop count or a comma-separated list of addresses/CIDRs`,
+      );
+  }
+  return entries;
 }
 
 /** The default webhook secret: a hash of the token, so it is stable across restarts and never the token itself. */

@@ -1,8 +1,13 @@
 import type { FastifyServerOptions } from "fastify";
 
-/** Init data in a URL (`?tma=`, what EventSource clients send) is a credential: never log it. */
+/**
+ * Init data in a URL (`?tma=`, what EventSource clients send) is a credential, and query strings
+ * can smuggle it past any key-based filter (`%74ma=`, unencoded `&` inside the value): logs get
+ * the path only, never the query.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]tma=)[^&#]*/gi, "$1[redacted]");
+  const cut = url.search(/[?#]/);
+  return cut === -1 ? url : `${url.slice(0, cut)}${url[cut] === "?" ? "?[query omitted]" : ""}`;
 }
 
 interface LoggedRequest {
@@ -14,7 +19,7 @@ interface LoggedRequest {
 }
 
 /**
- * The app's logger options with Fastify's request serializer replaced by one that redacts `?tma=`;
+ * The app's logger options with Fastify's request serializer replaced by one that logs no query string;
  * `false` (no logging) stays as it is.
  */
 export function redactInitDataInLogs(logger: FastifyServerOptions["logger"]): FastifyServerOptions["logger"] {

@@ -56,6 +56,8 @@ describe("sandbox routes", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/html/);
     expect(res.body).toContain("<title>Lastbite sandbox</title>");
+    // Its inline script and style must survive the app-wide CSP.
+    expect(res.headers["content-security-policy"]).toMatch(/script-src [^;]*'unsafe-inline'/);
     expect(res.body).toContain("/sandbox/api/stream");
   });
 

@@ -85,7 +85,15 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
     body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
 
   app.get("/sandbox", async (_req, reply) =>
-    reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(sandboxPage()),
+    reply
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      // The page is one document with inline script and style (sandbox only, never with a BOT_TOKEN).
+      .header(
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
+      )
+      .send(sandboxPage()),
   );
 
   app.get("/sandbox/api/state", async () => ({
