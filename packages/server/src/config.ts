@@ -18,6 +18,8 @@ export interface Config {
   initDataMaxAge: number;
   adminIds: number[];
   orderAcceptTimeout: number;
+  /** Seconds after the pickup window closes that an uncollected pickup order expires (a no-show). */
+  noShowGrace: number;
   logLevel: string;
   /** Requests per minute per user on /api, and orders placed per minute per user. */
   rateLimit: { perMinute: number; ordersPerMinute: number };
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     initDataMaxAge: int(env, "INIT_DATA_MAX_AGE", 86400, 1, 365 * 86400),
     adminIds,
     orderAcceptTimeout: int(env, "ORDER_ACCEPT_TIMEOUT", 1800, 1, 30 * 86400),
+    noShowGrace: int(env, "NO_SHOW_GRACE", 7200, 0, 30 * 86400),
     logLevel,
     rateLimit: {
       perMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, 1, 1_000_000),

@@ -39,9 +39,35 @@ describe("order state machine", () => {
   });
 
   it("lets only the system expire", () => {
-    expect(transition(pickup("pending"), "expire", "system")).toEqual({ ok: true, to: "expired" });
+    expect(transition({ ...pickup("pending"), accept_deadline_passed: true }, "expire", "system")).toEqual({
+      ok: true,
+      to: "expired",
+    });
     expect(transition(pickup("pending"), "expire", "seller").ok).toBe(false);
     expect(transition(delivery("delivering"), "expire", "system").ok).toBe(false);
+  });
+
+  it("expires only while the expiry's condition holds, so a fresh accept stands", () => {
+    expect(transition(pickup("pending"), "expire", "system").ok).toBe(false);
+    expect(transition(pickup("confirmed"), "expire", "system").ok).toBe(false);
+    expect(transition({ ...pickup("confirmed"), accept_deadline_passed: true }, "expire", "system").ok).toBe(
+      false,
+    );
+    expect(transition({ ...pickup("confirmed"), no_show_due: true }, "expire", "system")).toEqual({
+      ok: true,
+      to: "expired",
+    });
+    expect(transition({ ...pickup("ready"), no_show_due: true }, "expire", "system").ok).toBe(true);
+    expect(transition({ ...delivery("confirmed"), no_show_due: true }, "expire", "system").ok).toBe(false);
+  });
+
+  it("refuses an accept once the accept deadline has passed", () => {
+    expect(transition({ ...pickup("pending"), accept_deadline_passed: true }, "accept", "seller").ok).toBe(
+      false,
+    );
+    expect(transition({ ...pickup("pending"), accept_deadline_passed: false }, "accept", "seller").ok).toBe(
+      true,
+    );
   });
 
   it("lists the seller's buttons per state", () => {

@@ -13,6 +13,13 @@ export type OrderAction = "accept" | "reject" | "ready" | "delivering" | "comple
 export interface OrderFacts {
   status: OrderStatus;
   delivery_type: DeliveryType;
+  /**
+   * The accept deadline of the order has passed. Read from the locked row at the moment of the
+   * decision, never from an earlier scan: an accept that got the lock first must stand.
+   */
+  accept_deadline_passed?: boolean;
+  /** The pickup window closed more than NO_SHOW_GRACE ago (a no-show), read from the locked row. */
+  no_show_due?: boolean;
 }
 
 interface Transition {
@@ -29,7 +36,13 @@ interface Transition {
  * See CONTRACT.md "Statuses".
  */
 export const TRANSITIONS: readonly Transition[] = [
-  { action: "accept", from: ["pending"], to: "confirmed", by: ["seller", "admin"] },
+  {
+    action: "accept",
+    from: ["pending"],
+    to: "confirmed",
+    by: ["seller", "admin"],
+    guard: (o) => (o.accept_deadline_passed ? "the order was not accepted in time and has expired" : null),
+  },
   { action: "reject", from: ["pending"], to: "rejected", by: ["seller", "admin"] },
   {
     action: "ready",
@@ -54,7 +67,24 @@ export const TRANSITIONS: readonly Transition[] = [
   },
   { action: "cancel", from: ["pending"], to: "cancelled", by: ["buyer"] },
   { action: "cancel", from: ["confirmed", "ready"], to: "cancelled", by: ["seller", "admin"] },
-  { action: "expire", from: ["pending", "confirmed", "ready"], to: "expired", by: ["system"] },
+  // Expiry acts only while its condition holds on the locked row, so it can never undo a fresh accept.
+  {
+    action: "expire",
+    from: ["pending"],
+    to: "expired",
+    by: ["system"],
+    guard: (o) => (o.accept_deadline_passed ? null : "the accept deadline has not passed"),
+  },
+  {
+    action: "expire",
+    from: ["confirmed", "ready"],
+    to: "expired",
+    by: ["system"],
+    guard: (o) =>
+      o.delivery_type === "pickup" && o.no_show_due
+        ? null
+        : "the pickup window and its grace have not passed",
+  },
 ];
 
 export type TransitionResult = { ok: true; to: OrderStatus } | { ok: false; reason: string };

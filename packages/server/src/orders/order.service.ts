@@ -59,6 +59,10 @@ export interface CreatedOrder {
   replayed: boolean;
 }
 
+/** When the last pickup window of an order's items closes (`o` is the order). */
+const LAST_PICKUP_UNTIL_SQL =
+  "select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id where i.order_id = o.id";
+
 /**
  * The order lifecycle: each call loads, decides with the pure state machine, and saves the order,
  * its event, the stock and the outbox rows in one transaction.
@@ -66,7 +70,7 @@ export interface CreatedOrder {
 export class OrderService {
   constructor(
     private readonly db: Database,
-    private readonly config: Pick<Config, "orderAcceptTimeout" | "adminIds">,
+    private readonly config: Pick<Config, "orderAcceptTimeout" | "adminIds" | "noShowGrace">,
   ) {}
 
   async create(
@@ -116,7 +120,8 @@ export class OrderService {
       active: boolean;
       expired: boolean;
     }>(
-      `select id, store_id, title, price, unit, quantity, active, coalesce(expires_at <= now(), false) as expired
+      `select id, store_id, title, price, unit, quantity, active,
+         coalesce(expires_at <= now(), false) or coalesce(pickup_until <= now(), false) as expired
        from offers where id = any($1)`,
       [items.map((i) => i.offer_id)],
     );
@@ -285,10 +290,16 @@ export class OrderService {
       buyer_id: number;
       owner_id: number;
       stock_returned: boolean;
+      accept_deadline_passed: boolean;
+      no_show_due: boolean;
     }>(
-      `select o.id, o.status, o.delivery_type, o.store_id, o.buyer_id, s.owner_id, o.stock_returned
+      // The time conditions are read on the locked row: an expiry decided on an earlier scan must
+      // not undo an accept that committed in between.
+      `select o.id, o.status, o.delivery_type, o.store_id, o.buyer_id, s.owner_id, o.stock_returned,
+         coalesce(o.accept_deadline <= now(), false) as accept_deadline_passed,
+         coalesce((${LAST_PICKUP_UNTIL_SQL}) <= now() - make_interval(secs => $2), false) as no_show_due
        from orders o join stores s on s.id = o.store_id where o.id = $1 for update of o`,
-      [orderId],
+      [orderId, this.config.noShowGrace],
     );
     const notFound = fail("not_found", `order ${orderId} does not exist`);
     if (!o) return notFound;
@@ -384,6 +395,7 @@ export class OrderService {
         [orderId, buyerId],
       );
       if (!o) return fail("not_found", `order ${orderId} does not exist`);
+      if (o.owner_id === buyerId) return fail("forbidden", "a shop's owner cannot rate their own shop");
       if (o.status !== "completed") return fail("invalid_transition", "only completed orders can be rated");
       const inserted = await tx.query(
         "insert into ratings (order_id, store_id, buyer_id, stars, comment) values ($1,$2,$3,$4,$5) on conflict do nothing returning order_id",
@@ -441,8 +453,9 @@ export class OrderService {
   }
 
   /**
-   * Expires pending orders past their accept deadline, and pickup orders nobody collected by two
-   * hours after the last pickup window of their items closed (no-shows). Returns how many it expired.
+   * Expires pending orders past their accept deadline, and pickup orders nobody collected by
+   * NO_SHOW_GRACE after the last pickup window of their items closed (no-shows). The scan only
+   * nominates: `act` re-checks each condition on the locked row. Returns how many it expired.
    */
   async expireDue(limit = 100): Promise<number> {
     const due = await this.db.query<{ id: number; status: OrderStatus }>(
@@ -450,10 +463,9 @@ export class OrderService {
        union all
        select o.id, o.status from orders o
         where o.status in ('confirmed','ready') and o.delivery_type = 'pickup'
-          and (select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id where i.order_id = o.id)
-              < now() - interval '2 hours'
+          and (${LAST_PICKUP_UNTIL_SQL}) <= now() - make_interval(secs => $2)
        limit $1`,
-      [limit],
+      [limit, this.config.noShowGrace],
     );
     let n = 0;
     for (const { id, status } of due) {
