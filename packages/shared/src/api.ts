@@ -13,11 +13,28 @@ import { normalizePhone } from "./phone.ts";
 export const MAX_MONEY = 1_000_000_000;
 export const MAX_QUANTITY = 100_000;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Control characters other than tab, line feed and carriage return. PostgreSQL cannot store NUL in
+ * text, and none of them belongs in a name, an address or a comment.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARS_ALL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** `s` without control characters (other than tab and line breaks): for names Telegram hands us. */
+export function stripControlChars(s: string): string {
+  return s.replace(CONTROL_CHARS_ALL, "");
+}
+
+/** A string a user typed: no control characters other than line breaks and tabs. */
+export const plainString = () =>
+  z.string().refine((v) => !CONTROL_CHARS.test(v), "must not contain control characters");
+const text = (max: number) => plainString().trim().min(1).max(max);
+const optionalText = (max: number) => plainString().trim().max(max).optional();
 const money = z.number().int().min(0).max(MAX_MONEY);
 const isoTime = z.iso.datetime({ offset: true });
-const phone = z
-  .string()
+const phone = plainString()
   .max(32)
   .transform((v, ctx) => {
     const p = normalizePhone(v);
@@ -27,24 +44,25 @@ const phone = z
     }
     return p;
   });
-const httpsUrl = z
-  .string()
+const httpsUrl = plainString()
   .max(2048)
   .url()
-  .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
+  .refine((u) => /^https:\/\//i.test(u), "must be an https:// URL");
 
 /** True when `q` is a positive quantity valid for the unit: whole pieces, 0.1 steps for kg and l. */
 export function isValidQuantity(q: number, unit: Unit): boolean {
   if (!Number.isFinite(q) || q <= 0 || q > MAX_QUANTITY) return false;
   if (unit === "piece") return Number.isInteger(q);
-  return Math.abs(Math.round(q * 10) - q * 10) < 1e-9;
+  // A whole, positive number of 0.1 steps: 1e-11 is no step at all, 0.15 is between two.
+  const steps = Math.round(q * 10);
+  return steps >= 1 && Math.abs(steps - q * 10) < 1e-9;
 }
 
 export const createStoreBody = z.strictObject({
   name: text(120),
   address: text(300),
   phone,
-  description: z.string().trim().max(1000).optional(),
+  description: optionalText(1000),
   delivery_enabled: z.boolean().optional(),
   delivery_fee: money.optional(),
   min_order_amount: money.optional(),
@@ -55,7 +73,7 @@ export type PatchStoreBody = z.infer<typeof patchStoreBody>;
 
 const offerFields = {
   title: text(120),
-  description: z.string().trim().max(2000).optional(),
+  description: optionalText(2000),
   price: z.number().int().min(1).max(MAX_MONEY),
   original_price: z.number().int().min(1).max(MAX_MONEY).nullable().optional(),
   quantity: z.number().min(0).max(MAX_QUANTITY),
@@ -104,9 +122,9 @@ export const createOrderBody = z
       .min(1)
       .max(50),
     delivery_type: z.enum(DELIVERY_TYPES).default("pickup"),
-    delivery_address: z.string().trim().min(5).max(300).optional(),
+    delivery_address: plainString().trim().min(5).max(300).optional(),
     customer_phone: phone.optional(),
-    comment: z.string().trim().max(500).optional(),
+    comment: optionalText(500),
   })
   .superRefine((o, ctx) => {
     if (o.delivery_type === "delivery") {
@@ -122,12 +140,12 @@ export const createOrderBody = z
 export type CreateOrderBody = z.input<typeof createOrderBody>;
 
 export const orderListQuery = z.strictObject({ filter: z.enum(ORDER_FILTERS).default("all") });
-export const reasonBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
+export const reasonBody = z.strictObject({ reason: optionalText(500) });
 export const ratingBody = z.strictObject({
   stars: z.number().int().min(1).max(5),
-  comment: z.string().trim().max(1000).optional(),
+  comment: optionalText(1000),
 });
-export const verifyCodeBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
+export const verifyCodeBody = z.strictObject({ code: plainString().trim().min(1).max(32) });
 
 /** A shop. Money in so'm. */
 export interface Store {
@@ -217,4 +235,16 @@ export interface User {
 export interface MeResponse {
   user: User;
   stores: Store[];
+}
+
+/**
+ * Whether an offer can be ordered at `now`: active, in stock, and before both its expiry and the end
+ * of its pickup window. The server's SQL (`ON_SALE_SQL`) states the same rule.
+ */
+export function isOnSale(
+  o: Pick<Offer, "active" | "quantity" | "expires_at" | "pickup_until">,
+  now: number = Date.now(),
+): boolean {
+  const before = (t: string | null) => t === null || Date.parse(t) > now;
+  return o.active !== false && o.quantity > 0 && before(o.expires_at) && before(o.pickup_until);
 }

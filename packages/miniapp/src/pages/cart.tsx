@@ -1,4 +1,11 @@
-import { createOrderBody, type DeliveryType, type Offer, type Order, type Store } from "@lastbite/shared";
+import {
+  createOrderBody,
+  type DeliveryType,
+  isOnSale,
+  type Offer,
+  type Order,
+  type Store,
+} from "@lastbite/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
@@ -36,7 +43,7 @@ function loadContact(): { address: string; phone: string } {
 
 function CartLine({ item, offer }: { item: CartItem; offer: Offer | undefined }) {
   const i18n = useI18n();
-  const gone = !offer || offer.quantity <= 0 || offer.active === false;
+  const gone = !offer || !isOnSale(offer);
   const short = !!offer && !gone && item.quantity > offer.quantity;
   const step = stepFor(item.unit);
   return (
@@ -130,7 +137,7 @@ export default function CartPage() {
     !!offers.data &&
     items.some((i) => {
       const o = offerById.get(i.offer_id);
-      return !o || o.active === false || i.quantity > o.quantity;
+      return !o || !isOnSale(o) || i.quantity > o.quantity;
     });
 
   useEffect(() => {

@@ -1,4 +1,4 @@
-import type { Offer, Store } from "@lastbite/shared";
+import { isOnSale, type Offer, type Store } from "@lastbite/shared";
 import { useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
@@ -58,12 +58,9 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
   );
 }
 
-/** Whether an offer can still be bought: on sale and not past its expiry (stock aside). */
-const onSale = (o: Offer) => o.active !== false && !(o.expires_at && Date.parse(o.expires_at) <= Date.now());
-
 function sortOffers(offers: Offer[]): Offer[] {
   return [...offers]
-    .filter(onSale)
+    .filter((o) => isOnSale(o))
     .sort((a, b) => Number(b.quantity > 0) - Number(a.quantity > 0) || b.id - a.id);
 }
 
@@ -197,7 +194,7 @@ export function OfferPage({ id }: { id: number }) {
   const step = o ? stepFor(o.unit) : 1;
   const quantity = qty ?? inCart?.quantity ?? (o && o.unit !== "piece" ? Math.min(1, o.quantity) : 1);
   const otherStore = !!cart && !!o && cart.store_id !== o.store_id;
-  const available = !!o && o.quantity > 0 && onSale(o);
+  const available = !!o && isOnSale(o);
   const inCartSame = !!inCart && inCart.quantity === quantity;
   const total = o ? Math.round(o.price * quantity) : 0;
 

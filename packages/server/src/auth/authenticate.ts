@@ -1,3 +1,4 @@
+import { stripControlChars } from "@lastbite/shared";
 import type { FastifyRequest } from "fastify";
 import type { Database } from "../db/database.ts";
 import { type InitDataUser, validateInitData } from "./init-data.ts";
@@ -41,10 +42,11 @@ export class Authenticator {
   async upsert(u: InitDataUser): Promise<AuthUser> {
     const user: AuthUser = {
       id: u.id,
-      first_name: u.first_name.slice(0, 128),
-      last_name: u.last_name?.slice(0, 128) ?? null,
-      username: u.username?.slice(0, 64) ?? null,
-      language: (u.language_code ?? "en").slice(0, 16),
+      // Telegram allows control characters in names; PostgreSQL cannot store NUL, and no one reads them.
+      first_name: stripControlChars(u.first_name).slice(0, 128),
+      last_name: u.last_name ? stripControlChars(u.last_name).slice(0, 128) : null,
+      username: u.username ? stripControlChars(u.username).slice(0, 64) : null,
+      language: stripControlChars(u.language_code ?? "en").slice(0, 16) || "en",
     };
     const fingerprint = JSON.stringify(user);
     if (this.seen.get(user.id) !== fingerprint) {

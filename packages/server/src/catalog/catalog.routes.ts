@@ -87,11 +87,22 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     {
       schema: {
         tags: ["offers"],
-        querystring: z.strictObject({ store_id: z.coerce.number().int().positive().optional() }),
+        querystring: z.strictObject({
+          store_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+          all: z
+            .enum(["0", "1"])
+            .optional()
+            .describe("1: the shop's owner sees every offer of `store_id`, in any state"),
+        }),
         response: { 200: z.object({ offers: z.array(offerSchema) }), ...errorResponses },
       },
     },
-    async (req) => ({ offers: await catalog.listOffers(req.query.store_id) }),
+    async (req) => ({
+      offers: await catalog.listOffers(
+        req.query.store_id,
+        req.query.all === "1" ? userOf(req).id : undefined,
+      ),
+    }),
   );
   app.get(
     "/api/offers/:id",

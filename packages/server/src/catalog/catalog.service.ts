@@ -76,6 +76,10 @@ export function toOffer(r: OfferRow): Offer {
   };
 }
 
+/** The SQL twin of `isOnSale` (packages/shared): an offer row that can be ordered now. */
+export const ON_SALE_SQL =
+  "(active and quantity > 0 and coalesce(expires_at > now(), true) and coalesce(pickup_until > now(), true))";
+
 /** Shops and their offers: anyone signed in reads, only the owner writes. */
 export class CatalogService {
   constructor(private readonly db: Database) {}
@@ -151,10 +155,27 @@ export class CatalogService {
     return store;
   }
 
-  async listOffers(storeId?: number): Promise<Offer[]> {
+  /**
+   * What can be ordered now (optionally of one shop). With `allOf` set to a user who owns the shop,
+   * every offer of it, in any state: the owner's own view.
+   */
+  async listOffers(storeId?: number, allOf?: number): Promise<Offer[]> {
+    if (storeId && allOf !== undefined) {
+      const [own] = await this.db.query<{ id: number }>(
+        "select id from stores where id = $1 and owner_id = $2",
+        [storeId, allOf],
+      );
+      if (own)
+        return (
+          await this.db.query<OfferRow>("select * from offers where store_id = $1 order by id", [storeId])
+        ).map(toOffer);
+    }
     const rows = storeId
-      ? await this.db.query<OfferRow>("select * from offers where store_id = $1 order by id", [storeId])
-      : await this.db.query<OfferRow>("select * from offers order by id");
+      ? await this.db.query<OfferRow>(
+          `select * from offers where store_id = $1 and ${ON_SALE_SQL} order by id`,
+          [storeId],
+        )
+      : await this.db.query<OfferRow>(`select * from offers where ${ON_SALE_SQL} order by id`);
     return rows.map(toOffer);
   }
 
