@@ -140,14 +140,12 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
       expect(res.status).toBe(400);
       expect(res.body.code).toBe("invalid_quantity");
     }
-    const offer = await t
-      .as(shop.owner)
-      .post(`/api/stores/${shop.store.id}/offers`, {
-        title: "Rice",
-        price: 100,
-        quantity: 1e-11,
-        unit: "kg",
-      });
+    const offer = await t.as(shop.owner).post(`/api/stores/${shop.store.id}/offers`, {
+      title: "Rice",
+      price: 100,
+      quantity: 1e-11,
+      unit: "kg",
+    });
     expect(offer.status).toBe(400);
     expect(await counts()).toBe(before);
     expect(await stockOf(t, tomatoes())).toBe(kg);
