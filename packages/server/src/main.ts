@@ -3,6 +3,7 @@ import { buildApp } from "./app.ts";
 import { signInitData } from "./auth/init-data.ts";
 import { createTelegram, type Telegram } from "./bot/telegram.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { redactSecretsInLogs } from "./core/redact.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
 import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
@@ -21,7 +22,6 @@ try {
   throw err;
 }
 
-const logger = { level: config.logLevel };
 const db = await openDatabase(config.databaseUrl).catch((err: Error) => {
   const where = config.databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
   console.error(`DATABASE_URL: cannot open the database at ${where}: ${err.message}`);
@@ -37,6 +37,8 @@ const sandbox = config.botToken
       token: `${700000000 + Math.floor(Math.random() * 1e6)}:SANDBOX${randomBytes(16).toString("hex")}`,
     });
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
+// Nothing secret in a log line: grammY's network errors carry the request URL, token included.
+const logger = redactSecretsInLogs({ level: config.logLevel }, [botToken, config.webhookSecret]);
 if (sandbox) await refreshDemoOffers(db);
 let telegram: Telegram | undefined;
 const SANDBOX_LABELS: Record<number, string> = {

@@ -6,6 +6,7 @@ import { Api, Bot } from "grammy";
 import type { Update } from "grammy/types";
 import type { Services } from "../app.ts";
 import type { Config } from "../config.ts";
+import { makeRedactor, redactingLogger } from "../core/redact.ts";
 import { problem } from "../http/problem.ts";
 import { miniAppLinks } from "../notifications/links.ts";
 import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from "../notifications/outbox-worker.ts";
@@ -57,7 +58,9 @@ function secretMatches(given: unknown, expected: string): boolean {
  */
 export function createTelegram(opts: TelegramOptions): Telegram {
   const { services, config } = opts;
-  const log = opts.log ?? silent;
+  // grammY's errors carry the request URL, token included: every log line here goes through this.
+  const redact = makeRedactor([opts.token, config.webhookSecret]);
+  const log = redactingLogger(opts.log ?? silent, redact);
   const mode = opts.mode ?? config.botMode;
   const publicUrl = opts.publicUrl === undefined ? config.publicUrl : opts.publicUrl;
   const client = { apiRoot: opts.apiRoot, timeoutSeconds: 30 };
@@ -81,6 +84,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     links,
     metrics: services.metrics,
     log,
+    secrets: [config.webhookSecret],
     ...opts.worker,
   });
 

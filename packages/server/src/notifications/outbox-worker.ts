@@ -1,6 +1,7 @@
 import { type Lang, type OrderStatus, pickLang, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
+import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
@@ -24,6 +25,8 @@ export interface ClaimedRow {
   chat_id: number;
   payload: Record<string, unknown>;
   attempts: number;
+  /** A send of this row was under way when its last worker vanished: it may have reached Telegram. */
+  interrupted: boolean;
 }
 
 export interface WorkerLogger {
@@ -49,8 +52,12 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   /** Rows per claim. Default 20. */
   batchSize?: number;
-  /** How long a claimed row stays locked against other workers. Default 60 s. */
+  /** How long a claim holds a row against other workers unless renewed; a dead worker's rows wait this long. Default 10 s. */
   lockSeconds?: number;
+  /** How often the claims of rows still being worked on are renewed. Default 3000 ms. */
+  heartbeatMs?: number;
+  /** Besides the API's token, what never goes into a log line or `last_error` (the webhook secret). */
+  secrets?: string[];
 }
 
 /** What a successful delivery leaves behind. */
@@ -87,6 +94,9 @@ export class OutboxWorker {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly lockSeconds: number;
+  private readonly heartbeatMs: number;
+  private readonly redact: Redactor;
+  private readonly log: WorkerLogger | undefined;
   private timer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private running: Promise<void> | null = null;
@@ -103,7 +113,11 @@ export class OutboxWorker {
     this.maxAttempts = opts.maxAttempts ?? 30;
     this.pollMs = opts.pollMs ?? 1000;
     this.batchSize = opts.batchSize ?? 20;
-    this.lockSeconds = opts.lockSeconds ?? 60;
+    this.lockSeconds = opts.lockSeconds ?? 10;
+    this.heartbeatMs = opts.heartbeatMs ?? 3000;
+    // grammY's network errors quote the request URL, which contains the token.
+    this.redact = makeRedactor([opts.api.token, ...(opts.secrets ?? [])]);
+    this.log = opts.log && redactingLogger(opts.log, this.redact);
   }
 
   async start(): Promise<void> {
@@ -143,7 +157,7 @@ export class OutboxWorker {
         try {
           await this.drain();
         } catch (err) {
-          this.opts.log?.error({ err }, "outbox worker pass failed");
+          this.log?.error({ err }, "outbox worker pass failed");
         }
       } while (this.again && !this.stopped);
     })().finally(() => {
@@ -161,11 +175,20 @@ export class OutboxWorker {
       // Chats are independent; within a chat, keep the claimed order.
       const byChat = new Map<number, ClaimedRow[]>();
       for (const r of rows) byChat.set(r.chat_id, [...(byChat.get(r.chat_id) ?? []), r]);
-      await Promise.all(
+      // Keep the claims alive while this worker lives; if it dies, the short lease lets another take over.
+      const held = new Set(rows.map((r) => r.id));
+      const heartbeat = setInterval(() => void this.renew([...held]), this.heartbeatMs);
+      heartbeat.unref?.();
+      const results = await Promise.allSettled(
         [...byChat.values()].map(async (chatRows) => {
-          for (const r of chatRows) await this.process(r);
+          for (const r of chatRows) {
+            await this.process(r);
+            held.delete(r.id);
+          }
         }),
-      );
+      ).finally(() => clearInterval(heartbeat));
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
       handled += rows.length;
       if (this.halting) return handled;
     }
@@ -185,9 +208,21 @@ export class OutboxWorker {
                and p.status in ('pending','sending'))
          order by o.id limit $1
          for update skip locked)
-       returning id, kind, order_id, event_id, chat_id, payload, attempts`,
+       returning id, kind, order_id, event_id, chat_id, payload, attempts,
+         sending_since is not null as interrupted`,
       [this.batchSize, this.lockSeconds],
     );
+  }
+
+  private async renew(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.opts.db
+      .query(
+        `update outbox set locked_until = now() + make_interval(secs => $2)
+         where status = 'sending' and id in (select jsonb_array_elements_text($1::jsonb)::bigint)`,
+        [JSON.stringify(ids), this.lockSeconds],
+      )
+      .catch((err) => this.log?.warn({ err }, "could not renew outbox claims"));
   }
 
   private async process(row: ClaimedRow): Promise<void> {
@@ -201,27 +236,29 @@ export class OutboxWorker {
       );
       return;
     }
+    // Recorded before the send: if this worker dies during it, whoever takes the row over knows.
+    await this.opts.db.query("update outbox set sending_since = now() where id = $1", [row.id]);
     let done: Delivered;
     try {
       done = await this.deliver(row);
     } catch (err) {
       const f = this.classify(err, row.attempts);
-      const error = describe(err);
+      const error = this.redact(describe(err));
       if (f.retry && row.attempts < this.maxAttempts) {
         if (f.pauseAll) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + f.delayMs);
         await this.opts.db.query(
-          `update outbox set status = 'pending', locked_until = null, last_error = $2,
+          `update outbox set status = 'pending', locked_until = null, sending_since = null, last_error = $2,
              next_attempt_at = now() + make_interval(secs => $3) where id = $1`,
           [row.id, error, f.delayMs / 1000],
         );
         m?.inc("lastbite_outbox_retries_total", "Outbox sends that failed and were rescheduled", {
           kind: row.kind,
         });
-        this.opts.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
+        this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
         return;
       }
       await this.opts.db.query(
-        "update outbox set status = 'failed', locked_until = null, last_error = $2 where id = $1",
+        "update outbox set status = 'failed', locked_until = null, sending_since = null, last_error = $2 where id = $1",
         [row.id, error],
       );
       m?.inc(
@@ -231,7 +268,7 @@ export class OutboxWorker {
           kind: row.kind,
         },
       );
-      this.opts.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
+      this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
       return;
     }
     await this.opts.db.transaction(async (tx) => {
@@ -242,12 +279,20 @@ export class OutboxWorker {
           [done.remember.orderId, row.chat_id, done.remember.role, done.messageId],
         );
       await tx.query(
-        `update outbox set status = 'sent', locked_until = null, sent_at = now(), message_id = $2,
+        `update outbox set status = 'sent', locked_until = null, sending_since = null, sent_at = now(), message_id = $2,
            last_error = $3 where id = $1`,
         [row.id, done.messageId ?? null, done.note ?? null],
       );
     });
     m?.inc("lastbite_outbox_sent_total", "Outbox rows delivered to Telegram", { kind: row.kind });
+    if (row.interrupted) {
+      m?.inc(
+        "lastbite_outbox_resent_total",
+        "Outbox rows sent again after a worker died mid-send (the first send may have arrived too)",
+        { kind: row.kind },
+      );
+      this.log?.warn({ outboxId: row.id, kind: row.kind }, "outbox row resent after an interrupted send");
+    }
   }
 
   private classify(err: unknown, attempt: number): Failure {
