@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTelegram, type Telegram } from "../src/bot/telegram.ts";
 import { makeRedactor, redactSecretsInLogs } from "../src/core/redact.ts";
@@ -43,6 +44,27 @@ describe("the redactor", () => {
     expect(safe.err.list).toEqual(["[redacted]"]);
     expect(safe.err.self).toBe(safe.err);
     expect(inner.message).toContain(TEST_TOKEN); // the original is untouched
+  });
+
+  it("filters every line of a Fastify/pino logger built with redactSecretsInLogs", async () => {
+    const lines: string[] = [];
+    const app = Fastify({
+      logger: redactSecretsInLogs({ level: "info", stream: { write: (l: string) => lines.push(l) } }, [
+        TEST_TOKEN,
+        SECRET,
+      ]),
+    });
+    const err = Object.assign(new Error("Network request failed"), {
+      error: new Error(`request to http://h/bot${TEST_TOKEN}/sendMessage failed`),
+    });
+    app.log.error({ err, secret: SECRET }, `failed for bot${TEST_TOKEN}`);
+    app.log.child({ k: 1 }).warn("%s and %s", TEST_TOKEN, SECRET);
+    await app.close();
+    const out = lines.join("");
+    expect(lines).toHaveLength(2);
+    expect(out).toContain("bot[redacted]/sendMessage");
+    expect(out).not.toContain(TOKEN_HALF);
+    expect(out).not.toContain(SECRET);
   });
 });
 
