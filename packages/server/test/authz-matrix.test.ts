@@ -1,0 +1,317 @@
+/**
+ * The authorisation matrix: every route of the OpenAPI document × six roles, each cell's expected
+ * answer written out in ONE table. A route in the document without a row (or a row for a route
+ * that is gone) fails the test, so a new route cannot ship without deciding who may call it.
+ *
+ * Roles, relative to the scenario's order and shop:
+ *   anon        no Authorization header
+ *   buyer       placed the scenario's order
+ *   other       another signed-in buyer
+ *   owner       owns the order's shop
+ *   otherOwner  owns a different shop
+ *   admin       in ADMIN_IDS, owns no shop
+ * Cells that change state get fresh fixtures (a new order in the needed status), so each cell is
+ * independent of the others and of the order they run in.
+ */
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InitDataUser } from "../src/auth/init-data.ts";
+import { makeShop } from "./fixtures.ts";
+import { authHeader, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+
+const ROLES = ["anon", "buyer", "other", "owner", "otherOwner", "admin"] as const;
+type Role = (typeof ROLES)[number];
+/** A status; for lists "200 sees" / "200 blind": 200, and whether the scenario's item is in it. */
+type Cell = number | "200 sees" | "200 blind";
+type Row = [method: string, path: string, scenario: string, ...cells: [Cell, Cell, Cell, Cell, Cell, Cell]];
+
+// biome-ignore format: the matrix reads best as a table
+const MATRIX: Row[] = [
+  // method   path                                    scenario                        anon  buyer        other        owner        otherOwner   admin
+  ["GET",    "/api/me",                               "me",                           401,  200,         200,         200,         200,         200],
+  ["GET",    "/api/stores",                           "list stores",                  401,  "200 sees",  "200 sees",  "200 sees",  "200 sees",  "200 sees"],
+  ["POST",   "/api/stores",                           "create a store",               401,  201,         201,         201,         201,         201],
+  ["GET",    "/api/stores/{id}",                      "the shop",                     401,  200,         200,         200,         200,         200],
+  ["PATCH",  "/api/stores/{id}",                      "edit the shop",                401,  403,         403,         200,         403,         403],
+  ["POST",   "/api/stores/{id}/offers",               "add an offer to the shop",     401,  403,         403,         201,         403,         403],
+  ["GET",    "/api/offers",                           "on sale: a paused offer",      401,  "200 blind", "200 blind", "200 blind", "200 blind", "200 blind"],
+  ["GET",    "/api/offers",                           "all=1: a paused offer",        401,  "200 blind", "200 blind", "200 sees",  "200 blind", "200 blind"],
+  ["GET",    "/api/offers",                           "on sale: an offer",            401,  "200 sees",  "200 sees",  "200 sees",  "200 sees",  "200 sees"],
+  ["GET",    "/api/offers/{id}",                      "an offer",                     401,  200,         200,         200,         200,         200],
+  ["PATCH",  "/api/offers/{id}",                      "edit an offer",                401,  403,         403,         200,         403,         403],
+  ["POST",   "/api/orders",                           "order from the shop",          401,  201,         201,         201,         201,         201],
+  ["GET",    "/api/orders",                           "buyer's orders",               401,  "200 sees",  "200 blind", "200 blind", "200 blind", "200 blind"],
+  ["GET",    "/api/orders/{id}",                      "an order",                     401,  200,         404,         404,         404,         404],
+  ["POST",   "/api/orders/{id}/cancel",               "cancel a pending order",       401,  200,         404,         404,         404,         404],
+  ["POST",   "/api/orders/{id}/rating",               "rate a completed order",       401,  201,         404,         404,         404,         404],
+  ["POST",   "/api/orders/{id}/rating",               "rate own purchase in own shop",401,  404,         404,         403,         404,         404],
+  ["GET",    "/api/seller/orders",                    "shop's orders",                401,  "200 blind", "200 blind", "200 sees",  "200 blind", "200 blind"],
+  ["GET",    "/api/seller/orders/{id}",               "an order, as seller",          401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/verify",             "verify a booking code",        401,  404,         404,         200,         404,         404],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "accept a pending order",       401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "reject a pending order",       401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "ready a confirmed pickup",     401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "deliver a confirmed delivery", 401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "complete a confirmed order",   401,  404,         404,         200,         404,         200],
+  ["POST",   "/api/seller/orders/{id}/{action}",      "cancel a confirmed order",     401,  404,         404,         200,         404,         200],
+  ["GET",    "/api/events",                           "event stream",                 401,  200,         200,         200,         200,         200],
+];
+
+interface Req {
+  url: string;
+  body?: unknown;
+  /** The id a list answer must (sees) or must not (blind) contain. */
+  item?: number;
+  /** Which list in the answer holds items. */
+  list?: "stores" | "offers" | "orders";
+  /** The order the request acts on: a refusal must leave its status as it was. */
+  orderId?: number;
+}
+
+describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
+  let t: TestApp;
+  let baseUrl: string;
+  const admin = newUser({ first_name: "Admin" });
+  const buyer = newUser({ first_name: "Buyer" });
+  const other = newUser({ first_name: "Other" });
+  let owner: InitDataUser;
+  let otherOwner: InitDataUser;
+  let shop: Awaited<ReturnType<typeof makeShop>>;
+  let offerId: number;
+  let pausedOfferId: number;
+  let shared: { pending: number; confirmed: number; code: string };
+
+  const userOf = (role: Role): InitDataUser | null =>
+    ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
+
+  const inject = async (who: InitDataUser | null, method: string, url: string, body?: unknown) => {
+    const res = await t.app.inject({
+      method: method as "GET",
+      url,
+      headers: who ? { authorization: authHeader(who) } : {},
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+  };
+  const must = async (who: InitDataUser, method: string, url: string, body?: unknown) => {
+    const r = await inject(who, method, url, body);
+    if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+
+  /** With ADMIN_IDS set, new shops may wait for moderation: approve them, so their offers sell. */
+  const approve = async (storeId: number) => {
+    const [col] = await t.db.query(
+      "select 1 from information_schema.columns where table_name = 'stores' and column_name = 'status'",
+    );
+    if (col) await t.db.query("update stores set status = 'active' where id = $1", [storeId]);
+  };
+
+  /** A new order of `by` in the shop, walked through `actions` by the owner. */
+  const order = async (
+    actions: string[] = [],
+    opts: { by?: InitDataUser; delivery?: boolean } = {},
+  ): Promise<{ id: number; code: string | null }> => {
+    const o = await must(opts.by ?? buyer, "POST", "/api/orders", {
+      items: [{ offer_id: offerId, quantity: 1 }],
+      ...(opts.delivery
+        ? {
+            delivery_type: "delivery",
+            delivery_address: "Chilonzor 9, kv 12",
+            customer_phone: "+998901234567",
+          }
+        : { delivery_type: "pickup" }),
+    });
+    let code: string | null = null;
+    for (const a of actions)
+      code = (await must(owner, "POST", `/api/seller/orders/${o.id}/${a}`, {})).code ?? code;
+    return { id: o.id, code };
+  };
+
+  /** What each scenario asks: fresh fixtures where the request changes state. */
+  const SCENARIOS: Record<string, () => Promise<Req>> = {
+    me: async () => ({ url: "/api/me" }),
+    "list stores": async () => ({ url: "/api/stores", list: "stores", item: shop.store.id }),
+    "create a store": async () => ({
+      url: "/api/stores",
+      body: { name: "Matrix Shop", address: "Tashkent, Amir Temur 1", phone: "+998901112244" },
+    }),
+    "the shop": async () => ({ url: `/api/stores/${shop.store.id}` }),
+    "edit the shop": async () => ({
+      url: `/api/stores/${shop.store.id}`,
+      body: { description: "Fresh daily" },
+    }),
+    "add an offer to the shop": async () => ({
+      url: `/api/stores/${shop.store.id}/offers`,
+      body: { title: "Bread", price: 2000, quantity: 3 },
+    }),
+    "on sale: a paused offer": async () => ({ url: "/api/offers", list: "offers", item: pausedOfferId }),
+    "all=1: a paused offer": async () => ({
+      url: `/api/offers?store_id=${shop.store.id}&all=1`,
+      list: "offers",
+      item: pausedOfferId,
+    }),
+    "on sale: an offer": async () => ({
+      url: `/api/offers?store_id=${shop.store.id}`,
+      list: "offers",
+      item: offerId,
+    }),
+    "an offer": async () => ({ url: `/api/offers/${offerId}` }),
+    "edit an offer": async () => ({ url: `/api/offers/${offerId}`, body: { description: "Warm" } }),
+    "order from the shop": async () => ({
+      url: "/api/orders",
+      body: { items: [{ offer_id: offerId, quantity: 1 }], delivery_type: "pickup" },
+    }),
+    "buyer's orders": async () => ({ url: "/api/orders", list: "orders", item: shared.pending }),
+    "an order": async () => ({ url: `/api/orders/${shared.pending}` }),
+    "cancel a pending order": async () => {
+      const { id } = await order();
+      return { url: `/api/orders/${id}/cancel`, body: {}, orderId: id };
+    },
+    "rate a completed order": async () => {
+      const { id } = await order(["accept", "complete"]);
+      return { url: `/api/orders/${id}/rating`, body: { stars: 5 }, orderId: id };
+    },
+    "rate own purchase in own shop": async () => {
+      const { id } = await order(["accept", "complete"], { by: owner });
+      return { url: `/api/orders/${id}/rating`, body: { stars: 5 }, orderId: id };
+    },
+    "shop's orders": async () => ({ url: "/api/seller/orders", list: "orders", item: shared.pending }),
+    "an order, as seller": async () => ({ url: `/api/seller/orders/${shared.pending}` }),
+    "verify a booking code": async () => ({ url: "/api/seller/orders/verify", body: { code: shared.code } }),
+    "accept a pending order": async () => {
+      const { id } = await order();
+      return { url: `/api/seller/orders/${id}/accept`, body: {}, orderId: id };
+    },
+    "reject a pending order": async () => {
+      const { id } = await order();
+      return { url: `/api/seller/orders/${id}/reject`, body: { reason: "Sold out" }, orderId: id };
+    },
+    "ready a confirmed pickup": async () => {
+      const { id } = await order(["accept"]);
+      return { url: `/api/seller/orders/${id}/ready`, body: {}, orderId: id };
+    },
+    "deliver a confirmed delivery": async () => {
+      const { id } = await order(["accept"], { delivery: true });
+      return { url: `/api/seller/orders/${id}/delivering`, body: {}, orderId: id };
+    },
+    "complete a confirmed order": async () => {
+      const { id } = await order(["accept"]);
+      return { url: `/api/seller/orders/${id}/complete`, body: {}, orderId: id };
+    },
+    "cancel a confirmed order": async () => {
+      const { id } = await order(["accept"]);
+      return { url: `/api/seller/orders/${id}/cancel`, body: {}, orderId: id };
+    },
+    "event stream": async () => ({ url: "/api/events" }),
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      config: {
+        ADMIN_IDS: String(admin.id),
+        RATE_LIMIT_PER_MINUTE: "100000",
+        ORDER_RATE_LIMIT_PER_MINUTE: "100000",
+      },
+    });
+    shop = await makeShop(t, { offers: [{ title: "Samsa", price: 6000, quantity: 10_000 }] });
+    owner = shop.owner;
+    await approve(shop.store.id);
+    offerId = shop.offers[0].id;
+    const paused = await must(owner, "POST", `/api/stores/${shop.store.id}/offers`, {
+      title: "Paused",
+      price: 1000,
+      quantity: 5,
+    });
+    pausedOfferId = paused.id;
+    await must(owner, "PATCH", `/api/offers/${pausedOfferId}`, { active: false });
+    const second = await makeShop(t);
+    otherOwner = second.owner;
+    await approve(second.store.id);
+    // Everyone has signed in once and the other buyer and other owner have orders of their own,
+    // so "blind" means filtered, not empty.
+    for (const u of [buyer, other, admin]) await must(u, "GET", "/api/me");
+    await must(other, "POST", "/api/orders", {
+      items: [{ offer_id: second.offers[0].id, quantity: 1 }],
+      delivery_type: "pickup",
+    });
+    const pending = await order();
+    const confirmed = await order(["accept"]);
+    shared = { pending: pending.id, confirmed: confirmed.id, code: confirmed.code as string };
+    await t.app.listen({ port: 0, host: "127.0.0.1" });
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => t?.close());
+
+  it("has exactly one set of rows for every route in /openapi.json", async () => {
+    const doc = (await t.app.inject({ method: "GET", url: "/openapi.json" })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops)
+        .filter((m) => METHODS.includes(m))
+        .map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const tabled = [...new Set(MATRIX.map(([m, p]) => `${m} ${p}`))];
+    expect(tabled.sort()).toEqual([...new Set(documented)].sort());
+    // every scenario of the table exists, and each row's scenario is used once
+    expect(MATRIX.map((r) => r[2]).sort()).toEqual(Object.keys(SCENARIOS).sort());
+  });
+
+  /** The event stream never ends: open it over HTTP, read the status and hang up. */
+  const openStream = async (who: InitDataUser | null, url: string) => {
+    const ac = new AbortController();
+    const res = await fetch(`${baseUrl}${url}`, {
+      headers: who ? { authorization: authHeader(who) } : {},
+      signal: ac.signal,
+    });
+    const ct = res.headers.get("content-type") ?? "";
+    ac.abort();
+    await res.body?.cancel().catch(() => {});
+    return { status: res.status, ct };
+  };
+
+  const cells = MATRIX.flatMap(([method, path, scenario, ...expected]) =>
+    ROLES.map((role, i) => ({ method, path, scenario, role, expected: expected[i] as Cell })),
+  );
+
+  it.each(cells)(
+    "$method $path ($scenario) as $role → $expected",
+    async ({ method, scenario, role, expected }) => {
+      const req = await (SCENARIOS[scenario] as () => Promise<Req>)();
+      const who = userOf(role);
+      const status = typeof expected === "number" ? expected : 200;
+      if (req.url === "/api/events") {
+        const res = await openStream(who, req.url);
+        expect(res.status).toBe(status);
+        expect(res.ct).toMatch(status === 200 ? /^text\/event-stream/ : /^application\/problem\+json/);
+        return;
+      }
+      const before = req.orderId
+        ? (await t.db.query<{ status: string }>("select status from orders where id = $1", [req.orderId]))[0]
+        : undefined;
+      const res = await inject(who, method, req.url, req.body);
+      expect(res.status, JSON.stringify(res.body)).toBe(status);
+      if (status >= 400) {
+        expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status, code: expect.any(String), detail: expect.any(String) });
+        const code = { 401: "unauthorized", 403: "forbidden", 404: expect.stringMatching(/not_found$/) }[
+          status
+        ];
+        if (code) expect(res.body.code).toEqual(code);
+        if (req.orderId) {
+          const [after] = await t.db.query<{ status: string }>("select status from orders where id = $1", [
+            req.orderId,
+          ]);
+          expect(after, "a refused request changed the order").toEqual(before);
+        }
+      }
+      if (typeof expected === "string" && req.list && req.item !== undefined) {
+        const ids = (res.body[req.list] as { id: number }[]).map((x) => x.id);
+        if (expected.endsWith("sees")) expect(ids).toContain(req.item);
+        else expect(ids).not.toContain(req.item);
+      }
+    },
+  );
+});
