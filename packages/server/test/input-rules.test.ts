@@ -190,7 +190,7 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
       const res = await t.as(buyer).post("/api/orders", { items: [{ offer_id: id, quantity: 1 }] });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe("offer_unavailable");
-      expect(await stockOf(t, id)).toBe(5);
+      expect(await stockOf(t, id as number)).toBe(5);
     }
   });
 
