@@ -37,11 +37,11 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     const open = buttons(photo).find((b) => "web_app" in b || "url" in b);
     expect(JSON.stringify(open)).toContain(`startapp=order_${id}`);
 
-    // The same card now offers ✅ Handed over / ❌ Cancel.
-    const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m)[0]?.text === "✅ Handed over");
+    // The same card now offers 🔔 Ready / ✅ Handed over / ❌ Cancel.
+    const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m)[1]?.text === "✅ Handed over");
     expect(confirmed.message_id).toBe(card.message_id);
     expect(confirmed.text).toContain(order.code);
-    expect(buttons(confirmed).map((b) => b.text)).toEqual(["✅ Handed over", "❌ Cancel"]);
+    expect(buttons(confirmed).map((b) => b.text)).toEqual(["🔔 Ready", "✅ Handed over", "❌ Cancel"]);
 
     // ✅ Handed over → completed; the buyer gets thanks with ⭐1…⭐5; the card has no buttons.
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(confirmed, "✅"));

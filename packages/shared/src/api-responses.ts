@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REASON_CODES } from "./order-lifecycle.ts";
 import { DELIVERY_TYPES, ORDER_STATUSES, UNITS } from "./order-status.ts";
 import { PROBLEM_CODES } from "./problem.ts";
 
@@ -83,9 +84,18 @@ export const orderSchema = z.object({
   }),
   buyer: z.object({ id: z.number().int(), first_name: z.string(), username: z.string().nullable() }),
   timeline: z.array(
-    z.object({ status: z.enum(ORDER_STATUSES), at: time, reason: z.string().nullable().optional() }),
+    z.object({
+      status: z.enum(ORDER_STATUSES),
+      at: time,
+      reason: z.string().nullable().optional(),
+      reason_code: z.enum(REASON_CODES).nullable().optional(),
+    }),
   ),
   reason: z.string().nullable(),
+  reason_code: z
+    .enum(REASON_CODES)
+    .nullable()
+    .describe("why the system ended the order (a catalogue key: reason.<code>); null for people's reasons"),
   rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
   created_at: time,
   updated_at: time,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ReasonCode } from "./order-lifecycle.ts";
 import {
   DELIVERY_TYPES,
   type DeliveryType,
@@ -199,6 +200,7 @@ export interface TimelineEntry {
   status: OrderStatus;
   at: string;
   reason?: string | null;
+  reason_code?: ReasonCode | null;
 }
 
 export interface Order {
@@ -217,8 +219,10 @@ export interface Order {
   store: { id: number; name: string; address: string; phone: string; owner_username: string | null };
   buyer: { id: number; first_name: string; username: string | null };
   timeline: TimelineEntry[];
-  /** Reason given for the last reject/cancel, if any. */
+  /** Reason given for the last reject/cancel/expiry, if any (in English when the system gave it). */
   reason: string | null;
+  /** Set when the system ended the order: show `t(lang, "reason.<code>")` rather than `reason`. */
+  reason_code: ReasonCode | null;
   rating: { stars: number; comment: string | null } | null;
   created_at: string;
   updated_at: string;
@@ -235,16 +239,4 @@ export interface User {
 export interface MeResponse {
   user: User;
   stores: Store[];
-}
-
-/**
- * Whether an offer can be ordered at `now`: active, in stock, and before both its expiry and the end
- * of its pickup window. The server's SQL (`ON_SALE_SQL`) states the same rule.
- */
-export function isOnSale(
-  o: Pick<Offer, "active" | "quantity" | "expires_at" | "pickup_until">,
-  now: number = Date.now(),
-): boolean {
-  const before = (t: string | null) => t === null || Date.parse(t) > now;
-  return o.active !== false && o.quantity > 0 && before(o.expires_at) && before(o.pickup_until);
 }

@@ -6,8 +6,8 @@ export function formatSom(amount: number, lang: string = "en"): string {
   return lang === "ru" ? `${digits}\u00a0сум` : `${digits}\u00a0so'm`;
 }
 
-/** Formats a quantity in its unit: 2 → "2", 1.5 kg → "1.5 kg". */
+/** Formats a quantity in its unit: 2 pieces → "2", 1.5 kg → "1.5 kg" (one decimal at most). */
 export function formatQuantity(quantity: number, unit: string): string {
   const q = Number.isInteger(quantity) ? String(quantity) : quantity.toFixed(1);
-  return unit === "piece" ? `×${q}` : `${q} ${unit}`;
+  return unit === "piece" ? q : `${q} ${unit}`;
 }

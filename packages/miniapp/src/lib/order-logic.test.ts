@@ -19,6 +19,7 @@ function order(over: Partial<Order> = {}): Order {
     buyer: { id: 2, first_name: "B", username: null },
     timeline: [{ status: "pending", at: "2026-01-01T10:00:00+05:00" }],
     reason: null,
+    reason_code: null,
     rating: null,
     created_at: "2026-01-01T10:00:00+05:00",
     updated_at: "2026-01-01T10:00:00+05:00",

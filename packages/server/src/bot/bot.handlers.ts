@@ -1,12 +1,12 @@
 import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
 import type { Bot, Context } from "grammy";
 import type { Authenticator } from "../auth/authenticate.ts";
+import type { Failure } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
-import type { Failure } from "../http/problem.ts";
+import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
 import { orderStartParam } from "../notifications/links.ts";
 import type { OrderService } from "../orders/order.service.ts";
-import { parseCallbackData } from "./callback-data.ts";
 
 export interface BotHandlerDeps {
   db: Database;

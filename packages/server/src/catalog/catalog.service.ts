@@ -9,8 +9,9 @@ import {
   type Store,
   type Unit,
 } from "@lastbite/shared";
+import { fail, ok, type Result } from "../core/result.ts";
 import type { Database, Sql } from "../db/database.ts";
-import { fail, ok, type Result } from "../http/problem.ts";
+import { ON_SALE_SQL } from "./offer-rules.sql.ts";
 
 const iso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
 
@@ -75,10 +76,6 @@ export function toOffer(r: OfferRow): Offer {
     updated_at: iso(r.updated_at) as string,
   };
 }
-
-/** The SQL twin of `isOnSale` (packages/shared): an offer row that can be ordered now. */
-export const ON_SALE_SQL =
-  "(active and quantity > 0 and coalesce(expires_at > now(), true) and coalesce(pickup_until > now(), true))";
 
 /** Shops and their offers: anyone signed in reads, only the owner writes. */
 export class CatalogService {

@@ -1,15 +1,5 @@
 import type { Problem, ProblemCode } from "@lastbite/shared";
-
-/** A business outcome that is not success: what services return instead of throwing. */
-export interface Failure {
-  ok: false;
-  code: ProblemCode;
-  detail: string;
-}
-export type Result<T> = { ok: true; value: T } | Failure;
-
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ProblemCode, detail: string): Failure => ({ ok: false, code, detail });
+import type { Result } from "../core/result.ts";
 
 const STATUS: Record<ProblemCode, number> = {
   invalid_request: 400,

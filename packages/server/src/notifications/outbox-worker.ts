@@ -1,12 +1,17 @@
-import { type Lang, type OrderStatus, pickLang, t } from "@lastbite/shared";
+import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
+import {
+  assertNever,
+  type OutboxKind,
+  type OutboxMessage,
+  parseOutboxMessage,
+} from "../outbox/outbox-messages.ts";
 import { type MiniAppLinks, orderStartParam } from "./links.ts";
-import type { OutboxKind } from "./outbox.ts";
 import { qrPng } from "./qr.ts";
 import {
   renderBuyerRated,
@@ -19,11 +24,11 @@ import {
 /** An outbox row as the worker claims it. */
 export interface ClaimedRow {
   id: number;
-  kind: OutboxKind;
+  kind: OutboxKind | string;
   order_id: number | null;
   event_id: number | null;
   chat_id: number;
-  payload: Record<string, unknown>;
+  payload: unknown;
   attempts: number;
   /** A send of this row was under way when its last worker vanished: it may have reached Telegram. */
   interrupted: boolean;
@@ -296,6 +301,7 @@ export class OutboxWorker {
   }
 
   private classify(err: unknown, attempt: number): Failure {
+    if (err instanceof UnreadableRow) return { retry: false };
     if (err instanceof GrammyError) {
       if (err.error_code === 429) {
         const s = err.parameters.retry_after ?? 1;
@@ -310,32 +316,35 @@ export class OutboxWorker {
   }
 
   private async deliver(row: ClaimedRow): Promise<Delivered> {
+    const message = parseOutboxMessage(row.kind, row.payload);
+    // A row this code cannot read is a bug to see, not a message to pretend was sent.
+    if ("error" in message) throw new UnreadableRow(message.error);
     const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
     if (!order) return { note: "no such order" };
-    const payloadStatus = row.payload.status as OrderStatus | undefined;
-    const reason = typeof row.payload.reason === "string" ? row.payload.reason : null;
-    switch (row.kind) {
+    return this.deliverMessage(row, message, order);
+  }
+
+  private async deliverMessage(row: ClaimedRow, m: OutboxMessage, order: LoadedOrder): Promise<Delivered> {
+    switch (m.kind) {
       case "seller_new_order":
         return this.sendCard(row, order, await this.langOf(row.chat_id));
       case "seller_card":
         return this.editCard(row, order, await this.langOf(row.chat_id));
-      case "buyer_status":
-        return this.sendBuyerStatus(row, order, payloadStatus ?? order.status, reason);
+      case "buyer_status": {
+        const lang = pickLang(order.buyer_language);
+        return this.sendBuyerStatus(row, order, m.payload.status, reasonIn(lang, m.payload));
+      }
       case "seller_notice": {
-        const text = renderSellerNotice(
-          order,
-          payloadStatus ?? order.status,
-          reason,
-          await this.langOf(row.chat_id),
-        );
+        const lang = await this.langOf(row.chat_id);
+        const text = renderSellerNotice(order, m.payload.status, reasonIn(lang, m.payload), lang);
         if (!text) return { note: "nothing to tell" };
         const msg = await this.opts.api.sendMessage(row.chat_id, text);
         return { messageId: msg.message_id };
       }
       case "seller_rating":
-        return this.sendRating(row, order);
+        return this.sendRating(row, order, m.payload.stars, m.payload.comment);
       default:
-        return { note: `unknown kind ${String(row.kind)}` };
+        return assertNever(m);
     }
   }
 
@@ -405,9 +414,12 @@ export class OutboxWorker {
     };
   }
 
-  private async sendRating(row: ClaimedRow, order: LoadedOrder): Promise<Delivered> {
-    const stars = Number(row.payload.stars ?? order.rating?.stars ?? 0);
-    const comment = typeof row.payload.comment === "string" ? row.payload.comment : null;
+  private async sendRating(
+    row: ClaimedRow,
+    order: LoadedOrder,
+    stars: number,
+    comment: string | null,
+  ): Promise<Delivered> {
     // First turn the buyer's star buttons into the chosen stars (an edit: safe to repeat on retry).
     const [rateMsg] = await this.opts.db.query<{ message_id: number; chat_id: number }>(
       "select message_id, chat_id from order_messages where order_id = $1 and role = 'buyer_rate'",
@@ -436,6 +448,14 @@ export class OutboxWorker {
     ]);
     return pickLang(u?.language);
   }
+}
+
+/** A stored row whose kind or payload this code cannot read: failed at once, never retried or marked sent. */
+class UnreadableRow extends Error {}
+
+/** The reason to show in `lang`: the system's from the catalogue, else what the person wrote. */
+function reasonIn(lang: Lang, p: { reason: string | null; reason_code: ReasonCode | null }): string | null {
+  return p.reason_code ? t(lang, `reason.${p.reason_code}`) : p.reason;
 }
 
 function describe(err: unknown): string {

@@ -1,15 +1,8 @@
 import type { OrderStatus } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
-import { parseCallbackData } from "../bot/callback-data.ts";
 import type { LoadedOrder } from "../orders/order.repository.ts";
-import {
-  orderCallback,
-  rateCallback,
-  renderBuyerStatus,
-  renderSellerCard,
-  renderSellerNotice,
-  sellerActions,
-} from "./renderers.ts";
+import { orderCallback, parseCallbackData, rateCallback } from "./callback-data.ts";
+import { renderBuyerStatus, renderSellerCard, renderSellerNotice, sellerActions } from "./renderers.ts";
 
 const order = (over: Partial<LoadedOrder> = {}): LoadedOrder => ({
   id: 42,
@@ -30,6 +23,7 @@ const order = (over: Partial<LoadedOrder> = {}): LoadedOrder => ({
   buyer: { id: 7, first_name: "Aziza", username: null },
   timeline: [],
   reason: null,
+  reason_code: null,
   rating: null,
   created_at: "2026-01-01T10:00:00.000Z",
   updated_at: "2026-01-01T10:00:00.000Z",
@@ -42,7 +36,7 @@ describe("seller card", () => {
   it("shows the buttons the state machine allows, ✅ first and ❌ second", () => {
     const cases: [OrderStatus, "pickup" | "delivery", string[]][] = [
       ["pending", "pickup", ["accept", "reject"]],
-      ["confirmed", "pickup", ["complete", "cancel"]],
+      ["confirmed", "pickup", ["ready", "complete", "cancel"]],
       ["confirmed", "delivery", ["delivering", "cancel"]],
       ["ready", "pickup", ["complete", "cancel"]],
       ["delivering", "delivery", ["complete"]],
@@ -54,7 +48,7 @@ describe("seller card", () => {
     for (const [status, delivery_type, actions] of cases)
       expect(sellerActions({ status, delivery_type }), `${status}/${delivery_type}`).toEqual(actions);
     const card = renderSellerCard(order({ status: "confirmed", code: "AB12CD" }), "en");
-    expect(card.keyboard.flat().map((b) => b.text)).toEqual(["✅ Handed over", "❌ Cancel"]);
+    expect(card.keyboard.flat().map((b) => b.text)).toEqual(["🔔 Ready", "✅ Handed over", "❌ Cancel"]);
     expect(renderSellerCard(order({ status: "completed" }), "en").keyboard).toEqual([]);
   });
 

@@ -1,7 +1,17 @@
-import { formatSom, type Lang, type OrderStatus, t } from "@lastbite/shared";
+import {
+  CODE_SHOWN_STATUSES,
+  FAILED_STATUSES,
+  formatQuantity,
+  formatSom,
+  type Lang,
+  type OrderStatus,
+  offeredActions,
+  type SellerAction,
+  t,
+} from "@lastbite/shared";
 import type { InlineKeyboardButton } from "grammy/types";
 import type { LoadedOrder } from "../orders/order.repository.ts";
-import { type OrderAction, transition } from "../orders/order-state-machine.ts";
+import { orderCallback, rateCallback } from "./callback-data.ts";
 
 /**
  * Pure text renderers for every bot message. They read the order's current state (plus the
@@ -13,49 +23,19 @@ export interface Rendered {
   keyboard: InlineKeyboardButton[][];
 }
 
-/** Callback data of the seller's buttons: short, well under Telegram's 64 bytes. */
-export const orderCallback = (action: OrderAction, orderId: number) => `o:${action}:${orderId}`;
-export const rateCallback = (orderId: number, stars: number) => `r:${orderId}:${stars}`;
-
 const buyerName = (o: LoadedOrder) =>
   o.buyer.username ? `${o.buyer.first_name} (@${o.buyer.username})` : o.buyer.first_name;
 
-function itemQuantity(q: number, unit: string): string {
-  const n = Number.isInteger(q) ? String(q) : q.toFixed(1);
-  return unit === "piece" ? n : `${n} ${unit}`;
+/** What the owner can do next from the card: exactly what the lifecycle offers the shop. */
+export function sellerActions(o: Pick<LoadedOrder, "status" | "delivery_type">): SellerAction[] {
+  return offeredActions(o, "seller") as SellerAction[];
 }
-
-/** What the owner can do next from the card; the state machine decides, the card only shows it. */
-export function sellerActions(o: Pick<LoadedOrder, "status" | "delivery_type">): OrderAction[] {
-  const can = (a: OrderAction) => transition(o, a, "seller").ok;
-  if (o.status === "pending") return ["accept", "reject"];
-  const next: OrderAction[] = [];
-  // A delivery order goes out for delivery first; a pickup order is handed over straight away.
-  if (can("delivering")) next.push("delivering");
-  else if (can("complete")) next.push("complete");
-  if (can("cancel")) next.push("cancel");
-  return next;
-}
-
-const ACTION_LABEL = {
-  accept: "bot.action.accept",
-  reject: "bot.action.reject",
-  delivering: "bot.action.delivering",
-  complete: "bot.action.complete",
-  cancel: "bot.action.cancel",
-} as const;
 
 export function sellerKeyboard(o: LoadedOrder, lang: Lang): InlineKeyboardButton[][] {
-  const buttons = sellerActions(o).flatMap((a) =>
-    a in ACTION_LABEL
-      ? [
-          {
-            text: t(lang, ACTION_LABEL[a as keyof typeof ACTION_LABEL]),
-            callback_data: orderCallback(a, o.id),
-          },
-        ]
-      : [],
-  );
+  const buttons = sellerActions(o).map((a) => ({
+    text: t(lang, `bot.action.${a}`),
+    callback_data: orderCallback(a, o.id),
+  }));
   return buttons.length ? [buttons] : [];
 }
 
@@ -68,7 +48,7 @@ export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
     ...o.items.map((i) =>
       t(lang, "bot.card.item", {
         title: i.title,
-        quantity: itemQuantity(i.quantity, i.unit),
+        quantity: formatQuantity(i.quantity, i.unit),
         price: formatSom(i.price, lang),
         total: formatSom(i.total, lang),
       }),
@@ -88,10 +68,10 @@ export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
   lines.push(t(lang, "bot.card.buyer", { name: buyerName(o) }));
   if (o.comment) lines.push(t(lang, "bot.card.comment", { comment: o.comment }));
   lines.push("", t(lang, "bot.card.status", { status: t(lang, `status.${o.status}`) }));
-  if (o.code && ["confirmed", "ready", "delivering", "completed"].includes(o.status))
+  if (o.code && CODE_SHOWN_STATUSES.includes(o.status))
     lines.push(t(lang, "bot.card.code", { code: o.code }));
-  if (o.reason && ["rejected", "cancelled", "expired"].includes(o.status))
-    lines.push(t(lang, "bot.card.reason", { reason: o.reason }));
+  const reason = o.reason_code ? t(lang, `reason.${o.reason_code}`) : o.reason;
+  if (reason && FAILED_STATUSES.includes(o.status)) lines.push(t(lang, "bot.card.reason", { reason }));
   if (o.rating) lines.push(t(lang, "bot.card.rating", { stars: o.rating.stars }));
   return { text: lines.join("\n"), keyboard: sellerKeyboard(o, lang) };
 }

@@ -1,5 +1,6 @@
+import { CODE_ALPHABET, extractBookingCode } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
-import { CODE_ALPHABET, extractBookingCode, newBookingCode } from "./booking-code.ts";
+import { newBookingCode } from "./booking-code.ts";
 
 describe("booking codes", () => {
   it("are 6 characters with no look-alikes", () => {

@@ -1,4 +1,12 @@
-import type { DeliveryType, Order, OrderStatus, TimelineEntry, Unit } from "@lastbite/shared";
+import {
+  type DeliveryType,
+  type Order,
+  type OrderStatus,
+  type ReasonCode,
+  type TimelineEntry,
+  t,
+  type Unit,
+} from "@lastbite/shared";
 import type { Sql } from "../db/database.ts";
 
 interface OrderRow {
@@ -13,6 +21,7 @@ interface OrderRow {
   comment: string | null;
   code: string | null;
   reason: string | null;
+  reason_code: ReasonCode | null;
   created_at: Date;
   updated_at: Date;
   store_id: number;
@@ -37,7 +46,7 @@ export interface LoadedOrder extends Order {
 
 const SELECT = `
   select o.id, o.status, o.delivery_type, o.delivery_address, o.customer_phone, o.delivery_cost, o.items_total,
-         o.total, o.comment, o.code, o.reason, o.created_at, o.updated_at,
+         o.total, o.comment, o.code, o.reason, o.reason_code, o.created_at, o.updated_at,
          s.id as store_id, s.name as store_name, s.address as store_address, s.phone as store_phone,
          s.owner_id, ow.username as owner_username,
          b.id as buyer_id, b.first_name as buyer_first_name, b.username as buyer_username, b.language as buyer_language,
@@ -47,6 +56,14 @@ const SELECT = `
   join users ow on ow.id = s.owner_id
   join users b on b.id = o.buyer_id
   left join ratings r on r.order_id = o.id`;
+
+/** When the last pickup window of an order's items closes (`o` is the order). */
+export const LAST_PICKUP_UNTIL_SQL =
+  "select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id where i.order_id = o.id";
+
+/** The API's `reason`: what a person wrote, or the system's reason in English (clients translate `reason_code`). */
+const reasonText = (reason: string | null, code: ReasonCode | null) =>
+  reason ?? (code ? t("en", `reason.${code}`) : null);
 
 /** Loads full orders (items, timeline, rating) matching `where`, newest first, in three queries. */
 export async function loadOrders(
@@ -78,8 +95,9 @@ export async function loadOrders(
     to_status: OrderStatus;
     created_at: Date;
     reason: string | null;
+    reason_code: ReasonCode | null;
   }>(
-    "select order_id, to_status, created_at, reason from order_events where order_id = any($1) order by id",
+    "select order_id, to_status, created_at, reason, reason_code from order_events where order_id = any($1) order by id",
     [ids],
   );
   return rows.map((r) => ({
@@ -117,10 +135,12 @@ export async function loadOrders(
         (e): TimelineEntry => ({
           status: e.to_status,
           at: new Date(e.created_at).toISOString(),
-          reason: e.reason,
+          reason: reasonText(e.reason, e.reason_code),
+          reason_code: e.reason_code,
         }),
       ),
-    reason: r.reason,
+    reason: reasonText(r.reason, r.reason_code),
+    reason_code: r.reason_code,
     rating: r.rating_stars == null ? null : { stars: r.rating_stars, comment: r.rating_comment },
     created_at: new Date(r.created_at).toISOString(),
     updated_at: new Date(r.updated_at).toISOString(),

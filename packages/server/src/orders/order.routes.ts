@@ -12,10 +12,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../app.ts";
-import { ProblemError, unwrap } from "../http/problem.ts";
+import { unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import { publicOrder } from "./order.repository.ts";
-import type { OrderAction } from "./order-state-machine.ts";
 
 const idempotencyHeaders = z.object({
   "idempotency-key": z
@@ -27,15 +26,6 @@ const idempotencyHeaders = z.object({
 });
 
 const orderList = z.object({ orders: z.array(orderSchema) });
-
-const ACTION_OF: Record<(typeof SELLER_ACTIONS)[number], OrderAction> = {
-  accept: "accept",
-  reject: "reject",
-  ready: "ready",
-  delivering: "delivering",
-  complete: "complete",
-  cancel: "cancel",
-};
 
 export async function orderRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -157,15 +147,13 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
     },
     async (req) => {
       const user = userOf(req);
-      const action = ACTION_OF[req.params.action];
-      if (!action) throw new ProblemError("not_found", "unknown action");
       return publicOrder(
         unwrap(
           await orders.act(
             { type: "seller", id: user.id },
             "seller",
             req.params.id,
-            action,
+            req.params.action,
             req.body?.reason,
           ),
         ),

@@ -3,7 +3,7 @@ import type { OrderStatus } from "@lastbite/shared";
 import type { Database } from "../db/database.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { type LoadedOrder, loadOrders, publicOrder } from "../orders/order.repository.ts";
-import { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "../orders/order.service.ts";
+import { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "../orders/order-events.ts";
 import { orderAsOf } from "./order-snapshot.ts";
 import { SSE_HEARTBEAT, sseFrame } from "./sse.ts";
 

@@ -19,6 +19,7 @@ export function orderAsOf<T extends Order>(order: T, status: OrderStatus): T {
     updated_at: entry.at,
     code: status === "pending" ? null : order.code,
     reason: isFinalStatus(status) ? order.reason : null,
+    reason_code: isFinalStatus(status) ? order.reason_code : null,
     rating: status === "completed" ? order.rating : null,
   };
 }

@@ -12,6 +12,8 @@ export const en = {
   "status.rejected": "Rejected",
   "status.cancelled": "Cancelled",
   "status.expired": "Expired",
+  "reason.accept_timeout": "the shop did not answer in time",
+  "reason.no_show": "the order was not picked up in time",
 
   "app.name": "Lastbite",
   "app.loading": "Loading…",
@@ -214,6 +216,7 @@ export const en = {
   "bot.card.rating": "⭐ Rating: {stars}/5",
   "bot.action.accept": "✅ Accept",
   "bot.action.reject": "❌ Reject",
+  "bot.action.ready": "🔔 Ready",
   "bot.action.delivering": "✅ Out for delivery",
   "bot.action.complete": "✅ Handed over",
   "bot.action.cancel": "❌ Cancel",

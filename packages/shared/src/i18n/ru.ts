@@ -10,6 +10,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "status.rejected": "Отклонён",
   "status.cancelled": "Отменён",
   "status.expired": "Истёк",
+  "reason.accept_timeout": "магазин не ответил вовремя",
+  "reason.no_show": "заказ не забрали вовремя",
 
   "app.name": "Lastbite",
   "app.loading": "Загрузка…",
@@ -206,6 +208,7 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "bot.card.rating": "⭐ Оценка: {stars}/5",
   "bot.action.accept": "✅ Принять",
   "bot.action.reject": "❌ Отклонить",
+  "bot.action.ready": "🔔 Готов",
   "bot.action.delivering": "✅ Передан в доставку",
   "bot.action.complete": "✅ Выдан",
   "bot.action.cancel": "❌ Отменить",

@@ -10,6 +10,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "status.rejected": "Rad etildi",
   "status.cancelled": "Bekor qilindi",
   "status.expired": "Muddati o'tdi",
+  "reason.accept_timeout": "do'kon o'z vaqtida javob bermadi",
+  "reason.no_show": "buyurtma o'z vaqtida olib ketilmadi",
 
   "app.name": "Lastbite",
   "app.loading": "Yuklanmoqda…",
@@ -207,6 +209,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.card.rating": "⭐ Baho: {stars}/5",
   "bot.action.accept": "✅ Qabul qilish",
   "bot.action.reject": "❌ Rad etish",
+  "bot.action.ready": "🔔 Tayyor",
   "bot.action.delivering": "✅ Yetkazishga berildi",
   "bot.action.complete": "✅ Topshirildi",
   "bot.action.cancel": "❌ Bekor qilish",

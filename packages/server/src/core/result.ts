@@ -1,0 +1,15 @@
+import type { ProblemCode } from "@lastbite/shared";
+
+/**
+ * A business outcome that is not success: what services return instead of throwing. Only bugs and
+ * infrastructure failures throw; the HTTP edge maps a Failure to problem+json, the bot to a toast.
+ */
+export interface Failure {
+  ok: false;
+  code: ProblemCode;
+  detail: string;
+}
+export type Result<T> = { ok: true; value: T } | Failure;
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ProblemCode, detail: string): Failure => ({ ok: false, code, detail });

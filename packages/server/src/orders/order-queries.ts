@@ -1,0 +1,65 @@
+import {
+  ACTIVE_STATUSES,
+  CODE_STATUSES,
+  extractBookingCode,
+  FINAL_STATUSES,
+  type OrderFilter,
+} from "@lastbite/shared";
+import type { Config } from "../config.ts";
+import { fail, ok, type Result } from "../core/result.ts";
+import type { Database } from "../db/database.ts";
+import { type LoadedOrder, loadOrders } from "./order.repository.ts";
+
+/** The statuses each list filter shows, from the lifecycle's groups; `all` has no condition. */
+const FILTER_STATUSES: Record<OrderFilter, readonly string[] | null> = {
+  all: null,
+  active: ACTIVE_STATUSES,
+  finished: FINAL_STATUSES,
+};
+
+/** Reading orders: a buyer's own, a seller's shops' (or any, for admins), and a booking-code lookup. */
+export class OrderQueries {
+  constructor(
+    private readonly db: Database,
+    private readonly config: Pick<Config, "adminIds">,
+  ) {}
+
+  async forBuyer(buyerId: number, orderId: number): Promise<Result<LoadedOrder>> {
+    const [o] = await loadOrders(this.db, "o.id = $1 and o.buyer_id = $2", [orderId, buyerId], 1);
+    return o ? ok(o) : fail("not_found", `order ${orderId} does not exist`);
+  }
+
+  async forSeller(userId: number, orderId: number): Promise<Result<LoadedOrder>> {
+    const [o] = await loadOrders(this.db, "o.id = $1", [orderId], 1);
+    if (!o || (o.owner_id !== userId && !this.config.adminIds.includes(userId)))
+      return fail("not_found", `order ${orderId} does not exist`);
+    return ok(o);
+  }
+
+  listForBuyer(buyerId: number, filter: OrderFilter, limit = 100): Promise<LoadedOrder[]> {
+    const statuses = FILTER_STATUSES[filter];
+    return statuses
+      ? loadOrders(this.db, "o.buyer_id = $1 and o.status = any($2)", [buyerId, statuses], limit)
+      : loadOrders(this.db, "o.buyer_id = $1", [buyerId], limit);
+  }
+
+  listForSeller(ownerId: number, filter: OrderFilter, limit = 200): Promise<LoadedOrder[]> {
+    const statuses = FILTER_STATUSES[filter];
+    return statuses
+      ? loadOrders(this.db, "s.owner_id = $1 and o.status = any($2)", [ownerId, statuses], limit)
+      : loadOrders(this.db, "s.owner_id = $1", [ownerId], limit);
+  }
+
+  /** What a QR scan calls: the seller's order whose booking code is live. */
+  async verifyCode(ownerId: number, input: string): Promise<Result<LoadedOrder>> {
+    const code = extractBookingCode(input);
+    if (!code) return fail("invalid_request", "a booking code has 6 letters and digits");
+    const [o] = await loadOrders(
+      this.db,
+      "s.owner_id = $1 and o.code = $2 and o.status = any($3)",
+      [ownerId, code, CODE_STATUSES],
+      1,
+    );
+    return o ? ok(o) : fail("code_not_found", `no active order of your shops has the code ${code}`);
+  }
+}
