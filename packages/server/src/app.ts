@@ -13,17 +13,15 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import { Authenticator } from "./auth/authenticate.ts";
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
-import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
+import type { Metrics } from "./core/metrics.ts";
 import type { Database } from "./db/database.ts";
-import { Metrics } from "./http/metrics.ts";
 import { ProblemError, problem } from "./http/problem.ts";
 import { orderRoutes } from "./orders/order.routes.ts";
-import { OrderService } from "./orders/order.service.ts";
 import { eventRoutes } from "./realtime/events.routes.ts";
 import { redactInitDataInLogs } from "./realtime/log-redaction.ts";
+import { createServices, type Services } from "./services.ts";
 
 export interface AppDeps {
   config: Config;
@@ -38,20 +36,15 @@ export interface AppDeps {
    * default 30 s. A response, such as the `/api/events` stream, is not limited by it.
    */
   requestTimeoutMs?: number;
+  /** The metrics registry; main.ts passes one that also reports the process's CPU and memory. */
+  metrics?: Metrics;
   /** Extra plugins registered inside the app (bot webhook, sandbox, realtime…). */
   plugins?: ((app: FastifyInstance, services: Services) => Promise<void>)[];
 }
 
-export interface Services {
-  config: Config;
-  db: Database;
-  metrics: Metrics;
-  auth: Authenticator;
-  catalog: CatalogService;
-  orders: OrderService;
-}
-
-export type App = FastifyInstance & { services: Services };
+export type { Services } from "./services.ts";
+/** The app: a Fastify instance decorated with its `services` (see services.ts). */
+export type App = FastifyInstance;
 
 /**
  * The Mini App's Content-Security-Policy: framed only by Telegram's web clients, scripts only from
@@ -114,15 +107,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // The API speaks JSON only; a text body is a client mistake worth a clear 415.
   app.removeContentTypeParser("text/plain");
 
-  const metrics = new Metrics();
-  const services: Services = {
+  const services = createServices({
     config,
     db,
-    metrics,
-    auth: new Authenticator(db, deps.botToken, config.initDataMaxAge),
-    catalog: new CatalogService(db),
-    orders: new OrderService(db, config),
-  };
+    botToken: deps.botToken,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
+  const { metrics } = services;
   app.decorate("services", services);
   app.decorateRequest("user", null);
 
@@ -162,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return send(reply, { ...problem("invalid_request", detail), status });
     }
     req.log.error({ err }, "unhandled error");
-    metrics.inc("lastbite_http_errors_total", "Unhandled server errors");
+    metrics.httpErrors.inc();
     return send(reply, problem("internal_error", "an unexpected error occurred; it has been logged"));
   });
 
@@ -244,15 +235,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.addHook("onResponse", async (req, reply) => {
-    metrics.inc("lastbite_http_requests_total", "HTTP requests by route and status", {
-      route: req.routeOptions.url ?? "unmatched",
-      status: reply.statusCode,
-    });
+    metrics.httpRequests.inc({ route: req.routeOptions.url ?? "unmatched", status: reply.statusCode });
   });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", database: db.kind }));
   app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
-    reply.type("text/plain; version=0.0.4").send(metrics.render()),
+    reply.type(metrics.contentType).send(await metrics.render()),
   );
 
   await app.register(catalogRoutes, { services });
@@ -274,7 +262,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       reply.type("text/html").send("<p>The Mini App is not built yet: run <code>npm run build</code>.</p>"),
     );
   }
-  return app as unknown as App;
+  return app;
 }
 
 const CLIENT_ERRORS: Record<string, { status: number; code: string; title: string; detail: string }> = {

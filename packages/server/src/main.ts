@@ -3,9 +3,11 @@ import { buildApp } from "./app.ts";
 import { signInitData } from "./auth/init-data.ts";
 import { createTelegram, type Telegram } from "./bot/telegram.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { Metrics } from "./core/metrics.ts";
 import { redactSecretsInLogs } from "./core/redact.ts";
 import { openDatabase } from "./db/database.ts";
 import { migrate } from "./db/migrations.ts";
+import { pruneOldRows } from "./db/retention.ts";
 import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
@@ -52,6 +54,7 @@ const app = await buildApp({
   db,
   botToken,
   logger,
+  metrics: new Metrics({ processMetrics: true }),
   plugins: [
     async (instance, services) => {
       telegram = createTelegram({
@@ -117,6 +120,8 @@ stopJobs.push(
     app.log,
   ),
 );
+// Old outbox rows, idempotency keys and processed updates are deleted hourly (and once at start).
+stopJobs.push(every("prune-old-rows", 3_600_000, () => pruneOldRows(db), app.log, { runAtStart: true }));
 // The outbox worker runs in every mode; BOT_MODE only decides how updates arrive (or that they don't).
 await telegram?.start();
 await app.listen({ port: config.port, host: config.host }).catch(async (err: NodeJS.ErrnoException) => {

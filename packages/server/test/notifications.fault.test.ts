@@ -79,7 +79,7 @@ describe.each(DATABASES)("notifications through a flaky Telegram on %s", (kind) 
       const next = calls.slice(i + 1).find((n) => n.status !== 429);
       if (next) expect(next.at.getTime() - c.at.getTime()).toBeGreaterThanOrEqual(900);
     }
-    const metrics = h.app.services.metrics.render();
+    const metrics = await h.app.services.metrics.render();
     expect(metrics).toMatch(/lastbite_outbox_retries_total\{kind="[a-z_]+"\} [1-9]/);
     expect(metrics).toMatch(/lastbite_outbox_sent_total\{kind="seller_new_order"\} [1-9]/);
   }, 40_000);
@@ -106,7 +106,7 @@ describe.each(DATABASES)("notifications through a flaky Telegram on %s", (kind) 
       id,
       (m) => m.reply_markup?.inline_keyboard[0]?.some((b) => b.text === "✅ Handed over") === true,
     );
-    expect(h.app.services.metrics.render()).toMatch(
+    expect(await h.app.services.metrics.render()).toMatch(
       /lastbite_outbox_failed_total\{kind="buyer_status"\} [1-9]/,
     );
   });

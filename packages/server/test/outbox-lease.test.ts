@@ -1,8 +1,8 @@
 import { createServer, type Socket } from "node:net";
 import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Metrics } from "../src/core/metrics.ts";
 import type { Database } from "../src/db/database.ts";
-import { Metrics } from "../src/http/metrics.ts";
 import { miniAppLinks } from "../src/notifications/links.ts";
 import { OutboxWorker } from "../src/notifications/outbox-worker.ts";
 import { type BotHarness, startBotHarness } from "./bot-harness.ts";
@@ -117,8 +117,8 @@ describe.each(DATABASES)("outbox claims after a crash on %s", (kind) => {
       );
       expect(row).toMatchObject({ status: "sent", attempts: 2, sending: false });
       expect(h.tg.botMessages(seller.id)).toHaveLength(1);
-      expect(metrics.render()).toMatch(/^lastbite_outbox_resent_total\{kind="seller_new_order"\} 1$/m);
-      expect(metrics.render().match(/^lastbite_outbox_resent_total\{.*$/gm)).toHaveLength(1);
+      expect(await metrics.render()).toMatch(/^lastbite_outbox_resent_total\{kind="seller_new_order"\} 1$/m);
+      expect((await metrics.render()).match(/^lastbite_outbox_resent_total\{.*$/gm)).toHaveLength(1);
       await silent.close();
       expect(await drainA).toBe(-1); // A's request failed and it could not record anything
     } finally {
@@ -154,8 +154,8 @@ describe.each(DATABASES)("outbox claims after a crash on %s", (kind) => {
         await sleep(30);
       }
       await h.cardOf(seller.id, id);
-      expect(metrics.render()).toMatch(/lastbite_outbox_sent_total\{kind="seller_new_order"\} 1/);
-      expect(metrics.render()).not.toMatch(/lastbite_outbox_resent_total/);
+      expect(await metrics.render()).toMatch(/lastbite_outbox_sent_total\{kind="seller_new_order"\} 1/);
+      expect(await metrics.render()).not.toMatch(/^lastbite_outbox_resent_total\{/m);
     } finally {
       await h.telegram.worker.start();
     }

@@ -1,6 +1,6 @@
 import { stripControlChars } from "@lastbite/shared";
 import type { FastifyRequest } from "fastify";
-import type { Database } from "../db/database.ts";
+import type { UserRepository } from "../users/user.repository.ts";
 import { type InitDataUser, validateInitData } from "./init-data.ts";
 
 /** The signed-in Telegram user of a request. */
@@ -26,7 +26,7 @@ export class Authenticator {
   private readonly seen = new Map<number, string>();
 
   constructor(
-    private readonly db: Database,
+    private readonly users: UserRepository,
     private readonly botToken: string,
     private readonly maxAge: number,
   ) {}
@@ -50,12 +50,7 @@ export class Authenticator {
     };
     const fingerprint = JSON.stringify(user);
     if (this.seen.get(user.id) !== fingerprint) {
-      await this.db.query(
-        `insert into users (id, first_name, last_name, username, language) values ($1,$2,$3,$4,$5)
-         on conflict (id) do update set first_name = excluded.first_name, last_name = excluded.last_name,
-           username = excluded.username, language = excluded.language, updated_at = now()`,
-        [user.id, user.first_name, user.last_name, user.username, user.language],
-      );
+      await this.users.upsert(user);
       if (this.seen.size > 50_000) this.seen.clear();
       this.seen.set(user.id, fingerprint);
     }

@@ -2,14 +2,16 @@ import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastb
 import type { Bot, Context } from "grammy";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Failure } from "../core/result.ts";
-import type { Database } from "../db/database.ts";
 import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
 import { orderStartParam } from "../notifications/links.ts";
 import type { OrderService } from "../orders/order.service.ts";
+import type { UserRepository } from "../users/user.repository.ts";
+import type { ProcessedUpdates } from "./processed-updates.ts";
 
 export interface BotHandlerDeps {
-  db: Database;
+  updates: ProcessedUpdates;
+  users: UserRepository;
   orders: OrderService;
   auth: Authenticator;
   links: MiniAppLinks;
@@ -34,18 +36,12 @@ const langOf = (ctx: Context): Lang => pickLang(ctx.from?.language_code);
 export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
   // A re-delivered update (webhook retry, restart before the offset was confirmed) acts once.
   bot.use(async (ctx, next) => {
-    const fresh = await deps.db.query(
-      "insert into processed_updates (update_id) values ($1) on conflict do nothing returning update_id",
-      [ctx.update.update_id],
-    );
-    if (fresh.length === 0) return;
+    if (!(await deps.updates.claim(ctx.update.update_id))) return;
     try {
       await next();
     } catch (err) {
       // Handling failed (e.g. the database blipped): forget the update so a re-delivery is acted on.
-      await deps.db
-        .query("delete from processed_updates where update_id = $1", [ctx.update.update_id])
-        .catch(() => {});
+      await deps.updates.release(ctx.update.update_id).catch(() => {});
       throw err;
     }
   });
@@ -137,10 +133,7 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
       await ctx.reply(t(lang, "bot.contact.invalid"));
       return;
     }
-    await deps.db.query("update users set phone = $2, updated_at = now() where id = $1", [
-      ctx.from.id,
-      phone,
-    ]);
+    await deps.users.setPhone(ctx.from.id, phone);
     await ctx.reply(t(lang, "bot.contact.saved", { phone }), { reply_markup: { remove_keyboard: true } });
   });
 }

@@ -4,13 +4,14 @@ import { LANGS, t } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
 import { Api, Bot } from "grammy";
 import type { Update } from "grammy/types";
-import type { Services } from "../app.ts";
 import type { Config } from "../config.ts";
 import { makeRedactor, redactingLogger } from "../core/redact.ts";
 import { problem } from "../http/problem.ts";
 import { miniAppLinks } from "../notifications/links.ts";
 import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from "../notifications/outbox-worker.ts";
+import type { Services } from "../services.ts";
 import { installHandlers } from "./bot.handlers.ts";
+import { ProcessedUpdates } from "./processed-updates.ts";
 
 export const WEBHOOK_PATH = "/telegram/webhook";
 
@@ -76,7 +77,13 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     return username;
   };
   const links = miniAppLinks(publicUrl, botUsername);
-  installHandlers(bot, { db: services.db, orders: services.orders, auth: services.auth, links });
+  installHandlers(bot, {
+    updates: new ProcessedUpdates(services.db),
+    users: services.users,
+    orders: services.orders,
+    auth: services.auth,
+    links,
+  });
 
   const worker = new OutboxWorker({
     db: services.db,
@@ -90,12 +97,6 @@ export function createTelegram(opts: TelegramOptions): Telegram {
 
   let stopped = false;
   let polling: Promise<void> | null = null;
-  let sweeper: NodeJS.Timeout | null = null;
-  // Telegram re-delivers an update for at most a day: older de-duplication rows are dead weight.
-  const sweep = () =>
-    services.db
-      .query("delete from processed_updates where processed_at < now() - interval '3 days'")
-      .catch((err) => log.warn({ err: String(err) }, "could not prune processed_updates"));
 
   const initBot = async () => {
     for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 60_000)) {
@@ -178,8 +179,6 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     async start() {
       stopped = false;
       await worker.start();
-      sweeper = setInterval(sweep, 3_600_000);
-      sweeper.unref();
       if (mode === "off") return;
       // Do the rest in the background: a Telegram outage at start-up must not hold the server.
       void (async () => {
@@ -201,7 +200,6 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     },
     async stop() {
       stopped = true;
-      if (sweeper) clearInterval(sweeper);
       if (bot.isRunning()) await bot.stop().catch(() => {});
       await polling;
       await worker.stop();

@@ -11,13 +11,13 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Services } from "../app.ts";
 import { unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
+import type { Services } from "../services.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { catalog, db } = services;
+  const { catalog, users } = services;
 
   app.get(
     "/api/me",
@@ -30,10 +30,8 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     },
     async (req) => {
       const user = userOf(req);
-      const [row] = await db.query<{ phone: string | null }>("select phone from users where id = $1", [
-        user.id,
-      ]);
-      return { user: { ...user, phone: row?.phone ?? null }, stores: await catalog.storesOwnedBy(user.id) };
+      const phone = await users.phoneOf(user.id);
+      return { user: { ...user, phone }, stores: await catalog.storesOwnedBy(user.id) };
     },
   );
 

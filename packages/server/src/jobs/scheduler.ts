@@ -10,10 +10,11 @@ export function every(
   everyMs: number,
   task: () => Promise<unknown>,
   log: FastifyBaseLogger,
+  opts: { runAtStart?: boolean } = {},
 ): () => void {
   let running = false;
   let stopped = false;
-  const timer = setInterval(async () => {
+  const run = async () => {
     if (running || stopped) return;
     running = true;
     try {
@@ -23,7 +24,9 @@ export function every(
     } finally {
       running = false;
     }
-  }, everyMs);
+  };
+  const timer = setInterval(run, everyMs);
+  if (opts.runAtStart) void run();
   timer.unref();
   return () => {
     stopped = true;

@@ -1,9 +1,9 @@
 import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
+import type { Metrics } from "../core/metrics.ts";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
-import type { Metrics } from "../http/metrics.ts";
 import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
 import {
   assertNever,
@@ -11,6 +11,7 @@ import {
   type OutboxMessage,
   parseOutboxMessage,
 } from "../outbox/outbox-messages.ts";
+import { UserRepository } from "../users/user.repository.ts";
 import { type MiniAppLinks, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
 import {
@@ -112,7 +113,10 @@ export class OutboxWorker {
   /** Telegram asked us to slow down (429): no sends before this time. */
   private pausedUntil = 0;
 
+  private readonly users: UserRepository;
+
   constructor(private readonly opts: OutboxWorkerOptions) {
+    this.users = new UserRepository(opts.db);
     this.backoffMs = opts.backoffMs ?? defaultBackoff;
     this.retryAfterMs = opts.retryAfterMs ?? ((s) => s * 1000);
     this.maxAttempts = opts.maxAttempts ?? 30;
@@ -256,9 +260,7 @@ export class OutboxWorker {
              next_attempt_at = now() + make_interval(secs => $3) where id = $1`,
           [row.id, error, f.delayMs / 1000],
         );
-        m?.inc("lastbite_outbox_retries_total", "Outbox sends that failed and were rescheduled", {
-          kind: row.kind,
-        });
+        m?.outboxRetries.inc({ kind: row.kind });
         this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
         return;
       }
@@ -266,13 +268,7 @@ export class OutboxWorker {
         "update outbox set status = 'failed', locked_until = null, sending_since = null, last_error = $2 where id = $1",
         [row.id, error],
       );
-      m?.inc(
-        "lastbite_outbox_failed_total",
-        "Outbox rows given up (refused by Telegram or out of attempts)",
-        {
-          kind: row.kind,
-        },
-      );
+      m?.outboxFailed.inc({ kind: row.kind });
       this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
       return;
     }
@@ -289,13 +285,9 @@ export class OutboxWorker {
         [row.id, done.messageId ?? null, done.note ?? null],
       );
     });
-    m?.inc("lastbite_outbox_sent_total", "Outbox rows delivered to Telegram", { kind: row.kind });
+    m?.outboxSent.inc({ kind: row.kind });
     if (row.interrupted) {
-      m?.inc(
-        "lastbite_outbox_resent_total",
-        "Outbox rows sent again after a worker died mid-send (the first send may have arrived too)",
-        { kind: row.kind },
-      );
+      m?.outboxResent.inc({ kind: row.kind });
       this.log?.warn({ outboxId: row.id, kind: row.kind }, "outbox row resent after an interrupted send");
     }
   }
@@ -442,11 +434,8 @@ export class OutboxWorker {
     return { messageId: msg.message_id };
   }
 
-  private async langOf(userId: number): Promise<Lang> {
-    const [u] = await this.opts.db.query<{ language: string }>("select language from users where id = $1", [
-      userId,
-    ]);
-    return pickLang(u?.language);
+  private langOf(userId: number): Promise<Lang> {
+    return this.users.langOf(userId);
   }
 }
 

@@ -11,9 +11,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Services } from "../app.ts";
 import { unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
+import type { Services } from "../services.ts";
 import { publicOrder } from "./order.repository.ts";
 
 const idempotencyHeaders = z.object({

@@ -2,8 +2,8 @@ import { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { Order } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
+import { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
-import { Metrics } from "../http/metrics.ts";
 import { EventHub } from "./event-hub.ts";
 import { orderAsOf } from "./order-snapshot.ts";
 import { lastEventIdOf } from "./sse.ts";
@@ -111,7 +111,7 @@ describe("EventHub", () => {
     expect(slow.frames()).toEqual([]);
     expect(fast.frames()).toEqual([11]);
     expect(hub.size).toBe(1);
-    expect(metrics.render()).toMatch(/lastbite_sse_dropped_total\{reason="slow_consumer"\} 1/);
+    expect(await metrics.render()).toMatch(/lastbite_sse_dropped_total\{reason="slow_consumer"\} 1/);
     await hub.stop();
   });
 

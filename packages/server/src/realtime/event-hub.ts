@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { OrderStatus } from "@lastbite/shared";
+import type { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
-import type { Metrics } from "../http/metrics.ts";
 import { type LoadedOrder, loadOrders, publicOrder } from "../orders/order.repository.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "../orders/order-events.ts";
 import { orderAsOf } from "./order-snapshot.ts";
@@ -211,7 +211,7 @@ export class EventHub {
         const order = orders.get(r.order_id);
         if (!order || s.closed) continue;
         sent.add(r.id);
-        this.metrics.inc("lastbite_sse_replayed_events_total", "Order events sent by Last-Event-ID replays");
+        this.metrics.sseReplayedEvents.inc();
         if (!s.res.write(frameOf(r.id, order, r.to_status))) await drained(s.res);
       }
       if (rows.length < limit) break;
@@ -291,12 +291,11 @@ export class EventHub {
       return;
     }
     s.res.write(chunk);
-    if (chunk !== SSE_HEARTBEAT)
-      this.metrics.inc("lastbite_sse_events_total", "Order events written to live streams");
+    if (chunk !== SSE_HEARTBEAT) this.metrics.sseEvents.inc();
   }
 
   private drop(s: Stream, reason: string): void {
-    this.metrics.inc("lastbite_sse_dropped_total", "SSE streams ended by the server", { reason });
+    this.metrics.sseDropped.inc({ reason });
     s.res.destroy();
     this.detach(s);
   }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Services } from "../app.ts";
 import { ProblemError } from "../http/problem.ts";
 import { userOf } from "../http/route-helpers.ts";
+import type { Services } from "../services.ts";
 import { EventHub, type HubOptions } from "./event-hub.ts";
 import { lastEventIdOf } from "./sse.ts";
 
