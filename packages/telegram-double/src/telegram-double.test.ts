@@ -5,7 +5,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ChangeEvent, TelegramDouble } from "./telegram-double.ts";
+import { type ChangeEvent, TelegramDouble } from "./index.ts";
 
 const AZIZA = { id: 1001, first_name: "Aziza", username: "aziza_t", language_code: "uz" };
 const RUSTAM = { id: 1002, first_name: "Rustam", language_code: "ru" };
