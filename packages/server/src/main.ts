@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { TelegramDouble } from "@lastbite/telegram-double";
 import { buildApp } from "./app.ts";
 import { signInitData } from "./auth/init-data.ts";
 import { createTelegram, type Telegram } from "./bot/telegram.ts";
@@ -11,7 +12,6 @@ import { pruneOldRows } from "./db/retention.ts";
 import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
-import { TelegramDouble } from "./telegram-double/index.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -1,8 +1,8 @@
+import { type ChatMessage, TelegramDouble } from "@lastbite/telegram-double";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import type { InitDataUser } from "../src/auth/init-data.ts";
 import { createTelegram, type Telegram, type TelegramOptions } from "../src/bot/telegram.ts";
-import { type ChatMessage, TelegramDouble } from "../src/telegram-double/index.ts";
 import { createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 /** The app, the real grammY bot and outbox worker, and the fake Telegram they talk to over HTTP. */

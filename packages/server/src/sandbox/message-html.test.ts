@@ -1,5 +1,5 @@
+import { parseHtml } from "@lastbite/telegram-double";
 import { describe, expect, it } from "vitest";
-import { parseHtml } from "../telegram-double/html-text.ts";
 import { messageToHtml } from "./message-html.ts";
 
 describe("messageToHtml", () => {

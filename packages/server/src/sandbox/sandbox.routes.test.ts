@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
+import { TelegramDouble } from "@lastbite/telegram-double";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Api, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TelegramDouble } from "../telegram-double/telegram-double.ts";
 import { type SandboxUser, sandboxRoutes } from "./sandbox.routes.ts";
 
 const USERS: SandboxUser[] = [

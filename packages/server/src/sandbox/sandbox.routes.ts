@@ -1,7 +1,7 @@
 import type { ProblemCode } from "@lastbite/shared";
+import type { ChatMessage, TelegramDouble } from "@lastbite/telegram-double";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { problem } from "../http/problem.ts";
-import type { ChatMessage, TelegramDouble } from "../telegram-double/telegram-double.ts";
 import { interpretLink, miniAppUrl } from "./launch-url.ts";
 import { messageToHtml } from "./message-html.ts";
 import { sandboxPage } from "./sandbox-page.ts";

@@ -1,2 +1,0 @@
-export * from "./html-text.ts";
-export * from "./telegram-double.ts";

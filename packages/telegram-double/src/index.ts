@@ -1,0 +1,13 @@
+export type { Fault, FaultFilter } from "./faults.ts";
+export * from "./html-text.ts";
+export type { CallbackAnswer, PressedButton } from "./methods/callbacks.ts";
+export type { StoredFile } from "./methods/files.ts";
+export type {
+  ApiCall,
+  ChangeEvent,
+  ChatMessage,
+  DoubleUserInput,
+  PrivateChat,
+  TelegramDoubleEvents,
+} from "./state.ts";
+export { TelegramDouble, type TelegramDoubleOptions } from "./telegram-double.ts";
