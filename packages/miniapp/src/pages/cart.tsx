@@ -1,26 +1,22 @@
 import {
   createOrderBody,
   type DeliveryType,
+  formatQuantity,
   isOnSale,
+  lineSaving,
+  lineTotal,
   type Offer,
   type Order,
+  quantityStep,
   type Store,
+  itemsTotal as sumLines,
 } from "@lastbite/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, Stepper } from "../components/ui.tsx";
 import { ApiError, api, getInitData, randomKey } from "../lib/api.ts";
-import {
-  type CartItem,
-  clearCart,
-  lineTotal,
-  refreshFromOffers,
-  setQuantity,
-  stepFor,
-  useCart,
-} from "../lib/cart.ts";
-import { qtyText } from "../lib/format.ts";
+import { type CartItem, clearCart, refreshFromOffers, setQuantity, useCart } from "../lib/cart.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { useMe } from "../lib/me.ts";
 import { navigate, switchTab } from "../lib/router.ts";
@@ -45,7 +41,7 @@ function CartLine({ item, offer }: { item: CartItem; offer: Offer | undefined })
   const i18n = useI18n();
   const gone = !offer || !isOnSale(offer);
   const short = !!offer && !gone && item.quantity > offer.quantity;
-  const step = stepFor(item.unit);
+  const step = quantityStep(item.unit);
   return (
     <div className="cart-line" data-testid={`cart-line-${item.offer_id}`}>
       <OfferPhoto offer={{ id: item.offer_id, photo_url: item.photo_url, title: item.title }} />
@@ -58,7 +54,7 @@ function CartLine({ item, offer }: { item: CartItem; offer: Offer | undefined })
         {gone && <div className="bad small">{i18n.t("app.cart.unavailable")}</div>}
         {short && offer && (
           <div className="bad small" data-testid="stock-warning">
-            {i18n.t("app.cart.onlyLeft", { count: qtyText(offer.quantity, offer.unit) })}
+            {i18n.t("app.cart.onlyLeft", { count: formatQuantity(offer.quantity, offer.unit) })}
           </div>
         )}
         <div className="row spread">
@@ -76,7 +72,7 @@ function CartLine({ item, offer }: { item: CartItem; offer: Offer | undefined })
                 haptic.select();
                 setQuantity(item.offer_id, v);
               }}
-              format={(v) => qtyText(v, item.unit)}
+              format={(v) => formatQuantity(v, item.unit)}
             />
           )}
           <b>{i18n.som(lineTotal(item.price, item.quantity))}</b>
@@ -119,15 +115,8 @@ export default function CartPage() {
 
   const s = store.data;
   const items = cart?.items ?? [];
-  const itemsTotal = items.reduce((sum, i) => sum + lineTotal(i.price, i.quantity), 0);
-  const savings = items.reduce(
-    (sum, i) =>
-      sum +
-      (i.original_price && i.original_price > i.price
-        ? lineTotal(i.original_price - i.price, i.quantity)
-        : 0),
-    0,
-  );
+  const itemsTotal = sumLines(items);
+  const savings = items.reduce((sum, i) => sum + lineSaving(i), 0);
   const delivery = type === "delivery";
   const deliveryCost = delivery && s ? s.delivery_fee : 0;
   const total = itemsTotal + deliveryCost;

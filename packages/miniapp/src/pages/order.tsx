@@ -1,14 +1,14 @@
-import { isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
+import { isFailedStatus, isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
 import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
 import { ApiError, api } from "../lib/api.ts";
-import { qtyText } from "../lib/format.ts";
+import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { timelineSteps } from "../lib/order-logic.ts";
+import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } from "../lib/order-logic.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import { invalidate, useApi } from "../lib/use-api.ts";
@@ -150,10 +150,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
       {order.items.map((i) => (
         <div key={i.offer_id} className="row spread">
           <span>
-            {i.title}{" "}
-            <span className="meta">
-              {i.unit === "piece" ? `×${qtyText(i.quantity, i.unit)}` : qtyText(i.quantity, i.unit)}
-            </span>
+            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
           </span>
           <span>{som(i.total)}</span>
         </div>
@@ -201,7 +198,7 @@ export default function OrderPage({ id }: { id: number }) {
     const prev = lastStatus.current;
     lastStatus.current = order.status;
     if (prev && prev !== order.status) {
-      const bad = ["rejected", "cancelled", "expired"].includes(order.status);
+      const bad = isFailedStatus(order.status);
       haptic.notify(bad ? "warning" : "success");
       toast(
         t("app.order.statusChanged", { id: order.id, status: t(`status.${order.status}`) }),
@@ -232,8 +229,9 @@ export default function OrderPage({ id }: { id: number }) {
   // The bot's "open order" button also reaches sellers: their order is not a buyer's order.
   if (q.error?.code === "not_found" && seller) return <SellerOrderPage id={id} />;
 
-  const showQr =
-    order?.code && order.delivery_type === "pickup" && ["confirmed", "ready"].includes(order.status);
+  // The QR code is for handing over at the shop; a delivery order shows its code as text.
+  const showQr = !!order && hasLiveCode(order) && order.delivery_type === "pickup";
+  const reason = order && isFailedStatus(order.status) ? reasonText(t, order) : null;
   return (
     <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "orders" })}>
       {q.error && !order ? (
@@ -252,8 +250,10 @@ export default function OrderPage({ id }: { id: number }) {
                 </span>
               )}
             </div>
-            {order.reason && ["rejected", "cancelled"].includes(order.status) && (
-              <p className="hint">{t("app.order.reason", { reason: order.reason })}</p>
+            {reason && (
+              <p className="hint" data-testid="order-reason">
+                {t("app.order.reason", { reason })}
+              </p>
             )}
             <Timeline order={order} />
           </section>
@@ -267,7 +267,7 @@ export default function OrderPage({ id }: { id: number }) {
               </div>
               <p className="hint small">{t("app.order.codeHint")}</p>
             </section>
-          ) : order.code && !isFinalStatus(order.status) ? (
+          ) : hasLiveCode(order) ? (
             <section className="card">
               <div className="kv">
                 <span>{t("app.order.code")}</span>
@@ -276,7 +276,7 @@ export default function OrderPage({ id }: { id: number }) {
                 </b>
               </div>
             </section>
-          ) : order.status === "pending" ? (
+          ) : awaitsCode(order) ? (
             <p className="notice">{t("app.order.codeLater")}</p>
           ) : null}
 
@@ -294,7 +294,7 @@ export default function OrderPage({ id }: { id: number }) {
           </button>
 
           {actionError && <p className="notice bad">{actionError}</p>}
-          {order.status === "pending" &&
+          {buyerCanCancel(order) &&
             (confirmCancel ? (
               <div className="card confirm" data-testid="cancel-confirm">
                 <p>{t("app.order.cancelConfirm")}</p>

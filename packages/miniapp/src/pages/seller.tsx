@@ -1,18 +1,39 @@
-import { isActiveStatus, type Order, type SellerAction } from "@lastbite/shared";
+import {
+  asksReason,
+  extractBookingCode,
+  isActiveStatus,
+  type MessageKey,
+  type Order,
+  type SellerAction,
+} from "@lastbite/shared";
 import { useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
 import { ApiError, api } from "../lib/api.ts";
-import { qtyText } from "../lib/format.ts";
-import { errorText, useI18n } from "../lib/i18n.tsx";
+import { lineQuantity } from "../lib/format.ts";
+import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { codeFromScan, newestFirst, sellerActions, upsert } from "../lib/order-logic.ts";
+import { newestFirst, sellerActions, upsert } from "../lib/order-logic.ts";
 import { toast } from "../lib/toast.ts";
 import { useApi } from "../lib/use-api.ts";
 import { haptic, isNative, scanQr } from "../telegram/bridge.ts";
 
-const NEEDS_REASON: readonly SellerAction[] = ["reject", "cancel"];
+/**
+ * The button that sends an action after its reason was asked: "Reject the order" for reject, and
+ * so on (`app.seller.confirm<Action>`); the action's own label when the catalogue has no such text.
+ */
+function confirmText(i18n: I18n, action: SellerAction): string {
+  const key = `app.seller.confirm${action.charAt(0).toUpperCase()}${action.slice(1)}` as MessageKey;
+  const text = i18n.t(key);
+  return text === key ? i18n.t(`app.seller.${action}`) : text;
+}
+
+/** Emphasis only (the lifecycle decides which buttons exist): the step forward is the primary button. */
+function buttonClass(action: SellerAction, asks: boolean): string {
+  if (asks) return "btn secondary danger-text";
+  return action === "accept" || action === "complete" ? "btn" : "btn secondary";
+}
 
 export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
   const i18n = useI18n();
@@ -59,10 +80,7 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
       <ul className="items">
         {order.items.map((i) => (
           <li key={i.offer_id}>
-            {i.title}{" "}
-            <span className="meta">
-              {i.unit === "piece" ? `×${i.quantity}` : qtyText(i.quantity, i.unit)}
-            </span>
+            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
           </li>
         ))}
       </ul>
@@ -111,7 +129,7 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
               onClick={() => void run(asking, reason.trim() || undefined)}
               data-testid="reason-confirm"
             >
-              {asking === "reject" ? t("app.seller.confirmReject") : t("app.seller.confirmCancel")}
+              {confirmText(i18n, asking)}
             </button>
             <button type="button" className="btn secondary" onClick={() => setAsking(null)}>
               {t("app.back")}
@@ -125,11 +143,11 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
               <button
                 key={a}
                 type="button"
-                className={`btn ${NEEDS_REASON.includes(a) ? "secondary danger-text" : a === "accept" || a === "complete" ? "" : "secondary"}`}
+                className={buttonClass(a, asksReason(a, order.status))}
                 disabled={busy}
                 onClick={() => {
                   haptic.impact();
-                  if (NEEDS_REASON.includes(a)) setAsking(a);
+                  if (asksReason(a, order.status)) setAsking(a);
                   else void run(a);
                 }}
                 data-testid={`seller-action-${a}`}
@@ -154,8 +172,14 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
   const closeScanner = useRef<(() => void) | null>(null);
 
   async function verify(raw: string) {
-    const value = codeFromScan(raw);
-    if (!value) return;
+    const value = extractBookingCode(raw);
+    if (!value) {
+      // Not code-shaped (a typo, a foreign QR): no order can match, so say so without asking.
+      haptic.notify("error");
+      setFound(null);
+      setError(errorText(i18n, "code_not_found"));
+      return;
+    }
     setCode(value);
     setBusy(true);
     setError(null);
