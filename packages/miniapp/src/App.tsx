@@ -3,9 +3,10 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react
 import { ErrorBoundary } from "./components/error-boundary.tsx";
 import { Shell } from "./components/shell.tsx";
 import { ErrorView, LoadingView, Page } from "./components/ui.tsx";
-import { ApiError, api } from "./lib/api.ts";
+import { type ApiError, asApiError } from "./lib/api.ts";
+import { fetchMe, type Me } from "./lib/endpoints.ts";
 import { LangContext, useI18n } from "./lib/i18n.tsx";
-import { type Me, MeContext } from "./lib/me.ts";
+import { MeContext } from "./lib/me.ts";
 import { retryImport } from "./lib/retry.ts";
 import { type Route, useRoute } from "./lib/router.ts";
 import { CatalogPage, OfferPage, StorePage } from "./pages/catalog.tsx";
@@ -62,10 +63,10 @@ export function App({ telegramLanguage }: { telegramLanguage: string | undefined
   const [meError, setMeError] = useState<ApiError | null>(null);
   const reload = useCallback(async () => {
     try {
-      setMe(await api<Me>("GET", "/me"));
+      setMe(await fetchMe());
       setMeError(null);
     } catch (e) {
-      setMeError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
+      setMeError(asApiError(e));
     }
   }, []);
   useEffect(() => {

@@ -1,5 +1,6 @@
-import { type Offer, quantityStep, type Unit } from "@lastbite/shared";
+import { quantityStep, type Unit } from "@lastbite/shared";
 import { useSyncExternalStore } from "react";
+import type { Offer } from "./endpoints.ts";
 
 /** The cart, kept in localStorage across reloads. One shop per cart. */
 export interface CartItem {

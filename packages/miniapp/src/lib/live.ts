@@ -1,7 +1,7 @@
-import type { Order } from "@lastbite/shared";
 import { useEffect, useRef, useState } from "react";
 import { on } from "../telegram/bridge.ts";
 import { getInitData } from "./api.ts";
+import { type Order, parseOrderEvent } from "./endpoints.ts";
 
 type OrderListener = (order: Order) => void;
 const listeners = new Set<OrderListener>();
@@ -44,12 +44,9 @@ function connect(): void {
   source.addEventListener("order", (ev) => {
     const id = (ev as MessageEvent<string>).lastEventId;
     if (id) lastEventId = id;
-    try {
-      const order = JSON.parse((ev as MessageEvent<string>).data) as Order;
-      for (const fn of [...listeners]) fn(order);
-    } catch {
-      // a malformed event is skipped; the poll will catch up
-    }
+    // A malformed event is skipped; the poll will catch up.
+    const order = parseOrderEvent((ev as MessageEvent<string>).data);
+    if (order) for (const fn of [...listeners]) fn(order);
   });
 }
 

@@ -1,8 +1,5 @@
-import type { MeResponse, User } from "@lastbite/shared";
 import { createContext, useContext } from "react";
-
-/** `user.phone` arrives once the user shared it with the bot; absent until then. */
-export type Me = MeResponse & { user: User & { phone?: string | null } };
+import type { Me } from "./endpoints.ts";
 
 export interface MeState {
   me: Me | undefined;

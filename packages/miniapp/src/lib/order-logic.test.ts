@@ -1,5 +1,6 @@
-import { extractBookingCode, type Order } from "@lastbite/shared";
+import { extractBookingCode } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
+import type { Order } from "./endpoints.ts";
 import {
   awaitsCode,
   buyerCanCancel,

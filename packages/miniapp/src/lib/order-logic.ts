@@ -5,7 +5,6 @@ import {
   isFailedStatus,
   isFinalStatus,
   type MessageKey,
-  type Order,
   type OrderAction,
   type OrderStatus,
   offeredActions,
@@ -13,6 +12,7 @@ import {
   type SellerAction,
   type TimelineEntry,
 } from "@lastbite/shared";
+import type { Order } from "./endpoints.ts";
 
 /**
  * Pure order logic shared by the buyer and seller pages (unit-tested without a DOM). Every rule of

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "./api.ts";
+import { type ApiError, asApiError } from "./api.ts";
 
 /** Last good answer per path: pages show it at once and refresh in the background. */
 const cache = new Map<string, unknown>();
@@ -12,8 +12,10 @@ export interface Query<T> {
   setData: (update: (prev: T | undefined) => T | undefined) => void;
 }
 
-/** GETs `/api${path}`; `path === null` waits. */
-export function useApi<T>(path: string | null): Query<T> {
+/** Loads `load()` under the cache key `path` (the API path it GETs); `path === null` waits. */
+export function useApi<T>(path: string | null, load: () => Promise<T>): Query<T> {
+  const loader = useRef(load);
+  loader.current = load;
   const [data, setDataState] = useState<T | undefined>(() =>
     path ? (cache.get(path) as T | undefined) : undefined,
   );
@@ -26,14 +28,14 @@ export function useApi<T>(path: string | null): Query<T> {
     if (!path) return;
     setLoading(true);
     try {
-      const value = await api<T>("GET", path);
+      const value = await loader.current();
       if (current.current !== path) return;
       cache.set(path, value);
       setDataState(value);
       setError(null);
     } catch (e) {
       if (current.current !== path) return;
-      setError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
+      setError(asApiError(e));
     } finally {
       if (current.current === path) setLoading(false);
     }

@@ -5,18 +5,16 @@ import {
   isOnSale,
   lineSaving,
   lineTotal,
-  type Offer,
-  type Order,
   quantityStep,
-  type Store,
   itemsTotal as sumLines,
 } from "@lastbite/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, Stepper } from "../components/ui.tsx";
-import { ApiError, api, getInitData, randomKey } from "../lib/api.ts";
+import { ApiError, getInitData, randomKey } from "../lib/api.ts";
 import { type CartItem, clearCart, refreshFromOffers, setQuantity, useCart } from "../lib/cart.ts";
+import { fetchMe, fetchOffers, fetchStore, type Offer, placeOrder } from "../lib/endpoints.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { useMe } from "../lib/me.ts";
 import { navigate, switchTab } from "../lib/router.ts";
@@ -87,8 +85,8 @@ export default function CartPage() {
   const { t, som } = i18n;
   const cart = useCart();
   const { me, reload: reloadMe } = useMe();
-  const store = useApi<Store>(cart ? `/stores/${cart.store_id}` : null);
-  const offers = useApi<{ offers: Offer[] }>(cart ? `/offers?store_id=${cart.store_id}` : null);
+  const store = useApi(cart ? `/stores/${cart.store_id}` : null, () => fetchStore(cart?.store_id ?? 0));
+  const offers = useApi(cart ? `/offers?store_id=${cart.store_id}` : null, () => fetchOffers(cart?.store_id));
   const saved = useMemo(loadContact, []);
   const [type, setType] = useState<DeliveryType>("pickup");
   const [address, setAddress] = useState(saved.address);
@@ -142,7 +140,7 @@ export default function CartPage() {
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 1000 + i * 500));
       try {
-        const fresh = await api<{ user: { phone?: string | null } }>("GET", "/me");
+        const fresh = await fetchMe();
         if (fresh.user.phone) {
           setPhone(fresh.user.phone);
           setFieldErrors((e) => ({ ...e, customer_phone: undefined }));
@@ -188,9 +186,7 @@ export default function CartPage() {
     inFlight.current = true;
     setSubmitting(true);
     try {
-      const order = await api<Order>("POST", "/orders", parsed.data, {
-        "Idempotency-Key": attempt.current.key,
-      });
+      const order = await placeOrder(parsed.data, attempt.current.key);
       if (delivery) {
         try {
           localStorage.setItem(CONTACT_KEY, JSON.stringify({ address: address.trim(), phone: phone.trim() }));

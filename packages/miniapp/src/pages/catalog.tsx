@@ -1,9 +1,17 @@
-import { formatQuantity, isOnSale, lineTotal, type Offer, quantityStep, type Store } from "@lastbite/shared";
+import { formatQuantity, isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
 import { type ReactNode, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
 import { addToCart, roundQty, useCart } from "../lib/cart.ts";
+import {
+  fetchOffer,
+  fetchOffers,
+  fetchStore,
+  fetchStores,
+  type Offer,
+  type Store,
+} from "../lib/endpoints.ts";
 import { pickupWindow } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
 import { goBack, navigate } from "../lib/router.ts";
@@ -77,8 +85,8 @@ function OfferList(props: { offers: Offer[]; stores?: Map<number, Store>; empty:
 
 export function CatalogPage() {
   const i18n = useI18n();
-  const stores = useApi<{ stores: Store[] }>("/stores");
-  const offers = useApi<{ offers: Offer[] }>("/offers");
+  const stores = useApi("/stores", fetchStores);
+  const offers = useApi("/offers", () => fetchOffers());
   const byId = useMemo(() => new Map((stores.data?.stores ?? []).map((s) => [s.id, s])), [stores.data]);
   const error = stores.error ?? offers.error;
   return (
@@ -135,8 +143,8 @@ export function CatalogPage() {
 
 export function StorePage({ id }: { id: number }) {
   const i18n = useI18n();
-  const store = useApi<Store>(`/stores/${id}`);
-  const offers = useApi<{ offers: Offer[] }>(`/offers?store_id=${id}`);
+  const store = useApi(`/stores/${id}`, () => fetchStore(id));
+  const offers = useApi(`/offers?store_id=${id}`, () => fetchOffers(id));
   const error = store.error ?? offers.error;
   const s = store.data;
   return (
@@ -187,9 +195,9 @@ function addButtonText(i18n: I18n, otherStore: boolean, inCartSame: boolean, tot
 
 export function OfferPage({ id }: { id: number }) {
   const i18n = useI18n();
-  const offer = useApi<Offer>(`/offers/${id}`);
+  const offer = useApi(`/offers/${id}`, () => fetchOffer(id));
   const o = offer.data;
-  const store = useApi<Store>(o ? `/stores/${o.store_id}` : null);
+  const store = useApi(o ? `/stores/${o.store_id}` : null, () => fetchStore(o?.store_id ?? 0));
   const cart = useCart();
   const inCart = cart?.items.find((i) => i.offer_id === id);
   const [qty, setQty] = useState<number | null>(null);

@@ -1,9 +1,10 @@
-import { isFailedStatus, isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
+import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
 import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError } from "../lib/api.ts";
+import { cancelOrder, fetchOrder, fetchSellerOrder, type Order, rateOrder } from "../lib/endpoints.ts";
 import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
@@ -59,7 +60,7 @@ function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void 
     setBusy(true);
     setError(null);
     try {
-      await api("POST", `/orders/${order.id}/rating`, {
+      await rateOrder(order.id, {
         stars,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       });
@@ -180,7 +181,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
 export default function OrderPage({ id }: { id: number }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useApi<Order>(`/orders/${id}`);
+  const q = useApi(`/orders/${id}`, () => fetchOrder(id));
   const live = useOrderEvents((o) => {
     if (o.id === id) q.setData((prev) => (!prev || o.updated_at >= prev.updated_at ? o : prev));
   });
@@ -213,7 +214,7 @@ export default function OrderPage({ id }: { id: number }) {
     setBusy(true);
     setActionError(null);
     try {
-      const o = await api<Order>("POST", `/orders/${id}/cancel`);
+      const o = await cancelOrder(id);
       q.setData(() => o);
     } catch (e) {
       const code = e instanceof ApiError ? e.code : "network";
@@ -335,7 +336,7 @@ export default function OrderPage({ id }: { id: number }) {
 /** A seller's view of one of their shop's orders, live. */
 function SellerOrderPage({ id }: { id: number }) {
   const { t } = useI18n();
-  const q = useApi<Order>(`/seller/orders/${id}`);
+  const q = useApi(`/seller/orders/${id}`, () => fetchSellerOrder(id));
   useOrderEvents((o) => {
     if (o.id === id) q.setData(() => o);
   });

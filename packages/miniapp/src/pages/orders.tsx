@@ -1,6 +1,6 @@
-import type { Order } from "@lastbite/shared";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
+import { fetchOrders, type Order } from "../lib/endpoints.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
 import { newestFirst, upsert } from "../lib/order-logic.ts";
@@ -32,7 +32,7 @@ export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }
 
 export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) {
   const { t } = useI18n();
-  const q = useApi<{ orders: Order[] }>(`/orders?filter=${tab}`);
+  const q = useApi(`/orders?filter=${tab}`, () => fetchOrders(tab));
   useOrderEvents((order) => q.setData((prev) => (prev ? { orders: upsert(prev.orders, order, tab) } : prev)));
   usePollAndFocus(() => void q.reload());
   const orders = q.data ? newestFirst(q.data.orders) : undefined;

@@ -3,13 +3,13 @@ import {
   extractBookingCode,
   isActiveStatus,
   type MessageKey,
-  type Order,
   type SellerAction,
 } from "@lastbite/shared";
 import { useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
-import { ApiError, api } from "../lib/api.ts";
+import { ApiError } from "../lib/api.ts";
+import { fetchSellerOrders, type Order, sellerAct, verifyCode } from "../lib/endpoints.ts";
 import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
@@ -48,7 +48,7 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
     setBusy(true);
     setError(null);
     try {
-      const o = await api<Order>("POST", `/seller/orders/${order.id}/${action}`, why ? { reason: why } : {});
+      const o = await sellerAct(order.id, action, why);
       haptic.notify("success");
       if (action === "complete") toast(t("app.seller.done", { id: order.id }), "success");
       setAsking(null);
@@ -184,7 +184,7 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const o = await api<Order>("POST", "/seller/orders/verify", { code: value });
+      const o = await verifyCode(value);
       haptic.notify("success");
       setFound(o);
     } catch (e) {
@@ -267,7 +267,7 @@ export default function SellerPage() {
   const stores = me?.stores ?? [];
   const [storeId, setStoreId] = useState<number | null>(null);
   const [tab, setTab] = useState<"active" | "finished">("active");
-  const q = useApi<{ orders: Order[] }>(`/seller/orders?filter=${tab}`);
+  const q = useApi(`/seller/orders?filter=${tab}`, () => fetchSellerOrders(tab));
   const mine = new Set(stores.map((s) => s.id));
   const store = stores.find((s) => s.id === storeId) ?? stores[0];
 
