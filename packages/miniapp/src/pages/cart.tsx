@@ -8,18 +8,19 @@ import {
   quantityStep,
   itemsTotal as sumLines,
 } from "@lastbite/shared";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, Stepper } from "../components/ui.tsx";
 import { ApiError, getInitData, randomKey } from "../lib/api.ts";
 import { type CartItem, clearCart, refreshFromOffers, setQuantity, useCart } from "../lib/cart.ts";
-import { fetchMe, fetchOffers, fetchStore, type Offer, placeOrder } from "../lib/endpoints.ts";
+import { type Offer, placeOrder } from "../lib/endpoints.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { useMe } from "../lib/me.ts";
+import { keys, meQuery, offersQuery, storeQuery } from "../lib/queries.ts";
 import { navigate, switchTab } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { invalidate, useApi } from "../lib/use-api.ts";
 import { haptic, isNative, requestPhone } from "../telegram/bridge.ts";
 import { useMainButton } from "../telegram/buttons.ts";
 
@@ -84,9 +85,10 @@ export default function CartPage() {
   const i18n = useI18n();
   const { t, som } = i18n;
   const cart = useCart();
-  const { me, reload: reloadMe } = useMe();
-  const store = useApi(cart ? `/stores/${cart.store_id}` : null, () => fetchStore(cart?.store_id ?? 0));
-  const offers = useApi(cart ? `/offers?store_id=${cart.store_id}` : null, () => fetchOffers(cart?.store_id));
+  const qc = useQueryClient();
+  const { me } = useMe();
+  const store = useQuery({ ...storeQuery(cart?.store_id ?? 0), enabled: !!cart });
+  const offers = useQuery({ ...offersQuery(cart?.store_id), enabled: !!cart });
   const saved = useMemo(loadContact, []);
   const [type, setType] = useState<DeliveryType>("pickup");
   const [address, setAddress] = useState(saved.address);
@@ -140,11 +142,10 @@ export default function CartPage() {
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 1000 + i * 500));
       try {
-        const fresh = await fetchMe();
+        const fresh = await qc.fetchQuery({ ...meQuery(), staleTime: 0 });
         if (fresh.user.phone) {
           setPhone(fresh.user.phone);
           setFieldErrors((e) => ({ ...e, customer_phone: undefined }));
-          void reloadMe();
           break;
         }
       } catch {
@@ -195,8 +196,9 @@ export default function CartPage() {
         }
       }
       clearCart();
-      invalidate("/orders");
-      invalidate("/offers");
+      qc.setQueryData(keys.order(order.id), order);
+      void qc.invalidateQueries({ queryKey: keys.orderLists });
+      void qc.invalidateQueries({ queryKey: ["offers"] });
       haptic.notify("success");
       toast(t("app.cart.ordered"), "success");
       switchTab({ name: "orders" });
@@ -205,7 +207,7 @@ export default function CartPage() {
       haptic.notify("error");
       const err = e instanceof ApiError ? e : new ApiError(0, "network", String(e));
       if (err.code === "idempotency_conflict") attempt.current = null;
-      if (err.code === "insufficient_stock" || err.code === "offer_unavailable") void offers.reload();
+      if (err.code === "insufficient_stock" || err.code === "offer_unavailable") void offers.refetch();
       if (err.code === "below_min_order" && s)
         setFormError(
           t("app.error.below_min_order_amount", {
@@ -275,7 +277,7 @@ export default function CartPage() {
       }
     >
       {error && !(s && offers.data) ? (
-        <ErrorView error={error} onRetry={() => void Promise.all([store.reload(), offers.reload()])} />
+        <ErrorView error={error} onRetry={() => void Promise.all([store.refetch(), offers.refetch()])} />
       ) : !s ? (
         <LoadingView />
       ) : (

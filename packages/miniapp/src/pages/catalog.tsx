@@ -1,22 +1,16 @@
 import { formatQuantity, isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
+import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
 import { addToCart, roundQty, useCart } from "../lib/cart.ts";
-import {
-  fetchOffer,
-  fetchOffers,
-  fetchStore,
-  fetchStores,
-  type Offer,
-  type Store,
-} from "../lib/endpoints.ts";
+import type { Offer, Store } from "../lib/endpoints.ts";
 import { pickupWindow } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
+import { offerQuery, offersQuery, storeQuery, storesQuery } from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { useApi } from "../lib/use-api.ts";
 import { haptic } from "../telegram/bridge.ts";
 import { useMainButton } from "../telegram/buttons.ts";
 
@@ -85,8 +79,8 @@ function OfferList(props: { offers: Offer[]; stores?: Map<number, Store>; empty:
 
 export function CatalogPage() {
   const i18n = useI18n();
-  const stores = useApi("/stores", fetchStores);
-  const offers = useApi("/offers", () => fetchOffers());
+  const stores = useQuery(storesQuery());
+  const offers = useQuery(offersQuery());
   const byId = useMemo(() => new Map((stores.data?.stores ?? []).map((s) => [s.id, s])), [stores.data]);
   const error = stores.error ?? offers.error;
   return (
@@ -99,8 +93,8 @@ export function CatalogPage() {
         <ErrorView
           error={error}
           onRetry={() => {
-            void stores.reload();
-            void offers.reload();
+            void stores.refetch();
+            void offers.refetch();
           }}
         />
       ) : !stores.data || !offers.data ? (
@@ -143,14 +137,14 @@ export function CatalogPage() {
 
 export function StorePage({ id }: { id: number }) {
   const i18n = useI18n();
-  const store = useApi(`/stores/${id}`, () => fetchStore(id));
-  const offers = useApi(`/offers?store_id=${id}`, () => fetchOffers(id));
+  const store = useQuery(storeQuery(id));
+  const offers = useQuery(offersQuery(id));
   const error = store.error ?? offers.error;
   const s = store.data;
   return (
     <Page title={s?.name} onBack={() => goBack({ name: "catalog" })}>
       {error && !(s && offers.data) ? (
-        <ErrorView error={error} onRetry={() => void Promise.all([store.reload(), offers.reload()])} />
+        <ErrorView error={error} onRetry={() => void Promise.all([store.refetch(), offers.refetch()])} />
       ) : !s || !offers.data ? (
         <LoadingView />
       ) : (
@@ -195,9 +189,9 @@ function addButtonText(i18n: I18n, otherStore: boolean, inCartSame: boolean, tot
 
 export function OfferPage({ id }: { id: number }) {
   const i18n = useI18n();
-  const offer = useApi(`/offers/${id}`, () => fetchOffer(id));
+  const offer = useQuery(offerQuery(id));
   const o = offer.data;
-  const store = useApi(o ? `/stores/${o.store_id}` : null, () => fetchStore(o?.store_id ?? 0));
+  const store = useQuery({ ...storeQuery(o?.store_id ?? 0), enabled: !!o });
   const cart = useCart();
   const inCart = cart?.items.find((i) => i.offer_id === id);
   const [qty, setQty] = useState<number | null>(null);
@@ -230,7 +224,7 @@ export function OfferPage({ id }: { id: number }) {
   return (
     <Page onBack={() => goBack({ name: "catalog" })}>
       {offer.error && !o ? (
-        <ErrorView error={offer.error} onRetry={() => void offer.reload()} />
+        <ErrorView error={offer.error} onRetry={() => void offer.refetch()} />
       ) : !o ? (
         <LoadingView />
       ) : (

@@ -1,18 +1,18 @@
 import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
-import { ApiError } from "../lib/api.ts";
-import { cancelOrder, fetchOrder, fetchSellerOrder, type Order, rateOrder } from "../lib/endpoints.ts";
+import type { Order } from "../lib/endpoints.ts";
 import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
-import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
 import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } from "../lib/order-logic.ts";
+import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { invalidate, useApi } from "../lib/use-api.ts";
 import { haptic, openTelegramLink } from "../telegram/bridge.ts";
 import { SellerOrder } from "./seller.tsx";
 
@@ -38,12 +38,12 @@ function contactSeller(order: Order): void {
   else window.location.href = `tel:${order.store.phone.replace(/[^\d+]/g, "")}`;
 }
 
-function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void }) {
+function Rating({ order }: { order: Order }) {
   const i18n = useI18n();
   const [stars, setStars] = useState(0);
   const [comment, setComment] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const rate = useRateOrder(order.id);
+  const busy = rate.isPending;
   if (order.rating)
     return (
       <section className="card" data-testid="rating-done">
@@ -55,26 +55,20 @@ function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void 
         {order.rating.comment && <p className="hint">{order.rating.comment}</p>}
       </section>
     );
-  async function send() {
+  function send() {
     if (!stars || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await rateOrder(order.id, {
-        stars,
-        ...(comment.trim() ? { comment: comment.trim() } : {}),
-      });
-      haptic.notify("success");
-      toast(i18n.t("app.order.rateThanks"), "success");
-      onRated({ ...order, rating: { stars, comment: comment.trim() || null } });
-    } catch (e) {
-      const code = e instanceof ApiError ? e.code : "network";
-      haptic.notify("error");
-      setError(errorText(i18n, code));
-    } finally {
-      setBusy(false);
-    }
+    rate.mutate(
+      { stars, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+      {
+        onSuccess: () => {
+          haptic.notify("success");
+          toast(i18n.t("app.order.rateThanks"), "success");
+        },
+        onError: () => haptic.notify("error"),
+      },
+    );
   }
+  const error = rate.error ? errorText(i18n, rate.error.code) : null;
   return (
     <section className="card" data-testid="rating">
       <h2 className="section-title inline">{i18n.t("app.order.rateTitle")}</h2>
@@ -109,7 +103,7 @@ function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void 
         type="button"
         className="btn"
         disabled={!stars || busy}
-        onClick={() => void send()}
+        onClick={send}
         data-testid="rating-send"
       >
         {i18n.t("app.order.rateSend")}
@@ -181,14 +175,11 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
 export default function OrderPage({ id }: { id: number }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useApi(`/orders/${id}`, () => fetchOrder(id));
-  const live = useOrderEvents((o) => {
-    if (o.id === id) q.setData((prev) => (!prev || o.updated_at >= prev.updated_at ? o : prev));
-  });
-  usePollAndFocus(() => void q.reload());
+  const qc = useQueryClient();
+  const q = useQuery(orderQuery(id));
+  const live = useOrderEvents();
+  const cancel = useCancelOrder(id);
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
   const order = q.data;
   const seller = (useMe().me?.stores.length ?? 0) > 0;
 
@@ -205,27 +196,19 @@ export default function OrderPage({ id }: { id: number }) {
         t("app.order.statusChanged", { id: order.id, status: t(`status.${order.status}`) }),
         bad ? "error" : "success",
       );
-      invalidate("/orders?");
+      // News that came by poll or focus rather than the stream: the lists may be behind too.
+      void qc.invalidateQueries({ queryKey: keys.orderLists });
     }
-  }, [order, t]);
+  }, [order, t, qc]);
 
-  async function cancel() {
-    if (busy) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const o = await cancelOrder(id);
-      q.setData(() => o);
-    } catch (e) {
-      const code = e instanceof ApiError ? e.code : "network";
-      haptic.notify("error");
-      setActionError(errorText(i18n, code));
-      void q.reload();
-    } finally {
-      setBusy(false);
-      setConfirmCancel(false);
-    }
+  function confirmedCancel() {
+    if (cancel.isPending) return;
+    cancel.mutate(undefined, {
+      onError: () => haptic.notify("error"),
+      onSettled: () => setConfirmCancel(false),
+    });
   }
+  const actionError = cancel.error ? errorText(i18n, cancel.error.code) : null;
 
   // The bot's "open order" button also reaches sellers: their order is not a buyer's order.
   if (q.error?.code === "not_found" && seller) return <SellerOrderPage id={id} />;
@@ -236,7 +219,7 @@ export default function OrderPage({ id }: { id: number }) {
   return (
     <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "orders" })}>
       {q.error && !order ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !order ? (
         <LoadingView />
       ) : (
@@ -283,7 +266,7 @@ export default function OrderPage({ id }: { id: number }) {
 
           <Details order={order} i18n={i18n} />
 
-          {order.status === "completed" && <Rating order={order} onRated={(o) => q.setData(() => o)} />}
+          {order.status === "completed" && <Rating order={order} />}
 
           <button
             type="button"
@@ -303,8 +286,8 @@ export default function OrderPage({ id }: { id: number }) {
                   <button
                     type="button"
                     className="btn danger"
-                    disabled={busy}
-                    onClick={() => void cancel()}
+                    disabled={cancel.isPending}
+                    onClick={confirmedCancel}
                     data-testid="cancel-yes"
                   >
                     {t("app.order.cancelYes")}
@@ -336,19 +319,16 @@ export default function OrderPage({ id }: { id: number }) {
 /** A seller's view of one of their shop's orders, live. */
 function SellerOrderPage({ id }: { id: number }) {
   const { t } = useI18n();
-  const q = useApi(`/seller/orders/${id}`, () => fetchSellerOrder(id));
-  useOrderEvents((o) => {
-    if (o.id === id) q.setData(() => o);
-  });
-  usePollAndFocus(() => void q.reload());
+  const q = useQuery(sellerOrderQuery(id));
+  useOrderEvents();
   return (
     <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "seller" })}>
       {q.error && !q.data ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !q.data ? (
         <LoadingView />
       ) : (
-        <SellerOrder order={q.data} onChange={(o) => q.setData(() => o)} />
+        <SellerOrder order={q.data} />
       )}
     </Page>
   );
