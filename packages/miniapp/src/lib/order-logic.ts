@@ -31,7 +31,8 @@ export function timelineSteps(order: Order): Step[] {
   const happy = happyPath(order.delivery_type);
   const seen = new Map<OrderStatus, string>();
   for (const e of order.timeline) seen.set(e.status, e.at);
-  if (!seen.has("pending")) seen.set("pending", order.created_at);
+  const first = happy[0];
+  if (first && !seen.has(first)) seen.set(first, order.created_at);
   if (!seen.has(order.status)) seen.set(order.status, order.updated_at);
   const reached = [...seen.entries()]
     .sort((a, b) => a[1].localeCompare(b[1]))
@@ -54,6 +55,11 @@ export function timelineSteps(order: Order): Step[] {
       if (!seen.has(s)) steps.push({ status: s, at: null, state: "todo" });
   }
   return steps;
+}
+
+/** A new order: still in the status every order starts in (waiting for the shop). */
+export function isNewOrder(order: Order): boolean {
+  return order.status === happyPath(order.delivery_type)[0];
 }
 
 const isSellerAction = (a: OrderAction): a is SellerAction =>

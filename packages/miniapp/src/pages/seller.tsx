@@ -14,7 +14,7 @@ import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { newestFirst, sellerActions } from "../lib/order-logic.ts";
+import { isNewOrder, newestFirst, sellerActions } from "../lib/order-logic.ts";
 import { keys, sellerOrderQuery, sellerOrdersQuery, useSellerAction, useVerifyCode } from "../lib/queries.ts";
 import { toast } from "../lib/toast.ts";
 import { haptic, isNative, scanQr } from "../telegram/bridge.ts";
@@ -281,7 +281,7 @@ export default function SellerPage() {
   useOrderEvents((o) => {
     if (!stores.some((s) => s.id === o.store.id)) return;
     const known = q.data?.orders.some((x) => x.id === o.id);
-    if (!known && o.status === "pending") {
+    if (!known && isNewOrder(o)) {
       haptic.notify("success");
       toast(t("app.seller.newOrder", { id: o.id }), "info");
     }
