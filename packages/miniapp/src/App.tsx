@@ -11,7 +11,7 @@ import { type Route, useRoute } from "./lib/router.ts";
 import { CatalogPage, OfferPage, StorePage } from "./pages/catalog.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 
-// Checkout (with its zod schemas), tracking (with the QR encoder) and the seller view load on demand.
+// Checkout, tracking (with the QR encoder) and the seller view load on demand.
 const CartPage = lazy(() => retryImport(() => import("./pages/cart.tsx")));
 const OrderPage = lazy(() => retryImport(() => import("./pages/order.tsx")));
 const SellerPage = lazy(() => retryImport(() => import("./pages/seller.tsx")));
