@@ -1,17 +1,17 @@
 import { type Lang, pickLang } from "@lastbite/shared";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { ErrorBoundary } from "./components/error-boundary.tsx";
 import { Shell } from "./components/shell.tsx";
 import { ErrorView, LoadingView, Page } from "./components/ui.tsx";
-import { ApiError, api } from "./lib/api.ts";
+import type { ApiError } from "./lib/api.ts";
 import { LangContext, useI18n } from "./lib/i18n.tsx";
-import { type Me, MeContext } from "./lib/me.ts";
+import { useMe } from "./lib/me.ts";
 import { retryImport } from "./lib/retry.ts";
 import { type Route, useRoute } from "./lib/router.ts";
 import { CatalogPage, OfferPage, StorePage } from "./pages/catalog.tsx";
 import { OrdersPage } from "./pages/orders.tsx";
 
-// Checkout (with its zod schemas), tracking (with the QR encoder) and the seller view load on demand.
+// Checkout, tracking (with the QR encoder) and the seller view load on demand.
 const CartPage = lazy(() => retryImport(() => import("./pages/cart.tsx")));
 const OrderPage = lazy(() => retryImport(() => import("./pages/order.tsx")));
 const SellerPage = lazy(() => retryImport(() => import("./pages/seller.tsx")));
@@ -58,22 +58,9 @@ function MeError({ error, retry }: { error: ApiError; retry: () => void }) {
 
 export function App({ telegramLanguage }: { telegramLanguage: string | undefined }) {
   const route = useRoute();
-  const [me, setMe] = useState<Me | undefined>();
-  const [meError, setMeError] = useState<ApiError | null>(null);
-  const reload = useCallback(async () => {
-    try {
-      setMe(await api<Me>("GET", "/me"));
-      setMeError(null);
-    } catch (e) {
-      setMeError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  const { me, error: meError, reload } = useMe();
 
   const lang: Lang = pickLang(me?.user.language ?? telegramLanguage);
-  const meState = useMemo(() => ({ me, reload }), [me, reload]);
   const seller = (me?.stores.length ?? 0) > 0;
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -81,19 +68,17 @@ export function App({ telegramLanguage }: { telegramLanguage: string | undefined
 
   return (
     <LangContext.Provider value={lang}>
-      <MeContext.Provider value={meState}>
-        {meError?.code === "unauthorized" ? (
-          <MeError error={meError} retry={() => void reload()} />
-        ) : (
-          <Shell tab={tabOf(route)} seller={seller}>
-            <ErrorBoundary resetKey={JSON.stringify(route)}>
-              <Suspense fallback={<LoadingView />}>
-                <Screen route={route} seller={seller} />
-              </Suspense>
-            </ErrorBoundary>
-          </Shell>
-        )}
-      </MeContext.Provider>
+      {meError?.code === "unauthorized" ? (
+        <MeError error={meError} retry={() => void reload()} />
+      ) : (
+        <Shell tab={tabOf(route)} seller={seller}>
+          <ErrorBoundary resetKey={JSON.stringify(route)}>
+            <Suspense fallback={<LoadingView />}>
+              <Screen route={route} seller={seller} />
+            </Suspense>
+          </ErrorBoundary>
+        </Shell>
+      )}
     </LangContext.Provider>
   );
 }

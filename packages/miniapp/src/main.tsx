@@ -1,7 +1,9 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
 import { setInitData } from "./lib/api.ts";
+import { followFocus, queryClient } from "./lib/query-client.ts";
 import { initRouter, routeFromStartParam } from "./lib/router.ts";
 import { NoTelegram } from "./pages/no-telegram.tsx";
 import { initBridge, isNative } from "./telegram/bridge.ts";
@@ -19,6 +21,7 @@ if (!launch) {
   initBridge(launch.platform);
   followTelegram(launch.themeParams);
   setInitData(launch.initData);
+  followFocus();
   document.documentElement.dataset.native = String(isNative());
   initRouter(routeFromStartParam(launch.startParam) ?? { name: "catalog" });
   // While typing, hide the bottom dock: on iOS the keyboard would otherwise push it up and jump.
@@ -34,7 +37,9 @@ if (!launch) {
   });
   root.render(
     <StrictMode>
-      <App telegramLanguage={launch.user?.language_code} />
+      <QueryClientProvider client={queryClient}>
+        <App telegramLanguage={launch.user?.language_code} />
+      </QueryClientProvider>
     </StrictMode>,
   );
 }

@@ -1,16 +1,26 @@
-import type { Problem } from "@lastbite/shared";
+import { type Problem, problemSchema } from "@lastbite/shared";
+import type { z } from "zod";
 
-/** A failed API call: the server's problem+json, or `network` when the server was not reached. */
+/**
+ * A failed API call: the server's problem+json; `network` when the server was not reached;
+ * `invalid_response` when it answered something that is not what the contract promises.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly errors: { path: string; message: string }[];
   constructor(status: number, code: string, detail: string, errors: Problem["errors"] = []) {
     super(detail);
+    this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.errors = errors ?? [];
   }
+}
+
+/** Any failure as an ApiError, so pages have one kind of error to show. */
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, "network", e instanceof Error ? e.message : String(e));
 }
 
 let initData = "";
@@ -21,12 +31,24 @@ export function getInitData(): string {
   return initData;
 }
 
-export async function api<T>(
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`)
+    .join("; ");
+}
+
+/**
+ * Calls `/api${path}` and parses the answer with `schema`, the shared zod schema of that
+ * response: the value is what the schema says or an ApiError, never a cast that fails later.
+ */
+export async function api<S extends z.ZodType>(
+  schema: S,
   method: "GET" | "POST" | "PATCH",
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<T> {
+): Promise<z.output<S>> {
   let res: Response;
   try {
     res = await fetch(`/api${path}`, {
@@ -42,23 +64,42 @@ export async function api<T>(
   } catch (e) {
     throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
   }
-  const text = await res.text();
-  let json: unknown = null;
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
+  }
+  let json: unknown;
+  let isJson = true;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
-    json = null;
+    isJson = false;
   }
   if (!res.ok) {
-    const p = (json ?? {}) as Partial<Problem>;
+    const problem = isJson ? problemSchema.safeParse(json) : null;
+    if (problem?.success) {
+      const p = problem.data;
+      throw new ApiError(res.status, p.code, p.detail, p.errors);
+    }
+    // Not our problem+json (a proxy's 502 page, say): the status is all we know.
     throw new ApiError(
       res.status,
-      p.code ?? (res.status >= 500 ? "internal_error" : "invalid_request"),
-      p.detail ?? res.statusText,
-      p.errors,
+      res.status >= 500 ? "internal_error" : "invalid_request",
+      res.statusText || `HTTP ${res.status}`,
     );
   }
-  return json as T;
+  if (!isJson)
+    throw new ApiError(res.status, "invalid_response", `${method} ${path}: the answer is not JSON`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new ApiError(
+      res.status,
+      "invalid_response",
+      `${method} ${path}: unexpected answer (${describeIssues(parsed.error)})`,
+    );
+  return parsed.data;
 }
 
 /** A random key for `Idempotency-Key`; works outside secure contexts too. */

@@ -1,5 +1,6 @@
-import type { Offer, Unit } from "@lastbite/shared";
+import { quantityStep, type Unit } from "@lastbite/shared";
 import { useSyncExternalStore } from "react";
+import type { Offer } from "./endpoints.ts";
 
 /** The cart, kept in localStorage across reloads. One shop per cart. */
 export interface CartItem {
@@ -113,16 +114,8 @@ export function cartCount(c: Cart | null): number {
   return c ? c.items.length : 0;
 }
 
-/** Whole so'm for a line, as the server rounds it. */
-export function lineTotal(price: number, quantity: number): number {
-  return Math.round(price * quantity);
-}
-
-/** Quantity step for a unit: whole pieces, 0.1 kg or l. */
-export function stepFor(unit: Unit): number {
-  return unit === "piece" ? 1 : 0.1;
-}
-
+/** Rounds a quantity to the unit's step (whole pieces, 0.1 kg or l), as the server checks it. */
 export function roundQty(q: number, unit: Unit): number {
-  return unit === "piece" ? Math.round(q) : Math.round(q * 10) / 10;
+  const perUnit = Math.round(1 / quantityStep(unit));
+  return Math.round(q * perUnit) / perUnit;
 }

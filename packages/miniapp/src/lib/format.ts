@@ -1,9 +1,10 @@
-import type { Unit } from "@lastbite/shared";
+import { formatQuantity, type Unit } from "@lastbite/shared";
 import type { I18n } from "./i18n.tsx";
 
-export function qtyText(q: number, unit: Unit): string {
-  const n = Number.isInteger(q) ? String(q) : q.toFixed(1);
-  return unit === "piece" ? n : `${n} ${unit}`;
+/** A line's quantity as item lists show it: "×2" for pieces, "1.5 kg" otherwise. */
+export function lineQuantity(q: number, unit: Unit): string {
+  const text = formatQuantity(q, unit);
+  return unit === "piece" ? `×${text}` : text;
 }
 
 /** "today 18:00–21:00", "from tomorrow 09:00", or null when the shop gave no window. */

@@ -1,8 +1,15 @@
-import type { Order } from "@lastbite/shared";
 import { useEffect, useRef, useState } from "react";
-import { on } from "../telegram/bridge.ts";
 import { getInitData } from "./api.ts";
+import { type Order, parseOrderEvent } from "./endpoints.ts";
+import { applyOrder } from "./queries.ts";
+import { queryClient } from "./query-client.ts";
 
+/**
+ * One shared EventSource (`/api/events`) while any page wants live orders. Every event is written
+ * into the query cache (applyOrder), so the tracking page, the lists and the seller's cards change
+ * the moment the seller or the buyer acts; the queries' slow poll and refresh on focus cover a
+ * stalled stream.
+ */
 type OrderListener = (order: Order) => void;
 const listeners = new Set<OrderListener>();
 const stateListeners = new Set<(open: boolean) => void>();
@@ -44,12 +51,12 @@ function connect(): void {
   source.addEventListener("order", (ev) => {
     const id = (ev as MessageEvent<string>).lastEventId;
     if (id) lastEventId = id;
-    try {
-      const order = JSON.parse((ev as MessageEvent<string>).data) as Order;
-      for (const fn of [...listeners]) fn(order);
-    } catch {
-      // a malformed event is skipped; the poll will catch up
-    }
+    // A malformed event is skipped; the poll will catch up.
+    const order = parseOrderEvent((ev as MessageEvent<string>).data);
+    if (!order) return;
+    // Listeners see the cache as it was before the event (e.g. "is this order new to me?").
+    for (const fn of [...listeners]) fn(order);
+    applyOrder(queryClient, order);
   });
 }
 
@@ -61,13 +68,17 @@ function disconnect(): void {
   setOpen(false);
 }
 
-/** Calls `fn` for every order event of the current user (as buyer or seller). */
-export function useOrderEvents(fn: OrderListener): boolean {
+/**
+ * Keeps the event stream open while the calling page is mounted, and calls `fn` (if given) for
+ * every order event of the current user (as buyer or seller), before the cache takes it in.
+ * Returns whether the stream is open.
+ */
+export function useOrderEvents(fn?: OrderListener): boolean {
   const ref = useRef(fn);
   ref.current = fn;
   const [isOpen, setIsOpen] = useState(open);
   useEffect(() => {
-    const listener: OrderListener = (o) => ref.current(o);
+    const listener: OrderListener = (o) => ref.current?.(o);
     listeners.add(listener);
     stateListeners.add(setIsOpen);
     connect();
@@ -78,32 +89,4 @@ export function useOrderEvents(fn: OrderListener): boolean {
     };
   }, []);
   return isOpen;
-}
-
-/**
- * The fallback for when the stream is down or silently stalled: a slow poll, plus a refresh
- * when the app comes back to the foreground (browser `visibilitychange`, Telegram `visibility_changed`).
- */
-export function usePollAndFocus(refresh: () => void, everyMs = 25_000): void {
-  const ref = useRef(refresh);
-  ref.current = refresh;
-  useEffect(() => {
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === "visible") ref.current();
-    }, everyMs);
-    const onVisible = () => {
-      if (document.visibilityState === "visible") ref.current();
-    };
-    document.addEventListener("visibilitychange", onVisible);
-    const offTg = on("visibility_changed", (d) => {
-      if (d.is_visible !== false) ref.current();
-    });
-    const offActivated = on("activated", () => ref.current());
-    return () => {
-      window.clearInterval(timer);
-      document.removeEventListener("visibilitychange", onVisible);
-      offTg();
-      offActivated();
-    };
-  }, [everyMs]);
 }

@@ -1,16 +1,16 @@
-import type { MeResponse, User } from "@lastbite/shared";
-import { createContext, useContext } from "react";
-
-/** `user.phone` arrives once the user shared it with the bot; absent until then. */
-export type Me = MeResponse & { user: User & { phone?: string | null } };
+import { useQuery } from "@tanstack/react-query";
+import type { ApiError } from "./api.ts";
+import type { Me } from "./endpoints.ts";
+import { meQuery } from "./queries.ts";
 
 export interface MeState {
   me: Me | undefined;
-  reload: () => Promise<void>;
+  error: ApiError | null;
+  reload: () => Promise<unknown>;
 }
 
-export const MeContext = createContext<MeState>({ me: undefined, reload: async () => {} });
-
+/** The signed-in user and their shops (`GET /api/me`), loaded once and shared by every page. */
 export function useMe(): MeState {
-  return useContext(MeContext);
+  const q = useQuery(meQuery());
+  return { me: q.data, error: q.error, reload: q.refetch };
 }

@@ -1,6 +1,16 @@
-import type { Order } from "@lastbite/shared";
+import { extractBookingCode } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
-import { codeFromScan, newestFirst, sellerActions, timelineSteps, upsert } from "./order-logic.ts";
+import type { Order } from "./endpoints.ts";
+import {
+  awaitsCode,
+  buyerCanCancel,
+  hasLiveCode,
+  newestFirst,
+  reasonText,
+  sellerActions,
+  timelineSteps,
+  upsert,
+} from "./order-logic.ts";
 
 function order(over: Partial<Order> = {}): Order {
   return {
@@ -72,9 +82,10 @@ describe("sellerActions", () => {
   it("follows the state machine", () => {
     expect(sellerActions(order())).toEqual(["accept", "reject"]);
     expect(sellerActions(order({ status: "confirmed" }))).toEqual(["ready", "complete", "cancel"]);
+    // A delivery order goes out for delivery first: handing it over straight away stays possible
+    // through the API, but the lifecycle does not offer it as a button (nor does the bot).
     expect(sellerActions(order({ status: "confirmed", delivery_type: "delivery" }))).toEqual([
       "delivering",
-      "complete",
       "cancel",
     ]);
     expect(sellerActions(order({ status: "delivering" }))).toEqual(["complete"]);
@@ -82,11 +93,35 @@ describe("sellerActions", () => {
   });
 });
 
-describe("codeFromScan", () => {
+describe("scanned codes (extractBookingCode, as the hand-over form uses it)", () => {
   it("reads a bare code, a code in a link, or a code in text", () => {
-    expect(codeFromScan(" k8neur ")).toBe("K8NEUR");
-    expect(codeFromScan("https://t.me/bot?startapp=x&code=AB12CD")).toBe("AB12CD");
-    expect(codeFromScan("Lastbite booking AB12CD for order 5")).toBe("AB12CD");
+    expect(extractBookingCode(" k8neur ")).toBe("K8NEUR");
+    expect(extractBookingCode("https://t.me/bot?startapp=x&code=AB23CD")).toBe("AB23CD");
+    expect(extractBookingCode("Lastbite booking AB23CD for order 5")).toBe("AB23CD");
+  });
+});
+
+describe("buyer's view of the lifecycle", () => {
+  it("offers cancel only while pending", () => {
+    expect(buyerCanCancel(order())).toBe(true);
+    expect(buyerCanCancel(order({ status: "confirmed" }))).toBe(false);
+  });
+  it("shows the booking code while it is live, and says it is coming before", () => {
+    expect(awaitsCode(order())).toBe(true);
+    expect(hasLiveCode(order({ status: "confirmed", code: "K7QX2M" }))).toBe(true);
+    expect(hasLiveCode(order({ status: "delivering", delivery_type: "delivery", code: "K7QX2M" }))).toBe(
+      true,
+    );
+    expect(hasLiveCode(order({ status: "completed", code: "K7QX2M" }))).toBe(false);
+    expect(awaitsCode(order({ status: "cancelled" }))).toBe(false);
+  });
+  it("reads the system's reasons from the catalogue and a person's as written", () => {
+    const t = (key: string) => `<${key}>`;
+    expect(reasonText(t, { reason: "did not answer in time", reason_code: "accept_timeout" })).toBe(
+      "<reason.accept_timeout>",
+    );
+    expect(reasonText(t, { reason: "sold out", reason_code: null })).toBe("sold out");
+    expect(reasonText(t, { reason: null })).toBeNull();
   });
 });
 

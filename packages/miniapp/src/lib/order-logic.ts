@@ -1,12 +1,24 @@
 import {
+  CODE_STATUSES,
+  happyPath,
   isActiveStatus,
+  isFailedStatus,
   isFinalStatus,
-  type Order,
+  type MessageKey,
+  type OrderAction,
   type OrderStatus,
+  offeredActions,
+  SELLER_ACTIONS,
   type SellerAction,
+  type TimelineEntry,
 } from "@lastbite/shared";
+import type { Order } from "./endpoints.ts";
 
-/** Pure order logic shared by the buyer and seller pages (unit-tested without a DOM). */
+/**
+ * Pure order logic shared by the buyer and seller pages (unit-tested without a DOM). Every rule of
+ * what is possible comes from the shared lifecycle (`@lastbite/shared`'s order-lifecycle); this
+ * module only shapes it for the screen.
+ */
 
 export interface Step {
   status: OrderStatus;
@@ -14,15 +26,13 @@ export interface Step {
   state: "done" | "current" | "todo" | "bad";
 }
 
-/** The timeline: what happened, then (for a live order) what is still to come. */
+/** The timeline: what happened, then (for a live order) what is still to come on its happy path. */
 export function timelineSteps(order: Order): Step[] {
-  const happy: OrderStatus[] =
-    order.delivery_type === "delivery"
-      ? ["pending", "confirmed", "delivering", "completed"]
-      : ["pending", "confirmed", "ready", "completed"];
+  const happy = happyPath(order.delivery_type);
   const seen = new Map<OrderStatus, string>();
   for (const e of order.timeline) seen.set(e.status, e.at);
-  if (!seen.has("pending")) seen.set("pending", order.created_at);
+  const first = happy[0];
+  if (first && !seen.has(first)) seen.set(first, order.created_at);
   if (!seen.has(order.status)) seen.set(order.status, order.updated_at);
   const reached = [...seen.entries()]
     .sort((a, b) => a[1].localeCompare(b[1]))
@@ -32,7 +42,7 @@ export function timelineSteps(order: Order): Step[] {
     at: r.at,
     state:
       r.status === order.status
-        ? ["rejected", "cancelled", "expired"].includes(r.status)
+        ? isFailedStatus(r.status)
           ? "bad"
           : isFinalStatus(r.status)
             ? "done"
@@ -47,32 +57,44 @@ export function timelineSteps(order: Order): Step[] {
   return steps;
 }
 
-/** What a seller may do next, following the order state machine. */
-export function sellerActions(order: Order): SellerAction[] {
-  switch (order.status) {
-    case "pending":
-      return ["accept", "reject"];
-    case "confirmed":
-      return order.delivery_type === "delivery"
-        ? ["delivering", "complete", "cancel"]
-        : ["ready", "complete", "cancel"];
-    case "ready":
-      return ["complete", "cancel"];
-    case "delivering":
-      return ["complete"];
-    default:
-      return [];
-  }
+/** A new order: still in the status every order starts in (waiting for the shop). */
+export function isNewOrder(order: Order): boolean {
+  return order.status === happyPath(order.delivery_type)[0];
 }
 
-/** Pulls a booking code out of a scanned QR text (the code itself, or a text/link containing it). */
-export function codeFromScan(text: string): string {
-  const s = text.trim();
-  if (/^[A-Za-z0-9]{4,12}$/.test(s)) return s.toUpperCase();
-  const param = /[?&#](?:code|c)=([A-Za-z0-9]{4,12})/.exec(s);
-  if (param?.[1]) return param[1].toUpperCase();
-  const tokens = s.match(/\b[A-Z0-9]{6}\b/g);
-  return (tokens?.[tokens.length - 1] ?? s).toUpperCase();
+const isSellerAction = (a: OrderAction): a is SellerAction =>
+  (SELLER_ACTIONS as readonly string[]).includes(a);
+
+/** The seller's buttons for this order: what the lifecycle offers a seller now, in its order. */
+export function sellerActions(order: Order): SellerAction[] {
+  return offeredActions(order, "seller").filter(isSellerAction);
+}
+
+/** Whether the buyer may cancel the order now (the lifecycle offers it). */
+export function buyerCanCancel(order: Order): boolean {
+  return offeredActions(order, "buyer").includes("cancel");
+}
+
+/** The booking code is live (shown, scannable): the order was accepted and is not over yet. */
+export function hasLiveCode(order: Order): boolean {
+  return order.code !== null && CODE_STATUSES.includes(order.status);
+}
+
+/** Still waiting for the booking code: active, but not yet in a status that carries one. */
+export function awaitsCode(order: Order): boolean {
+  return isActiveStatus(order.status) && !CODE_STATUSES.includes(order.status);
+}
+
+/**
+ * Why an order (or a timeline entry) ended, for this reader: the system's reasons come as
+ * `reason_code` and read from the catalogue in the reader's language; a person's reason as typed.
+ */
+export function reasonText(
+  t: (key: MessageKey) => string,
+  o: Pick<TimelineEntry, "reason" | "reason_code">,
+): string | null {
+  if (o.reason_code) return t(`reason.${o.reason_code}`);
+  return o.reason || null;
 }
 
 export function newestFirst(orders: Order[]): Order[] {
@@ -80,8 +102,9 @@ export function newestFirst(orders: Order[]): Order[] {
 }
 
 /** Replaces or inserts `order` when it belongs in a list with this filter, and drops it otherwise. */
-export function upsert(orders: Order[], order: Order, tab: "active" | "finished"): Order[] {
-  const belongs = tab === "active" ? isActiveStatus(order.status) : !isActiveStatus(order.status);
+export function upsert(orders: Order[], order: Order, tab: "active" | "finished" | "all"): Order[] {
+  const belongs =
+    tab === "all" || (tab === "active" ? isActiveStatus(order.status) : !isActiveStatus(order.status));
   const rest = orders.filter((o) => o.id !== order.id);
   return belongs ? newestFirst([order, ...rest]) : rest;
 }

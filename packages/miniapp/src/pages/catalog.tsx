@@ -1,14 +1,16 @@
-import { isOnSale, type Offer, type Store } from "@lastbite/shared";
-import { useMemo, useState } from "react";
+import { formatQuantity, isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
+import { useQuery } from "@tanstack/react-query";
+import { type ReactNode, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
-import { addToCart, roundQty, stepFor, useCart } from "../lib/cart.ts";
-import { pickupWindow, qtyText } from "../lib/format.ts";
+import { addToCart, roundQty, useCart } from "../lib/cart.ts";
+import type { Offer, Store } from "../lib/endpoints.ts";
+import { pickupWindow } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
+import { offerQuery, offersQuery, storeQuery, storesQuery } from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { useApi } from "../lib/use-api.ts";
 import { haptic } from "../telegram/bridge.ts";
 import { useMainButton } from "../telegram/buttons.ts";
 
@@ -32,7 +34,7 @@ function StoreMeta({ store }: { store: Store }) {
 function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
   const i18n = useI18n();
   const window = pickupWindow(i18n, offer.pickup_from, offer.pickup_until);
-  const soldOut = offer.quantity <= 0;
+  const soldOut = !isOnSale(offer);
   return (
     <button
       type="button"
@@ -49,7 +51,7 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
           <span className={soldOut ? "bad" : "stock"}>
             {soldOut
               ? i18n.t("app.offer.soldOut")
-              : i18n.t("app.offer.left", { count: qtyText(offer.quantity, offer.unit) })}
+              : i18n.t("app.offer.left", { count: formatQuantity(offer.quantity, offer.unit) })}
           </span>
           {window && <> · {window}</>}
         </div>
@@ -58,16 +60,27 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
   );
 }
 
-function sortOffers(offers: Offer[]): Offer[] {
-  return [...offers]
-    .filter((o) => isOnSale(o))
-    .sort((a, b) => Number(b.quantity > 0) - Number(a.quantity > 0) || b.id - a.id);
+/** What can be ordered now (the server lists only that, but a page stays open while offers expire), newest first. */
+function onSale(offers: Offer[]): Offer[] {
+  return offers.filter((o) => isOnSale(o)).sort((a, b) => b.id - a.id);
+}
+
+function OfferList(props: { offers: Offer[]; stores?: Map<number, Store>; empty: ReactNode }) {
+  const list = onSale(props.offers);
+  if (list.length === 0) return props.empty;
+  return (
+    <div className="offer-list">
+      {list.map((o) => (
+        <OfferCard key={o.id} offer={o} store={props.stores?.get(o.store_id)} />
+      ))}
+    </div>
+  );
 }
 
 export function CatalogPage() {
   const i18n = useI18n();
-  const stores = useApi<{ stores: Store[] }>("/stores");
-  const offers = useApi<{ offers: Offer[] }>("/offers");
+  const stores = useQuery(storesQuery());
+  const offers = useQuery(offersQuery());
   const byId = useMemo(() => new Map((stores.data?.stores ?? []).map((s) => [s.id, s])), [stores.data]);
   const error = stores.error ?? offers.error;
   return (
@@ -80,8 +93,8 @@ export function CatalogPage() {
         <ErrorView
           error={error}
           onRetry={() => {
-            void stores.reload();
-            void offers.reload();
+            void stores.refetch();
+            void offers.refetch();
           }}
         />
       ) : !stores.data || !offers.data ? (
@@ -111,15 +124,11 @@ export function CatalogPage() {
             </>
           )}
           <h2 className="section-title">{i18n.t("app.catalog.offers")}</h2>
-          {offers.data.offers.length === 0 ? (
-            <EmptyView icon="moon" text={i18n.t("app.catalog.empty")} />
-          ) : (
-            <div className="offer-list">
-              {sortOffers(offers.data.offers).map((o) => (
-                <OfferCard key={o.id} offer={o} store={byId.get(o.store_id)} />
-              ))}
-            </div>
-          )}
+          <OfferList
+            offers={offers.data.offers}
+            stores={byId}
+            empty={<EmptyView icon="moon" text={i18n.t("app.catalog.empty")} />}
+          />
         </>
       )}
     </Page>
@@ -128,14 +137,14 @@ export function CatalogPage() {
 
 export function StorePage({ id }: { id: number }) {
   const i18n = useI18n();
-  const store = useApi<Store>(`/stores/${id}`);
-  const offers = useApi<{ offers: Offer[] }>(`/offers?store_id=${id}`);
+  const store = useQuery(storeQuery(id));
+  const offers = useQuery(offersQuery(id));
   const error = store.error ?? offers.error;
   const s = store.data;
   return (
     <Page title={s?.name} onBack={() => goBack({ name: "catalog" })}>
       {error && !(s && offers.data) ? (
-        <ErrorView error={error} onRetry={() => void Promise.all([store.reload(), offers.reload()])} />
+        <ErrorView error={error} onRetry={() => void Promise.all([store.refetch(), offers.refetch()])} />
       ) : !s || !offers.data ? (
         <LoadingView />
       ) : (
@@ -157,15 +166,10 @@ export function StorePage({ id }: { id: number }) {
             </div>
             {s.description && <p>{s.description}</p>}
           </section>
-          {offers.data.offers.length === 0 ? (
-            <EmptyView icon="bag" text={i18n.t("app.store.empty")} />
-          ) : (
-            <div className="offer-list">
-              {sortOffers(offers.data.offers).map((o) => (
-                <OfferCard key={o.id} offer={o} />
-              ))}
-            </div>
-          )}
+          <OfferList
+            offers={offers.data.offers}
+            empty={<EmptyView icon="bag" text={i18n.t("app.store.empty")} />}
+          />
         </>
       )}
     </Page>
@@ -185,18 +189,18 @@ function addButtonText(i18n: I18n, otherStore: boolean, inCartSame: boolean, tot
 
 export function OfferPage({ id }: { id: number }) {
   const i18n = useI18n();
-  const offer = useApi<Offer>(`/offers/${id}`);
+  const offer = useQuery(offerQuery(id));
   const o = offer.data;
-  const store = useApi<Store>(o ? `/stores/${o.store_id}` : null);
+  const store = useQuery({ ...storeQuery(o?.store_id ?? 0), enabled: !!o });
   const cart = useCart();
   const inCart = cart?.items.find((i) => i.offer_id === id);
   const [qty, setQty] = useState<number | null>(null);
-  const step = o ? stepFor(o.unit) : 1;
+  const step = o ? quantityStep(o.unit) : 1;
   const quantity = qty ?? inCart?.quantity ?? (o && o.unit !== "piece" ? Math.min(1, o.quantity) : 1);
   const otherStore = !!cart && !!o && cart.store_id !== o.store_id;
   const available = !!o && isOnSale(o);
   const inCartSame = !!inCart && inCart.quantity === quantity;
-  const total = o ? Math.round(o.price * quantity) : 0;
+  const total = o ? lineTotal(o.price, quantity) : 0;
 
   useMainButton(
     o && available && store.data
@@ -220,7 +224,7 @@ export function OfferPage({ id }: { id: number }) {
   return (
     <Page onBack={() => goBack({ name: "catalog" })}>
       {offer.error && !o ? (
-        <ErrorView error={offer.error} onRetry={() => void offer.reload()} />
+        <ErrorView error={offer.error} onRetry={() => void offer.refetch()} />
       ) : !o ? (
         <LoadingView />
       ) : (
@@ -232,7 +236,7 @@ export function OfferPage({ id }: { id: number }) {
             <div className="meta">
               <span className={available ? "stock" : "bad"}>
                 {available
-                  ? i18n.t("app.offer.left", { count: qtyText(o.quantity, o.unit) })
+                  ? i18n.t("app.offer.left", { count: formatQuantity(o.quantity, o.unit) })
                   : i18n.t("app.offer.soldOut")}
               </span>
             </div>
@@ -254,7 +258,7 @@ export function OfferPage({ id }: { id: number }) {
                   haptic.select();
                   setQty(v);
                 }}
-                format={(v) => qtyText(v, o.unit)}
+                format={(v) => formatQuantity(v, o.unit)}
               />
             </section>
           )}

@@ -1,17 +1,18 @@
-import { isFinalStatus, type Order, type OrderStatus } from "@lastbite/shared";
+import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
-import { ApiError, api } from "../lib/api.ts";
-import { qtyText } from "../lib/format.ts";
+import type { Order } from "../lib/endpoints.ts";
+import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
-import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { timelineSteps } from "../lib/order-logic.ts";
+import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } from "../lib/order-logic.ts";
+import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { invalidate, useApi } from "../lib/use-api.ts";
 import { haptic, openTelegramLink } from "../telegram/bridge.ts";
 import { SellerOrder } from "./seller.tsx";
 
@@ -37,12 +38,12 @@ function contactSeller(order: Order): void {
   else window.location.href = `tel:${order.store.phone.replace(/[^\d+]/g, "")}`;
 }
 
-function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void }) {
+function Rating({ order }: { order: Order }) {
   const i18n = useI18n();
   const [stars, setStars] = useState(0);
   const [comment, setComment] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const rate = useRateOrder(order.id);
+  const busy = rate.isPending;
   if (order.rating)
     return (
       <section className="card" data-testid="rating-done">
@@ -54,26 +55,20 @@ function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void 
         {order.rating.comment && <p className="hint">{order.rating.comment}</p>}
       </section>
     );
-  async function send() {
+  function send() {
     if (!stars || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api("POST", `/orders/${order.id}/rating`, {
-        stars,
-        ...(comment.trim() ? { comment: comment.trim() } : {}),
-      });
-      haptic.notify("success");
-      toast(i18n.t("app.order.rateThanks"), "success");
-      onRated({ ...order, rating: { stars, comment: comment.trim() || null } });
-    } catch (e) {
-      const code = e instanceof ApiError ? e.code : "network";
-      haptic.notify("error");
-      setError(errorText(i18n, code));
-    } finally {
-      setBusy(false);
-    }
+    rate.mutate(
+      { stars, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+      {
+        onSuccess: () => {
+          haptic.notify("success");
+          toast(i18n.t("app.order.rateThanks"), "success");
+        },
+        onError: () => haptic.notify("error"),
+      },
+    );
   }
+  const error = rate.error ? errorText(i18n, rate.error.code) : null;
   return (
     <section className="card" data-testid="rating">
       <h2 className="section-title inline">{i18n.t("app.order.rateTitle")}</h2>
@@ -108,7 +103,7 @@ function Rating({ order, onRated }: { order: Order; onRated: (o: Order) => void 
         type="button"
         className="btn"
         disabled={!stars || busy}
-        onClick={() => void send()}
+        onClick={send}
         data-testid="rating-send"
       >
         {i18n.t("app.order.rateSend")}
@@ -150,10 +145,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
       {order.items.map((i) => (
         <div key={i.offer_id} className="row spread">
           <span>
-            {i.title}{" "}
-            <span className="meta">
-              {i.unit === "piece" ? `×${qtyText(i.quantity, i.unit)}` : qtyText(i.quantity, i.unit)}
-            </span>
+            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
           </span>
           <span>{som(i.total)}</span>
         </div>
@@ -183,14 +175,11 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
 export default function OrderPage({ id }: { id: number }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useApi<Order>(`/orders/${id}`);
-  const live = useOrderEvents((o) => {
-    if (o.id === id) q.setData((prev) => (!prev || o.updated_at >= prev.updated_at ? o : prev));
-  });
-  usePollAndFocus(() => void q.reload());
+  const qc = useQueryClient();
+  const q = useQuery(orderQuery(id));
+  const live = useOrderEvents();
+  const cancel = useCancelOrder(id);
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
   const order = q.data;
   const seller = (useMe().me?.stores.length ?? 0) > 0;
 
@@ -201,43 +190,36 @@ export default function OrderPage({ id }: { id: number }) {
     const prev = lastStatus.current;
     lastStatus.current = order.status;
     if (prev && prev !== order.status) {
-      const bad = ["rejected", "cancelled", "expired"].includes(order.status);
+      const bad = isFailedStatus(order.status);
       haptic.notify(bad ? "warning" : "success");
       toast(
         t("app.order.statusChanged", { id: order.id, status: t(`status.${order.status}`) }),
         bad ? "error" : "success",
       );
-      invalidate("/orders?");
+      // News that came by poll or focus rather than the stream: the lists may be behind too.
+      void qc.invalidateQueries({ queryKey: keys.orderLists });
     }
-  }, [order, t]);
+  }, [order, t, qc]);
 
-  async function cancel() {
-    if (busy) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const o = await api<Order>("POST", `/orders/${id}/cancel`);
-      q.setData(() => o);
-    } catch (e) {
-      const code = e instanceof ApiError ? e.code : "network";
-      haptic.notify("error");
-      setActionError(errorText(i18n, code));
-      void q.reload();
-    } finally {
-      setBusy(false);
-      setConfirmCancel(false);
-    }
+  function confirmedCancel() {
+    if (cancel.isPending) return;
+    cancel.mutate(undefined, {
+      onError: () => haptic.notify("error"),
+      onSettled: () => setConfirmCancel(false),
+    });
   }
+  const actionError = cancel.error ? errorText(i18n, cancel.error.code) : null;
 
   // The bot's "open order" button also reaches sellers: their order is not a buyer's order.
   if (q.error?.code === "not_found" && seller) return <SellerOrderPage id={id} />;
 
-  const showQr =
-    order?.code && order.delivery_type === "pickup" && ["confirmed", "ready"].includes(order.status);
+  // The QR code is for handing over at the shop; a delivery order shows its code as text.
+  const showQr = !!order && hasLiveCode(order) && order.delivery_type === "pickup";
+  const reason = order && isFailedStatus(order.status) ? reasonText(t, order) : null;
   return (
     <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "orders" })}>
       {q.error && !order ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !order ? (
         <LoadingView />
       ) : (
@@ -252,8 +234,10 @@ export default function OrderPage({ id }: { id: number }) {
                 </span>
               )}
             </div>
-            {order.reason && ["rejected", "cancelled"].includes(order.status) && (
-              <p className="hint">{t("app.order.reason", { reason: order.reason })}</p>
+            {reason && (
+              <p className="hint" data-testid="order-reason">
+                {t("app.order.reason", { reason })}
+              </p>
             )}
             <Timeline order={order} />
           </section>
@@ -267,7 +251,7 @@ export default function OrderPage({ id }: { id: number }) {
               </div>
               <p className="hint small">{t("app.order.codeHint")}</p>
             </section>
-          ) : order.code && !isFinalStatus(order.status) ? (
+          ) : hasLiveCode(order) ? (
             <section className="card">
               <div className="kv">
                 <span>{t("app.order.code")}</span>
@@ -276,13 +260,13 @@ export default function OrderPage({ id }: { id: number }) {
                 </b>
               </div>
             </section>
-          ) : order.status === "pending" ? (
+          ) : awaitsCode(order) ? (
             <p className="notice">{t("app.order.codeLater")}</p>
           ) : null}
 
           <Details order={order} i18n={i18n} />
 
-          {order.status === "completed" && <Rating order={order} onRated={(o) => q.setData(() => o)} />}
+          {order.status === "completed" && <Rating order={order} />}
 
           <button
             type="button"
@@ -294,7 +278,7 @@ export default function OrderPage({ id }: { id: number }) {
           </button>
 
           {actionError && <p className="notice bad">{actionError}</p>}
-          {order.status === "pending" &&
+          {buyerCanCancel(order) &&
             (confirmCancel ? (
               <div className="card confirm" data-testid="cancel-confirm">
                 <p>{t("app.order.cancelConfirm")}</p>
@@ -302,8 +286,8 @@ export default function OrderPage({ id }: { id: number }) {
                   <button
                     type="button"
                     className="btn danger"
-                    disabled={busy}
-                    onClick={() => void cancel()}
+                    disabled={cancel.isPending}
+                    onClick={confirmedCancel}
                     data-testid="cancel-yes"
                   >
                     {t("app.order.cancelYes")}
@@ -335,19 +319,16 @@ export default function OrderPage({ id }: { id: number }) {
 /** A seller's view of one of their shop's orders, live. */
 function SellerOrderPage({ id }: { id: number }) {
   const { t } = useI18n();
-  const q = useApi<Order>(`/seller/orders/${id}`);
-  useOrderEvents((o) => {
-    if (o.id === id) q.setData(() => o);
-  });
-  usePollAndFocus(() => void q.reload());
+  const q = useQuery(sellerOrderQuery(id));
+  useOrderEvents();
   return (
     <Page title={t("app.order.title", { id })} onBack={() => goBack({ name: "seller" })}>
       {q.error && !q.data ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !q.data ? (
         <LoadingView />
       ) : (
-        <SellerOrder order={q.data} onChange={(o) => q.setData(() => o)} />
+        <SellerOrder order={q.data} />
       )}
     </Page>
   );

@@ -1,11 +1,12 @@
-import type { Order } from "@lastbite/shared";
+import { useQuery } from "@tanstack/react-query";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
+import type { Order } from "../lib/endpoints.ts";
 import { useI18n } from "../lib/i18n.tsx";
-import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
-import { newestFirst, upsert } from "../lib/order-logic.ts";
+import { useOrderEvents } from "../lib/live.ts";
+import { newestFirst } from "../lib/order-logic.ts";
+import { ordersQuery } from "../lib/queries.ts";
 import { navigate, switchTab } from "../lib/router.ts";
-import { useApi } from "../lib/use-api.ts";
 
 export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }) {
   const i18n = useI18n();
@@ -32,9 +33,8 @@ export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }
 
 export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) {
   const { t } = useI18n();
-  const q = useApi<{ orders: Order[] }>(`/orders?filter=${tab}`);
-  useOrderEvents((order) => q.setData((prev) => (prev ? { orders: upsert(prev.orders, order, tab) } : prev)));
-  usePollAndFocus(() => void q.reload());
+  const q = useQuery(ordersQuery(tab));
+  useOrderEvents();
   const orders = q.data ? newestFirst(q.data.orders) : undefined;
   return (
     <Page title={t("app.orders.title")}>
@@ -48,7 +48,7 @@ export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) 
         ]}
       />
       {q.error && !orders ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !orders ? (
         <LoadingView />
       ) : orders.length === 0 ? (

@@ -1,44 +1,65 @@
-import { isActiveStatus, type Order, type SellerAction } from "@lastbite/shared";
+import {
+  asksReason,
+  extractBookingCode,
+  isActiveStatus,
+  type MessageKey,
+  type SellerAction,
+} from "@lastbite/shared";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
-import { ApiError, api } from "../lib/api.ts";
-import { qtyText } from "../lib/format.ts";
-import { errorText, useI18n } from "../lib/i18n.tsx";
-import { useOrderEvents, usePollAndFocus } from "../lib/live.ts";
+import type { Order } from "../lib/endpoints.ts";
+import { lineQuantity } from "../lib/format.ts";
+import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
+import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { codeFromScan, newestFirst, sellerActions, upsert } from "../lib/order-logic.ts";
+import { isNewOrder, newestFirst, sellerActions } from "../lib/order-logic.ts";
+import { keys, sellerOrderQuery, sellerOrdersQuery, useSellerAction, useVerifyCode } from "../lib/queries.ts";
 import { toast } from "../lib/toast.ts";
-import { useApi } from "../lib/use-api.ts";
 import { haptic, isNative, scanQr } from "../telegram/bridge.ts";
 
-const NEEDS_REASON: readonly SellerAction[] = ["reject", "cancel"];
+/**
+ * The button that sends an action after its reason was asked: "Reject the order" for reject, and
+ * so on (`app.seller.confirm<Action>`); the action's own label when the catalogue has no such text.
+ */
+function confirmText(i18n: I18n, action: SellerAction): string {
+  const key = `app.seller.confirm${action.charAt(0).toUpperCase()}${action.slice(1)}` as MessageKey;
+  const text = i18n.t(key);
+  return text === key ? i18n.t(`app.seller.${action}`) : text;
+}
 
-export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
+/** Emphasis only (the lifecycle decides which buttons exist): the step forward is the primary button. */
+function buttonClass(action: SellerAction, asks: boolean): string {
+  if (asks) return "btn secondary danger-text";
+  return action === "accept" || action === "complete" ? "btn" : "btn secondary";
+}
+
+/** One order as its shop sees it, with the buttons the lifecycle offers; `onDone` hears each result. */
+export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Order) => void }) {
   const i18n = useI18n();
   const { t, som } = i18n;
   const [asking, setAsking] = useState<SellerAction | null>(null);
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const act = useSellerAction();
+  const busy = act.isPending;
+  const error = act.error ? errorText(i18n, act.error.code) : null;
 
-  async function run(action: SellerAction, why?: string) {
+  function run(action: SellerAction, why?: string) {
     if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const o = await api<Order>("POST", `/seller/orders/${order.id}/${action}`, why ? { reason: why } : {});
-      haptic.notify("success");
-      if (action === "complete") toast(t("app.seller.done", { id: order.id }), "success");
-      setAsking(null);
-      setReason("");
-      onChange(o);
-    } catch (e) {
-      haptic.notify("error");
-      setError(errorText(i18n, e instanceof ApiError ? e.code : "network"));
-    } finally {
-      setBusy(false);
-    }
+    act.mutate(
+      { id: order.id, action, reason: why },
+      {
+        onSuccess: (o) => {
+          haptic.notify("success");
+          if (action === "complete") toast(t("app.seller.done", { id: order.id }), "success");
+          setAsking(null);
+          setReason("");
+          onDone?.(o);
+        },
+        onError: () => haptic.notify("error"),
+      },
+    );
   }
 
   const actions = sellerActions(order);
@@ -59,10 +80,7 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
       <ul className="items">
         {order.items.map((i) => (
           <li key={i.offer_id}>
-            {i.title}{" "}
-            <span className="meta">
-              {i.unit === "piece" ? `×${i.quantity}` : qtyText(i.quantity, i.unit)}
-            </span>
+            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
           </li>
         ))}
       </ul>
@@ -108,10 +126,10 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
               type="button"
               className="btn danger"
               disabled={busy}
-              onClick={() => void run(asking, reason.trim() || undefined)}
+              onClick={() => run(asking, reason.trim() || undefined)}
               data-testid="reason-confirm"
             >
-              {asking === "reject" ? t("app.seller.confirmReject") : t("app.seller.confirmCancel")}
+              {confirmText(i18n, asking)}
             </button>
             <button type="button" className="btn secondary" onClick={() => setAsking(null)}>
               {t("app.back")}
@@ -125,12 +143,12 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
               <button
                 key={a}
                 type="button"
-                className={`btn ${NEEDS_REASON.includes(a) ? "secondary danger-text" : a === "accept" || a === "complete" ? "" : "secondary"}`}
+                className={buttonClass(a, asksReason(a, order.status))}
                 disabled={busy}
                 onClick={() => {
                   haptic.impact();
-                  if (NEEDS_REASON.includes(a)) setAsking(a);
-                  else void run(a);
+                  if (asksReason(a, order.status)) setAsking(a);
+                  else run(a);
                 }}
                 data-testid={`seller-action-${a}`}
               >
@@ -144,32 +162,43 @@ export function SellerOrder({ order, onChange }: { order: Order; onChange: (o: O
   );
 }
 
-function HandOver({ onChange }: { onChange: (o: Order) => void }) {
+/** Hand over an order: the buyer's code, typed or scanned from their QR, finds it. */
+function HandOver() {
   const i18n = useI18n();
   const { t } = i18n;
+  const qc = useQueryClient();
   const [code, setCode] = useState("");
-  const [found, setFound] = useState<Order | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [foundId, setFoundId] = useState<number | null>(null);
+  const [codeError, setCodeError] = useState<string | null>(null);
+  const verifier = useVerifyCode();
+  const busy = verifier.isPending;
   const closeScanner = useRef<(() => void) | null>(null);
+  // The found order lives in the cache like any other, so a live event updates its card too.
+  const found = useQuery({ ...sellerOrderQuery(foundId ?? 0), enabled: foundId !== null }).data;
 
-  async function verify(raw: string) {
-    const value = codeFromScan(raw);
-    if (!value) return;
-    setCode(value);
-    setBusy(true);
-    setError(null);
-    try {
-      const o = await api<Order>("POST", "/seller/orders/verify", { code: value });
-      haptic.notify("success");
-      setFound(o);
-    } catch (e) {
+  function verify(raw: string) {
+    const value = extractBookingCode(raw);
+    setCodeError(null);
+    if (!value) {
+      // Not code-shaped (a typo, a foreign QR): no order can match, so say so without asking.
       haptic.notify("error");
-      setFound(null);
-      setError(errorText(i18n, e instanceof ApiError ? e.code : "network"));
-    } finally {
-      setBusy(false);
+      setFoundId(null);
+      setCodeError(errorText(i18n, "code_not_found"));
+      return;
     }
+    setCode(value);
+    verifier.mutate(value, {
+      onSuccess: (o) => {
+        haptic.notify("success");
+        qc.setQueryData(keys.sellerOrder(o.id), o);
+        setFoundId(o.id);
+      },
+      onError: (e) => {
+        haptic.notify("error");
+        setFoundId(null);
+        setCodeError(errorText(i18n, e.code));
+      },
+    });
   }
 
   return (
@@ -182,7 +211,7 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
           onClick={() => {
             haptic.impact();
             closeScanner.current = scanQr(t("app.seller.scanPrompt"), (text) => {
-              void verify(text);
+              verify(text);
               return true;
             });
           }}
@@ -195,7 +224,7 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
         className="row gap code-form"
         onSubmit={(e) => {
           e.preventDefault();
-          void verify(code);
+          verify(code);
         }}
       >
         <input
@@ -217,18 +246,20 @@ function HandOver({ onChange }: { onChange: (o: Order) => void }) {
           {t("app.seller.check")}
         </button>
       </form>
-      {error && (
+      {codeError && (
         <p className="notice bad" data-testid="code-error">
-          {error}
+          {codeError}
         </p>
       )}
-      {found && (
+      {found && isActiveStatus(found.status) && (
         <SellerOrder
           order={found}
-          onChange={(o) => {
-            onChange(o);
-            setFound(isActiveStatus(o.status) ? o : null);
-            if (!isActiveStatus(o.status)) setCode("");
+          onDone={(o) => {
+            // Handed over (or cancelled): the form is ready for the next buyer.
+            if (!isActiveStatus(o.status)) {
+              setFoundId(null);
+              setCode("");
+            }
           }}
         />
       )}
@@ -243,21 +274,18 @@ export default function SellerPage() {
   const stores = me?.stores ?? [];
   const [storeId, setStoreId] = useState<number | null>(null);
   const [tab, setTab] = useState<"active" | "finished">("active");
-  const q = useApi<{ orders: Order[] }>(`/seller/orders?filter=${tab}`);
-  const mine = new Set(stores.map((s) => s.id));
+  const q = useQuery(sellerOrdersQuery(tab));
   const store = stores.find((s) => s.id === storeId) ?? stores[0];
 
-  const apply = (o: Order) => q.setData((prev) => (prev ? { orders: upsert(prev.orders, o, tab) } : prev));
+  // A new order buzzes; the cache takes the event in right after (see live.ts).
   useOrderEvents((o) => {
-    if (!mine.has(o.store.id)) return;
+    if (!stores.some((s) => s.id === o.store.id)) return;
     const known = q.data?.orders.some((x) => x.id === o.id);
-    if (!known && o.status === "pending") {
+    if (!known && isNewOrder(o)) {
       haptic.notify("success");
       toast(t("app.seller.newOrder", { id: o.id }), "info");
     }
-    apply(o);
   });
-  usePollAndFocus(() => void q.reload(), 20_000);
 
   const orders = q.data
     ? newestFirst(q.data.orders.filter((o) => !store || o.store.id === store.id))
@@ -278,7 +306,7 @@ export default function SellerPage() {
           ))}
         </select>
       )}
-      <HandOver onChange={apply} />
+      <HandOver />
       <h2 className="section-title">{t("app.seller.incoming")}</h2>
       <Segmented
         value={tab}
@@ -290,7 +318,7 @@ export default function SellerPage() {
         ]}
       />
       {q.error && !orders ? (
-        <ErrorView error={q.error} onRetry={() => void q.reload()} />
+        <ErrorView error={q.error} onRetry={() => void q.refetch()} />
       ) : !orders ? (
         <LoadingView />
       ) : orders.length === 0 ? (
@@ -301,7 +329,7 @@ export default function SellerPage() {
       ) : (
         <div className="list" data-testid="seller-orders">
           {orders.map((o) => (
-            <SellerOrder key={o.id} order={o} onChange={apply} />
+            <SellerOrder key={o.id} order={o} />
           ))}
         </div>
       )}

@@ -1,0 +1,64 @@
+import {
+  type createOrderBody,
+  meSchema,
+  type OrderFilter,
+  offerSchema,
+  orderSchema,
+  type ratingBody,
+  type SellerAction,
+  storeSchema,
+} from "@lastbite/shared";
+import { z } from "zod";
+import { api } from "./api.ts";
+
+/**
+ * Every API call the Mini App makes, each parsed with the shared zod schema of its answer. The
+ * types the pages use are derived from those schemas, so what the code expects and what is checked
+ * at the door cannot drift apart.
+ */
+
+const storeList = z.object({ stores: z.array(storeSchema) });
+const offerList = z.object({ offers: z.array(offerSchema) });
+const orderList = z.object({ orders: z.array(orderSchema) });
+
+export type Store = z.output<typeof storeSchema>;
+export type Offer = z.output<typeof offerSchema>;
+export type Order = z.output<typeof orderSchema>;
+/** `user.phone` arrives once the user shared it with the bot; absent until then. */
+export type Me = z.output<typeof meSchema>;
+export type OrderList = z.output<typeof orderList>;
+export type ListFilter = Exclude<OrderFilter, "all">;
+
+export const fetchMe = () => api(meSchema, "GET", "/me");
+
+export const fetchStores = () => api(storeList, "GET", "/stores");
+export const fetchStore = (id: number) => api(storeSchema, "GET", `/stores/${id}`);
+/** What is on sale now, from every shop or from one. */
+export const fetchOffers = (storeId?: number) =>
+  api(offerList, "GET", storeId === undefined ? "/offers" : `/offers?store_id=${storeId}`);
+export const fetchOffer = (id: number) => api(offerSchema, "GET", `/offers/${id}`);
+
+export const fetchOrders = (filter: ListFilter) => api(orderList, "GET", `/orders?filter=${filter}`);
+export const fetchOrder = (id: number) => api(orderSchema, "GET", `/orders/${id}`);
+export const placeOrder = (body: z.output<typeof createOrderBody>, idempotencyKey: string) =>
+  api(orderSchema, "POST", "/orders", body, { "Idempotency-Key": idempotencyKey });
+export const cancelOrder = (id: number) => api(orderSchema, "POST", `/orders/${id}/cancel`);
+export const rateOrder = (id: number, body: z.output<typeof ratingBody>) =>
+  api(orderSchema, "POST", `/orders/${id}/rating`, body);
+
+export const fetchSellerOrders = (filter: ListFilter) =>
+  api(orderList, "GET", `/seller/orders?filter=${filter}`);
+export const fetchSellerOrder = (id: number) => api(orderSchema, "GET", `/seller/orders/${id}`);
+export const sellerAct = (id: number, action: SellerAction, reason?: string) =>
+  api(orderSchema, "POST", `/seller/orders/${id}/${action}`, reason ? { reason } : {});
+export const verifyCode = (code: string) => api(orderSchema, "POST", "/seller/orders/verify", { code });
+
+/** An order event from the live stream, checked like any answer; null when it does not parse. */
+export function parseOrderEvent(data: string): Order | null {
+  try {
+    const parsed = orderSchema.safeParse(JSON.parse(data));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
