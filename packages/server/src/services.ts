@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import { Metrics } from "./core/metrics.ts";
 import type { Database } from "./db/database.ts";
 import { OrderService } from "./orders/order.service.ts";
+import { ChangeFeed } from "./realtime/change-feed.ts";
 import { UserRepository } from "./users/user.repository.ts";
 
 /**
@@ -18,6 +19,8 @@ export interface Services {
   auth: Authenticator;
   catalog: CatalogService;
   orders: OrderService;
+  /** Committed changes: to this process's streams at once, to other instances in batches. */
+  changes: ChangeFeed;
 }
 
 export function createServices(deps: {
@@ -29,14 +32,16 @@ export function createServices(deps: {
 }): Services {
   const { config, db } = deps;
   const users = new UserRepository(db);
+  const changes = new ChangeFeed(db);
   return {
+    changes,
     config,
     db,
     metrics: deps.metrics ?? new Metrics(),
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
-    orders: new OrderService(db, config),
+    orders: new OrderService(db, config, changes),
   };
 }
 

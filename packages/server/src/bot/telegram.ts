@@ -91,6 +91,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     links,
     metrics: services.metrics,
     log,
+    wakeOn: (wake) => services.changes.onOutbox(wake),
     secrets: [config.webhookSecret],
     ...opts.worker,
   });

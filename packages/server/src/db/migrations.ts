@@ -46,10 +46,26 @@ export async function migrate(db: Database): Promise<number[]> {
   });
 }
 
-/** Splits a migration into statements (ours have no semicolons inside strings or bodies). */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*\n/)
-    .map((s) => s.replace(/--[^\n]*/g, "").trim())
-    .filter(Boolean);
+/**
+ * Splits a migration into statements at a `;` that ends a line, except inside dollar-quoted bodies
+ * (`$$ … $$` of a function). Line comments are dropped outside those bodies.
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = "";
+  let quote: string | null = null;
+  for (const line of sql.split("\n")) {
+    const code: string = quote ? line : line.replace(/--.*$/, "");
+    for (const tag of code.match(/\$[a-z_]*\$/gi) ?? ([] as string[])) {
+      if (quote === null) quote = tag;
+      else if (tag === quote) quote = null;
+    }
+    current += `${code}\n`;
+    if (quote === null && /;\s*$/.test(code)) {
+      out.push(current.trim().replace(/;$/, ""));
+      current = "";
+    }
+  }
+  if (current.trim()) out.push(current.trim());
+  return out.filter(Boolean);
 }

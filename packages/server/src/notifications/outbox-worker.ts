@@ -54,7 +54,9 @@ export interface OutboxWorkerOptions {
   retryAfterMs?: (retryAfterSeconds: number) => number;
   /** Attempts before a row is given up as failed. Default 30 (about two hours of outage). */
   maxAttempts?: number;
-  /** Poll interval besides LISTEN outbox. Default 1000 ms. */
+  /** Subscribes `wake` to news of outbox rows (the change feed's `onOutbox`); returns the unsubscribe. */
+  wakeOn?: (wake: () => void) => () => void;
+  /** Poll interval besides the wake-ups. Default 1000 ms. */
   pollMs?: number;
   /** Rows per claim. Default 20. */
   batchSize?: number;
@@ -133,11 +135,9 @@ export class OutboxWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.halting = false;
-    this.unlisten = await this.opts.db.listen(
-      "outbox",
-      () => this.wake(),
-      () => this.wake(),
-    );
+    // New rows anywhere wake the worker (the change feed); the poll catches anything missed.
+    const off = this.opts.wakeOn?.(() => this.wake());
+    this.unlisten = async () => off?.();
     this.timer = setInterval(() => this.wake(), this.pollMs);
     this.timer.unref?.();
     this.wake();

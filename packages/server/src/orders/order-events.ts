@@ -1,11 +1,8 @@
 import type { Actor, OrderStatus, ReasonCode } from "@lastbite/shared";
-import type { Sql } from "../db/database.ts";
-import type { OutboxRow } from "../outbox/outbox-messages.ts";
+import type { OutboxMessage } from "../outbox/outbox-messages.ts";
+import type { LoadedOrder } from "./order.repository.ts";
 
-/** The NOTIFY channel every order change is announced on (after commit), for live updates. */
-export const ORDER_EVENTS_CHANNEL = "order_events";
-
-/** What other instances hear about a committed change: enough to route it to the right streams. */
+/** What other instances and the live streams learn of a committed change: enough to route it. */
 export interface OrderEventNotice {
   /** order_events.id: the SSE event id. */
   id: number;
@@ -15,10 +12,25 @@ export interface OrderEventNotice {
   status: OrderStatus;
 }
 
-/** One change of an order's status, as recorded in `order_events`. */
-export interface OrderEvent {
-  orderId: number;
-  storeId: number;
+/** A change that has committed, with the order as it stands after it: what `OrderChanges` hears. */
+export interface CommittedChange {
+  notice: OrderEventNotice;
+  order: LoadedOrder;
+}
+
+/**
+ * Told of every committed order change, right after its commit, by the process that made it: the
+ * live streams of this process, the outbox worker, and the batched announcement to other instances
+ * hang off it (realtime/change-feed.ts). A port of the orders context, so orders/ imports nothing above it.
+ */
+export interface OrderChanges {
+  committed(change: CommittedChange): void;
+  /** Outbox rows were written without a change of status (a rating). */
+  outboxWritten(): void;
+}
+
+/** One change of an order's status, before its ids are known. */
+export interface OrderChange {
   buyerId: number;
   ownerId: number;
   /** null when the order was just placed. */
@@ -29,72 +41,43 @@ export interface OrderEvent {
   reasonCode: ReasonCode | null;
 }
 
-/** Records the event in the caller's transaction and announces it on commit; returns its id. */
-export async function recordEvent(tx: Sql, e: OrderEvent): Promise<number> {
-  const [row] = await tx.query<{ id: number }>(
-    `insert into order_events (order_id, store_id, buyer_id, from_status, to_status, actor_type, actor_id, reason, reason_code)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9) returning id`,
-    [e.orderId, e.storeId, e.buyerId, e.from, e.to, e.actor.type, e.actor.id, e.reason, e.reasonCode],
-  );
-  const id = (row as { id: number }).id;
-  const notice: OrderEventNotice = {
-    id,
-    order_id: e.orderId,
-    buyer_id: e.buyerId,
-    owner_id: e.ownerId,
-    status: e.to,
-  };
-  // NOTIFY inside the transaction is delivered on commit, and never if it rolls back.
-  await tx.query("select pg_notify($1, $2)", [ORDER_EVENTS_CHANNEL, JSON.stringify(notice)]);
-  return id;
-}
+/**
+ * An outbox row written with the change; its dedupe key may hold `{order}` and `{event}`, which the
+ * writing statement fills with the ids it draws (the ids do not exist before it runs).
+ */
+export type OutboxTemplate = OutboxMessage & { dedupeKey: string; chatId: number };
 
 /**
- * Which bot messages an event causes. Pure: the seller's card always follows the order; the buyer
+ * Which bot messages a change causes. Pure: the seller's card always follows the order; the buyer
  * hears of everything they did not do themselves; the seller gets a separate message for what the
  * buyer or the clock did, so it is noticed.
  */
-export function notificationsFor(e: OrderEvent, eventId: number): OutboxRow[] {
-  const o = e.orderId;
+export function notificationsFor(e: OrderChange): OutboxTemplate[] {
   if (e.from === null)
-    return [
-      {
-        kind: "seller_new_order",
-        payload: {},
-        dedupeKey: `o${o}:new:seller`,
-        chatId: e.ownerId,
-        orderId: o,
-        eventId,
-      },
-    ];
+    return [{ kind: "seller_new_order", payload: {}, dedupeKey: "o{order}:new:seller", chatId: e.ownerId }];
   const change = { status: e.to, reason: e.reason, reason_code: e.reasonCode };
-  const rows: OutboxRow[] = [
-    {
-      kind: "seller_card",
-      payload: {},
-      dedupeKey: `o${o}:e${eventId}:seller_card`,
-      chatId: e.ownerId,
-      orderId: o,
-      eventId,
-    },
+  const rows: OutboxTemplate[] = [
+    { kind: "seller_card", payload: {}, dedupeKey: "o{order}:e{event}:seller_card", chatId: e.ownerId },
   ];
   if (e.actor.type !== "buyer")
     rows.push({
       kind: "buyer_status",
       payload: change,
-      dedupeKey: `o${o}:e${eventId}:buyer`,
+      dedupeKey: "o{order}:e{event}:buyer",
       chatId: e.buyerId,
-      orderId: o,
-      eventId,
     });
   if (e.actor.type === "buyer" || e.actor.type === "system")
     rows.push({
       kind: "seller_notice",
       payload: change,
-      dedupeKey: `o${o}:e${eventId}:seller_notice`,
+      dedupeKey: "o{order}:e{event}:seller_notice",
       chatId: e.ownerId,
-      orderId: o,
-      eventId,
     });
   return rows;
 }
+
+/** The templates as the JSON the writing statement reads (`jsonb_to_recordset`). */
+export const outboxJson = (rows: readonly OutboxTemplate[]) =>
+  JSON.stringify(
+    rows.map((r) => ({ dedupe_key: r.dedupeKey, kind: r.kind, chat_id: r.chatId, payload: r.payload })),
+  );

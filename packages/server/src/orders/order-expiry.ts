@@ -1,13 +1,15 @@
-import { ACTIVE_STATUSES, type OrderStatus } from "@lastbite/shared";
+import { ACTIVE_STATUSES } from "@lastbite/shared";
+import { sql } from "kysely";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
-import { LAST_PICKUP_UNTIL_SQL } from "./order.repository.ts";
+import { kysely } from "../db/kysely.ts";
+import { lastPickupUntil } from "./order.repository.ts";
 import type { OrderTransitions } from "./order-transitions.ts";
 
 /**
  * Expires pending orders past their accept deadline, and pickup orders nobody collected by
  * NO_SHOW_GRACE after the last pickup window of their items closed (no-shows). The scan only
- * nominates: the transition re-checks each condition on the locked row.
+ * nominates: the transition re-checks each condition when it writes.
  */
 export class OrderExpiry {
   constructor(
@@ -18,15 +20,30 @@ export class OrderExpiry {
 
   /** Returns how many orders it expired. */
   async expireDue(limit = 100): Promise<number> {
-    const due = await this.db.query<{ id: number; status: OrderStatus }>(
-      `select id, status from orders where status = 'pending' and accept_deadline <= now()
-       union all
-       select o.id, o.status from orders o
-        where o.status = any($3) and o.status <> 'pending' and o.delivery_type = 'pickup'
-          and (${LAST_PICKUP_UNTIL_SQL}) <= now() - make_interval(secs => $2)
-       limit $1`,
-      [limit, this.config.noShowGrace, ACTIVE_STATUSES],
-    );
+    const k = kysely(this.db);
+    const due = await k
+      .selectFrom("orders")
+      .select(["id", "status"])
+      .where("status", "=", "pending")
+      .where("accept_deadline", "<=", sql<Date>`now()`)
+      .unionAll(
+        k
+          .selectFrom("orders as o")
+          .select(["o.id", "o.status"])
+          .where(
+            "o.status",
+            "in",
+            ACTIVE_STATUSES.filter((s) => s !== "pending"),
+          )
+          .where("o.delivery_type", "=", "pickup")
+          .where(
+            (eb) => eb.fn.coalesce(lastPickupUntil(eb), sql<Date>`'infinity'::timestamptz`),
+            "<=",
+            sql<Date>`now() - make_interval(secs => ${this.config.noShowGrace})`,
+          ),
+      )
+      .limit(limit)
+      .execute();
     let n = 0;
     for (const { id, status } of due) {
       const reasonCode = status === "pending" ? "accept_timeout" : "no_show";

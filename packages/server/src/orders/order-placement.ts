@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
-import { type CreateOrderBody, isValidQuantity, lineTotal } from "@lastbite/shared";
+import { type CreateOrderBody, isValidQuantity, itemsTotal, lineTotal, type Unit } from "@lastbite/shared";
+import { sql } from "kysely";
+import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
+import { z } from "zod";
 import { OFFER_OPEN_SQL } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
 import { fail, ok, type Result } from "../core/result.ts";
-import type { Database, Sql } from "../db/database.ts";
-import { inTransaction } from "../db/result-transaction.ts";
-import { enqueue } from "../outbox/outbox.writer.ts";
+import type { Database } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
 import { type LoadedOrder, loadOrder } from "./order.repository.ts";
-import { notificationsFor, type OrderEvent, recordEvent } from "./order-events.ts";
+import { notificationsFor, type OrderChange, type OrderChanges, outboxJson } from "./order-events.ts";
 
 export interface CreatedOrder {
   order: LoadedOrder;
@@ -15,14 +17,30 @@ export interface CreatedOrder {
   replayed: boolean;
 }
 
+/** What `place_order()` (migration 004) answers. */
+const placed = z.union([
+  z.object({ idempotency_key_taken: z.literal(true) }),
+  z.object({
+    order_id: z.number(),
+    event_id: z.number(),
+    created_at: z.string(),
+    accept_deadline: z.string(),
+  }),
+]);
+
+const iso = (v: string) => new Date(v).toISOString();
+
 /**
- * Placing an order: one transaction that checks the offers, takes the stock of every item (or of
- * none), writes the order, its first event and the seller's card to the outbox.
+ * Placing an order in two round trips: one read (the offers with their shop, the buyer, a previous
+ * use of the Idempotency-Key), the decision in TypeScript, then one statement — `place_order()` —
+ * that takes the stock of every line or of none and writes the order, its items, its first event
+ * and the seller's card to the outbox. The answer is built from what the two returned.
  */
 export class OrderPlacement {
   constructor(
     private readonly db: Database,
     private readonly config: Pick<Config, "orderAcceptTimeout">,
+    private readonly changes: OrderChanges,
   ) {}
 
   async create(
@@ -31,128 +49,111 @@ export class OrderPlacement {
     idempotencyKey?: string,
   ): Promise<Result<CreatedOrder>> {
     const requestHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
-    return inTransaction<CreatedOrder>(this.db, async (tx) => {
-      if (idempotencyKey) {
-        const inserted = await tx.query(
-          `insert into idempotency_keys (user_id, key, request_hash) values ($1,$2,$3) on conflict do nothing returning key`,
-          [buyerId, idempotencyKey, requestHash],
-        );
-        if (inserted.length === 0) {
-          const [prev] = await tx.query<{ request_hash: string; order_id: number | null }>(
-            "select request_hash, order_id from idempotency_keys where user_id = $1 and key = $2",
-            [buyerId, idempotencyKey],
-          );
-          if (prev && prev.request_hash !== requestHash)
-            return fail("idempotency_conflict", "this Idempotency-Key was used with a different request");
-          const order = prev?.order_id ? await loadOrder(tx, prev.order_id) : null;
-          if (order) return ok({ order, replayed: true });
-        }
-      }
-      const created = await this.insertOrder(tx, buyerId, body);
-      if (!created.ok) return created;
-      if (idempotencyKey)
-        await tx.query("update idempotency_keys set order_id = $3 where user_id = $1 and key = $2", [
-          buyerId,
-          idempotencyKey,
-          created.value.id,
-        ]);
-      return ok({ order: created.value, replayed: false });
-    });
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.attempt(buyerId, body, requestHash, idempotencyKey);
+      // The key was claimed by a request that committed meanwhile: read it again and replay.
+      if (r !== "again" || attempt >= 2) return r === "again" ? this.replay(buyerId, idempotencyKey) : r;
+    }
   }
 
-  private async insertOrder(tx: Sql, buyerId: number, body: CreateOrderBody): Promise<Result<LoadedOrder>> {
+  private async attempt(
+    buyerId: number,
+    body: CreateOrderBody,
+    requestHash: string,
+    idempotencyKey: string | undefined,
+  ): Promise<Result<CreatedOrder> | "again"> {
     const items = [...body.items].sort((a, b) => a.offer_id - b.offer_id);
-    const offers = await tx.query<{
-      id: number;
-      store_id: number;
-      title: string;
-      price: number;
-      unit: "piece" | "kg" | "l";
-      quantity: number;
-      on_sale: boolean;
-    }>(
-      // "On sale" ignoring stock: running out is insufficient_stock, not offer_unavailable.
-      `select id, store_id, title, price, unit, quantity, ${OFFER_OPEN_SQL} as on_sale
-       from offers where id = any($1)`,
-      [items.map((i) => i.offer_id)],
-    );
-    const byId = new Map(offers.map((o) => [o.id, o]));
+    const read = await kysely(this.db)
+      .selectNoFrom((eb) => [
+        jsonArrayFrom(
+          eb
+            .selectFrom("offers as f")
+            .innerJoin("stores as s", "s.id", "f.store_id")
+            .innerJoin("users as ow", "ow.id", "s.owner_id")
+            .select([
+              "f.id",
+              "f.store_id",
+              "f.title",
+              "f.price",
+              "f.unit",
+              "f.quantity",
+              // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
+              sql<boolean>`${sql.raw(OFFER_OPEN_SQL.replace(/\b(active|expires_at|pickup_until)\b/g, "f.$1"))}`.as(
+                "open",
+              ),
+              "s.owner_id",
+              "s.name as store_name",
+              "s.address as store_address",
+              "s.phone as store_phone",
+              "s.delivery_enabled",
+              "s.delivery_fee",
+              "s.min_order_amount",
+              "ow.username as owner_username",
+            ])
+            .where(
+              "f.id",
+              "in",
+              items.map((i) => i.offer_id),
+            ),
+        ).as("offers"),
+        jsonObjectFrom(
+          eb.selectFrom("users").select(["first_name", "username", "language"]).where("id", "=", buyerId),
+        ).as("buyer"),
+        jsonObjectFrom(
+          eb
+            .selectFrom("idempotency_keys")
+            .select(["request_hash", "order_id"])
+            .where("user_id", "=", buyerId)
+            .where("key", "=", idempotencyKey ?? ""),
+        ).as("previous"),
+      ])
+      .executeTakeFirstOrThrow();
+
+    if (idempotencyKey && read.previous) {
+      if (read.previous.request_hash !== requestHash)
+        return fail("idempotency_conflict", "this Idempotency-Key was used with a different request");
+      if (read.previous.order_id) return this.replay(buyerId, idempotencyKey);
+    }
+    const byId = new Map(read.offers.map((o) => [o.id, { ...o, quantity: Number(o.quantity) }]));
     for (const i of items) {
       const o = byId.get(i.offer_id);
       if (!o) return fail("not_found", `offer ${i.offer_id} does not exist`);
-      if (!o.on_sale) return fail("offer_unavailable", `"${o.title}" is no longer on sale`);
-      if (!isValidQuantity(i.quantity, o.unit))
+      if (!o.open) return fail("offer_unavailable", `"${o.title}" is no longer on sale`);
+      if (!isValidQuantity(i.quantity, o.unit as Unit))
         return fail(
           "invalid_quantity",
           `"${o.title}" is sold ${o.unit === "piece" ? "in whole pieces" : `in steps of 0.1 ${o.unit}`}`,
         );
     }
-    const storeIds = new Set(offers.map((o) => o.store_id));
-    if (storeIds.size !== 1) return fail("mixed_stores", "all items of an order must come from one shop");
-    const storeId = offers[0]?.store_id as number;
-    const [store] = await tx.query<{
-      owner_id: number;
-      delivery_enabled: boolean;
-      delivery_fee: number;
-      min_order_amount: number;
-      name: string;
-    }>("select owner_id, delivery_enabled, delivery_fee, min_order_amount, name from stores where id = $1", [
-      storeId,
-    ]);
-    if (!store) return fail("not_found", "the shop does not exist");
+    if (new Set(read.offers.map((o) => o.store_id)).size !== 1)
+      return fail("mixed_stores", "all items of an order must come from one shop");
+    const store = read.offers[0] as (typeof read.offers)[number];
+    const buyer = read.buyer;
+    if (!buyer) return fail("not_found", "the buyer is unknown");
     const lines = items.map((i) => {
-      const o = byId.get(i.offer_id) as (typeof offers)[number];
-      return { ...i, title: o.title, unit: o.unit, price: o.price, total: lineTotal(o.price, i.quantity) };
+      const o = byId.get(i.offer_id) as NonNullable<ReturnType<typeof byId.get>>;
+      return {
+        offer_id: i.offer_id,
+        title: o.title,
+        unit: o.unit as Unit,
+        quantity: i.quantity,
+        price: o.price,
+        total: lineTotal(o.price, i.quantity),
+      };
     });
-    const itemsTotal = lines.reduce((s, l) => s + l.total, 0);
+    const total = itemsTotal(lines);
     let deliveryCost = 0;
     if (body.delivery_type === "delivery") {
       if (!store.delivery_enabled)
-        return fail("delivery_unavailable", `${store.name} does not deliver; choose pickup`);
-      if (itemsTotal < store.min_order_amount)
+        return fail("delivery_unavailable", `${store.store_name} does not deliver; choose pickup`);
+      if (total < store.min_order_amount)
         return fail(
           "below_min_order",
-          `delivery from ${store.name} needs an order of at least ${store.min_order_amount} so'm; this one is ${itemsTotal}`,
+          `delivery from ${store.store_name} needs an order of at least ${store.min_order_amount} so'm; this one is ${total}`,
         );
       deliveryCost = store.delivery_fee;
     }
-    // Take the stock: a conditional update per item, in offer-id order so concurrent orders never deadlock.
-    for (const l of lines) {
-      const taken = await tx.query(
-        "update offers set quantity = quantity - $2, updated_at = now() where id = $1 and quantity >= $2 returning id",
-        [l.offer_id, l.quantity],
-      );
-      if (taken.length === 0) {
-        const left = byId.get(l.offer_id)?.quantity ?? 0;
-        return fail("insufficient_stock", `only ${left} left of "${l.title}"`);
-      }
-    }
-    const [row] = await tx.query<{ id: number }>(
-      `insert into orders (store_id, buyer_id, status, delivery_type, delivery_address, customer_phone, delivery_cost,
-         items_total, total, comment, accept_deadline)
-       values ($1,$2,'pending',$3,$4,$5,$6,$7,$8,$9, now() + make_interval(secs => $10)) returning id`,
-      [
-        storeId,
-        buyerId,
-        body.delivery_type ?? "pickup",
-        body.delivery_type === "delivery" ? (body.delivery_address ?? null) : null,
-        body.customer_phone ?? null,
-        deliveryCost,
-        itemsTotal,
-        itemsTotal + deliveryCost,
-        body.comment ?? null,
-        this.config.orderAcceptTimeout,
-      ],
-    );
-    const orderId = (row as { id: number }).id;
-    for (const l of lines)
-      await tx.query(
-        "insert into order_items (order_id, offer_id, title, unit, quantity, price, total) values ($1,$2,$3,$4,$5,$6,$7)",
-        [orderId, l.offer_id, l.title, l.unit, l.quantity, l.price, l.total],
-      );
-    const event: OrderEvent = {
-      orderId,
-      storeId,
+    const change: OrderChange = {
       buyerId,
       ownerId: store.owner_id,
       from: null,
@@ -161,8 +162,97 @@ export class OrderPlacement {
       reason: null,
       reasonCode: null,
     };
-    const eventId = await recordEvent(tx, event);
-    await enqueue(tx, notificationsFor(event, eventId));
-    return ok((await loadOrder(tx, orderId)) as LoadedOrder);
+    const deliveryAddress = body.delivery_type === "delivery" ? (body.delivery_address ?? null) : null;
+    const input = {
+      buyer_id: buyerId,
+      store_id: store.store_id,
+      delivery_type: body.delivery_type ?? "pickup",
+      delivery_address: deliveryAddress,
+      customer_phone: body.customer_phone ?? null,
+      delivery_cost: deliveryCost,
+      items_total: total,
+      total: total + deliveryCost,
+      comment: body.comment ?? null,
+      accept_timeout: this.config.orderAcceptTimeout,
+      idempotency_key: idempotencyKey ?? null,
+      request_hash: requestHash,
+      lines,
+      outbox: JSON.parse(outboxJson(notificationsFor(change))),
+    };
+    let result: z.infer<typeof placed>;
+    try {
+      const res = await sql<{
+        result: unknown;
+      }>`select place_order(${JSON.stringify(input)}::jsonb) as result`.execute(kysely(this.db));
+      result = placed.parse(res.rows[0]?.result);
+    } catch (err) {
+      const e = err as { code?: string; message?: string; detail?: string };
+      if (e.code === "P0001" && e.message === "insufficient_stock") {
+        const short = byId.get(Number(e.detail));
+        return fail(
+          "insufficient_stock",
+          `only ${short?.quantity ?? 0} left of "${short?.title ?? "an item"}"`,
+        );
+      }
+      throw err;
+    }
+    if ("idempotency_key_taken" in result) return "again";
+    const at = iso(result.created_at);
+    const order: LoadedOrder = {
+      id: result.order_id,
+      status: "pending",
+      delivery_type: input.delivery_type,
+      delivery_address: deliveryAddress,
+      customer_phone: input.customer_phone,
+      delivery_cost: deliveryCost,
+      comment: input.comment,
+      items: lines,
+      items_total: total,
+      total: input.total,
+      code: null,
+      store: {
+        id: store.store_id,
+        name: store.store_name,
+        address: store.store_address,
+        phone: store.store_phone,
+        owner_username: store.owner_username,
+      },
+      buyer: { id: buyerId, first_name: buyer.first_name, username: buyer.username },
+      timeline: [{ status: "pending", at, reason: null, reason_code: null }],
+      reason: null,
+      reason_code: null,
+      rating: null,
+      created_at: at,
+      updated_at: at,
+      owner_id: store.owner_id,
+      buyer_language: buyer.language,
+    };
+    this.changes.committed({
+      notice: {
+        id: result.event_id,
+        order_id: order.id,
+        buyer_id: buyerId,
+        owner_id: store.owner_id,
+        status: "pending",
+      },
+      order,
+    });
+    return ok({ order, replayed: false });
+  }
+
+  /** The order an earlier request with this Idempotency-Key placed. */
+  private async replay(buyerId: number, key: string | undefined): Promise<Result<CreatedOrder>> {
+    const prev = key
+      ? await kysely(this.db)
+          .selectFrom("idempotency_keys")
+          .select(["request_hash", "order_id"])
+          .where("user_id", "=", buyerId)
+          .where("key", "=", key)
+          .executeTakeFirst()
+      : undefined;
+    const order = prev?.order_id ? await loadOrder(this.db, prev.order_id) : null;
+    if (!order)
+      return fail("idempotency_conflict", "a request with this Idempotency-Key is still being processed");
+    return ok({ order, replayed: true });
   }
 }

@@ -4,14 +4,15 @@ import {
   extractBookingCode,
   FINAL_STATUSES,
   type OrderFilter,
+  type OrderStatus,
 } from "@lastbite/shared";
 import type { Config } from "../config.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
-import { type LoadedOrder, loadOrders } from "./order.repository.ts";
+import { type LoadedOrder, loadOrder, loadOrders } from "./order.repository.ts";
 
 /** The statuses each list filter shows, from the lifecycle's groups; `all` has no condition. */
-const FILTER_STATUSES: Record<OrderFilter, readonly string[] | null> = {
+const FILTER_STATUSES: Record<OrderFilter, readonly OrderStatus[] | null> = {
   all: null,
   active: ACTIVE_STATUSES,
   finished: FINAL_STATUSES,
@@ -25,12 +26,16 @@ export class OrderQueries {
   ) {}
 
   async forBuyer(buyerId: number, orderId: number): Promise<Result<LoadedOrder>> {
-    const [o] = await loadOrders(this.db, "o.id = $1 and o.buyer_id = $2", [orderId, buyerId], 1);
+    const [o] = await loadOrders(
+      this.db,
+      (eb) => eb.and([eb("o.id", "=", orderId), eb("o.buyer_id", "=", buyerId)]),
+      1,
+    );
     return o ? ok(o) : fail("not_found", `order ${orderId} does not exist`);
   }
 
   async forSeller(userId: number, orderId: number): Promise<Result<LoadedOrder>> {
-    const [o] = await loadOrders(this.db, "o.id = $1", [orderId], 1);
+    const o = await loadOrder(this.db, orderId);
     if (!o || (o.owner_id !== userId && !this.config.adminIds.includes(userId)))
       return fail("not_found", `order ${orderId} does not exist`);
     return ok(o);
@@ -38,16 +43,20 @@ export class OrderQueries {
 
   listForBuyer(buyerId: number, filter: OrderFilter, limit = 100): Promise<LoadedOrder[]> {
     const statuses = FILTER_STATUSES[filter];
-    return statuses
-      ? loadOrders(this.db, "o.buyer_id = $1 and o.status = any($2)", [buyerId, statuses], limit)
-      : loadOrders(this.db, "o.buyer_id = $1", [buyerId], limit);
+    return loadOrders(
+      this.db,
+      (eb) => eb.and([eb("o.buyer_id", "=", buyerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
+      limit,
+    );
   }
 
   listForSeller(ownerId: number, filter: OrderFilter, limit = 200): Promise<LoadedOrder[]> {
     const statuses = FILTER_STATUSES[filter];
-    return statuses
-      ? loadOrders(this.db, "s.owner_id = $1 and o.status = any($2)", [ownerId, statuses], limit)
-      : loadOrders(this.db, "s.owner_id = $1", [ownerId], limit);
+    return loadOrders(
+      this.db,
+      (eb) => eb.and([eb("s.owner_id", "=", ownerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
+      limit,
+    );
   }
 
   /** What a QR scan calls: the seller's order whose booking code is live. */
@@ -56,8 +65,12 @@ export class OrderQueries {
     if (!code) return fail("invalid_request", "a booking code has 6 letters and digits");
     const [o] = await loadOrders(
       this.db,
-      "s.owner_id = $1 and o.code = $2 and o.status = any($3)",
-      [ownerId, code, CODE_STATUSES],
+      (eb) =>
+        eb.and([
+          eb("s.owner_id", "=", ownerId),
+          eb("o.code", "=", code),
+          eb("o.status", "in", CODE_STATUSES),
+        ]),
       1,
     );
     return o ? ok(o) : fail("code_not_found", `no active order of your shops has the code ${code}`);

@@ -1,20 +1,29 @@
 import {
   type Actor,
-  CODE_STATUSES,
+  type ActorType,
   type OrderAction,
-  type OrderStatus,
   type ReasonCode,
   STOCK_RETURNING_STATUSES,
   transition,
 } from "@lastbite/shared";
+import { sql } from "kysely";
+import { z } from "zod";
 import type { Config } from "../config.ts";
 import { fail, ok, type Result } from "../core/result.ts";
-import type { Database, Sql } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
 import { inTransaction } from "../db/result-transaction.ts";
 import { enqueue } from "../outbox/outbox.writer.ts";
 import { newBookingCode } from "./booking-code.ts";
-import { LAST_PICKUP_UNTIL_SQL, type LoadedOrder, loadOrder } from "./order.repository.ts";
-import { notificationsFor, type OrderEvent, recordEvent } from "./order-events.ts";
+import {
+  afterChange,
+  type LoadedOrder,
+  lastPickupUntil,
+  loadOrder,
+  selectOrders,
+  toLoadedOrder,
+} from "./order.repository.ts";
+import { notificationsFor, type OrderChange, type OrderChanges, outboxJson } from "./order-events.ts";
 
 /** Through which door an actor came: a buyer sees only their orders, a seller only their shops'. */
 export type Door = "buyer" | "seller" | "system";
@@ -25,15 +34,29 @@ export interface Why {
   reasonCode?: ReasonCode | null;
 }
 
+/** What the transition statement returns: the order's new state and its event. */
+const applied = z.object({
+  status: z.string(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
+  reason_code: z.enum(["accept_timeout", "no_show"]).nullable(),
+  updated_at: z.union([z.string(), z.date()]),
+  event_id: z.coerce.number(),
+});
+
 /**
- * Moving orders through the lifecycle: each call locks the order, decides with the pure
- * `transition()` of the shared lifecycle, and saves the status, the stock return, the event and the
- * outbox rows in one transaction. Rating a completed order lives here too.
+ * Moving orders through the lifecycle in two round trips and no lock held across them: read the
+ * order with the facts its guards look at (deadlines, read with the database's clock), decide with
+ * the pure `transition()` of the shared lifecycle, then one statement that applies the change only
+ * if the order is still as it was read (same status, same facts) and writes the stock return, the
+ * event and the outbox rows with it. If something moved meanwhile, nothing is written and the
+ * decision is made again on the new state: an accept and an expiry can never both win.
  */
 export class OrderTransitions {
   constructor(
     private readonly db: Database,
     private readonly config: Pick<Config, "adminIds" | "noShowGrace">,
+    private readonly changes: OrderChanges,
   ) {}
 
   async act(
@@ -44,102 +67,145 @@ export class OrderTransitions {
     why: Why = {},
   ): Promise<Result<LoadedOrder>> {
     for (let attempt = 0; ; attempt++) {
-      try {
-        return await inTransaction(this.db, (tx) => this.actIn(tx, actor, as, orderId, action, why));
-      } catch (err) {
-        // Two confirms in one shop drew the same booking code: draw again.
-        if ((err as { code?: string }).code === "23505" && attempt < 3) continue;
-        throw err;
-      }
+      const r = await this.attempt(actor, as, orderId, action, why);
+      if (r !== "moved") return r;
+      // Someone else changed the order between the read and the write: decide again. Bounded,
+      // because every retry means another change committed, and an order has few to make.
+      if (attempt >= 20) throw new Error(`order ${orderId} kept changing under ${action}`);
     }
   }
 
-  private async actIn(
-    tx: Sql,
+  private async attempt(
     actor: Actor,
     as: Door,
     orderId: number,
     action: OrderAction,
     why: Why,
-  ): Promise<Result<LoadedOrder>> {
-    const [o] = await tx.query<{
-      id: number;
-      status: OrderStatus;
-      delivery_type: "pickup" | "delivery";
-      store_id: number;
-      buyer_id: number;
-      owner_id: number;
-      stock_returned: boolean;
-      accept_deadline_passed: boolean;
-      no_show_due: boolean;
-    }>(
-      // The time conditions are read on the locked row: an expiry decided on an earlier scan must
-      // not undo an accept that committed in between.
-      `select o.id, o.status, o.delivery_type, o.store_id, o.buyer_id, s.owner_id, o.stock_returned,
-         coalesce(o.accept_deadline <= now(), false) as accept_deadline_passed,
-         coalesce((${LAST_PICKUP_UNTIL_SQL}) <= now() - make_interval(secs => $2), false) as no_show_due
-       from orders o join stores s on s.id = o.store_id where o.id = $1 for update of o`,
-      [orderId, this.config.noShowGrace],
-    );
+  ): Promise<Result<LoadedOrder> | "moved"> {
+    const grace = this.config.noShowGrace;
+    const row = await selectOrders(this.db)
+      .select((eb) => [
+        sql<boolean>`coalesce(o.accept_deadline <= now(), false)`.as("accept_deadline_passed"),
+        eb
+          .fn("coalesce", [
+            sql<boolean>`(${lastPickupUntil(eb)}) <= now() - make_interval(secs => ${grace})`,
+            sql<boolean>`false`,
+          ])
+          .$castTo<boolean>()
+          .as("no_show_due"),
+        "o.stock_returned",
+      ])
+      .where("o.id", "=", orderId)
+      .executeTakeFirst();
     const notFound = fail("not_found", `order ${orderId} does not exist`);
-    if (!o) return notFound;
-    let actorType = actor.type;
-    if (as === "buyer" && o.buyer_id !== actor.id) return notFound;
+    if (!row) return notFound;
+    const before = toLoadedOrder(row);
+    let actorType: ActorType = actor.type;
+    if (as === "buyer" && before.buyer.id !== actor.id) return notFound;
     if (as === "seller") {
-      if (o.owner_id === actor.id) actorType = "seller";
+      if (before.owner_id === actor.id) actorType = "seller";
       else if (actor.id !== null && this.config.adminIds.includes(actor.id)) actorType = "admin";
       else return notFound;
     }
-    const decision = transition(o, action, actorType);
+    const facts = {
+      status: before.status,
+      delivery_type: before.delivery_type,
+      accept_deadline_passed: row.accept_deadline_passed,
+      no_show_due: row.no_show_due,
+    };
+    const decision = transition(facts, action, actorType);
     if (!decision.ok) return fail("invalid_transition", decision.reason);
     const to = decision.to;
-    const code = to === "confirmed" ? await this.freshCode(tx, o.store_id) : null;
     const endsBadly = STOCK_RETURNING_STATUSES.includes(to);
-    const returnsStock = endsBadly && !o.stock_returned;
-    const reason = endsBadly ? (why.reason ?? null) : null;
-    const reasonCode = endsBadly ? (why.reasonCode ?? null) : null;
-    await tx.query(
-      `update orders set status = $2, code = coalesce($3, code), reason = coalesce($4, reason),
-         reason_code = coalesce($6, reason_code), stock_returned = stock_returned or $5, updated_at = now()
-       where id = $1`,
-      [orderId, to, code, reason, returnsStock, reasonCode],
-    );
-    if (returnsStock)
-      await tx.query(
-        `update offers f set quantity = f.quantity + i.quantity, updated_at = now()
-         from order_items i where i.order_id = $1 and f.id = i.offer_id`,
-        [orderId],
-      );
-    const event: OrderEvent = {
-      orderId,
-      storeId: o.store_id,
-      buyerId: o.buyer_id,
-      ownerId: o.owner_id,
-      from: o.status,
+    const change: OrderChange = {
+      buyerId: before.buyer.id,
+      ownerId: before.owner_id,
+      from: before.status,
       to,
       actor: { type: actorType, id: actor.id },
       reason: why.reason ?? null,
       reasonCode: why.reasonCode ?? null,
     };
-    const eventId = await recordEvent(tx, event);
-    await enqueue(tx, notificationsFor(event, eventId));
-    return ok((await loadOrder(tx, orderId)) as LoadedOrder);
-  }
-
-  /** A code not used by the shop's live orders; the unique index is the final word under races. */
-  private async freshCode(tx: Sql, storeId: number): Promise<string> {
-    const taken = new Set(
-      (
-        await tx.query<{ code: string }>(
-          "select code from orders where store_id = $1 and code is not null and status = any($2)",
-          [storeId, CODE_STATUSES],
-        )
-      ).map((r) => r.code),
-    );
-    for (;;) {
-      const code = newBookingCode();
-      if (!taken.has(code)) return code;
+    const params = {
+      id: orderId,
+      from: before.status,
+      to,
+      // A fresh code on confirm; the shop's unique index on live codes is the final word.
+      code: to === "confirmed" ? newBookingCode() : null,
+      reason: endsBadly ? change.reason : null,
+      reasonCode: endsBadly ? change.reasonCode : null,
+      returnsStock: endsBadly && !row.stock_returned,
+    };
+    let result: z.infer<typeof applied> | undefined;
+    for (let draw = 0; ; draw++) {
+      try {
+        const res = await sql<unknown>`
+          with o as (
+            update orders set status = ${params.to}, code = coalesce(${params.code}::text, code),
+              reason = coalesce(${params.reason}::text, reason),
+              reason_code = coalesce(${params.reasonCode}::text, reason_code),
+              stock_returned = stock_returned or ${params.returnsStock}, updated_at = now()
+            where id = ${params.id} and status = ${params.from}
+              and coalesce(accept_deadline <= now(), false) = ${facts.accept_deadline_passed}
+              and coalesce((select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id
+                  where i.order_id = orders.id) <= now() - make_interval(secs => ${grace}), false) = ${facts.no_show_due}
+            returning id, store_id, buyer_id, status, code, reason, reason_code, updated_at
+          ), back as (
+            update offers f set quantity = f.quantity + i.quantity, updated_at = now()
+            from order_items i, o
+            where ${params.returnsStock} and i.order_id = o.id and f.id = i.offer_id
+            returning f.id
+          ), ev as (
+            insert into order_events (order_id, store_id, buyer_id, from_status, to_status, actor_type, actor_id, reason, reason_code)
+            select o.id, o.store_id, o.buyer_id, ${params.from}, o.status, ${actorType}, ${actor.id}::bigint,
+              ${change.reason}::text, ${change.reasonCode}::text
+            from o
+            returning id, order_id
+          ), ob as (
+            insert into outbox (dedupe_key, kind, order_id, event_id, chat_id, payload)
+            select replace(replace(r.dedupe_key, '{order}', ev.order_id::text), '{event}', ev.id::text),
+              r.kind, ev.order_id, ev.id, r.chat_id, r.payload
+            from ev, jsonb_to_recordset(${outboxJson(notificationsFor(change))}::jsonb)
+              as r(dedupe_key text, kind text, chat_id bigint, payload jsonb)
+            on conflict (dedupe_key) do nothing
+            returning id
+          )
+          select o.status, o.code, o.reason, o.reason_code, o.updated_at, ev.id as event_id
+          from o, ev`.execute(kysely(this.db));
+        result = res.rows[0] === undefined ? undefined : applied.parse(res.rows[0]);
+        break;
+      } catch (err) {
+        // Two confirms in one shop drew the same booking code: draw again.
+        if ((err as { code?: string }).code === "23505" && params.code && draw < 3) {
+          params.code = newBookingCode();
+          continue;
+        }
+        throw err;
+      }
     }
+    if (!result) return "moved";
+    const order = afterChange(
+      before,
+      {
+        status: to,
+        code: result.code,
+        reason: result.reason,
+        reason_code: result.reason_code,
+        at: result.updated_at,
+      },
+      { reason: change.reason, reason_code: change.reasonCode },
+    );
+    this.changes.committed({
+      notice: {
+        id: result.event_id,
+        order_id: orderId,
+        buyer_id: before.buyer.id,
+        owner_id: before.owner_id,
+        status: to,
+      },
+      order,
+    });
+    return ok(order);
   }
 
   async rate(
@@ -148,23 +214,40 @@ export class OrderTransitions {
     stars: number,
     comment?: string,
   ): Promise<Result<LoadedOrder>> {
-    return inTransaction(this.db, async (tx) => {
-      const [o] = await tx.query<{ status: OrderStatus; store_id: number; owner_id: number }>(
-        "select o.status, o.store_id, s.owner_id from orders o join stores s on s.id = o.store_id where o.id = $1 and o.buyer_id = $2 for update of o",
-        [orderId, buyerId],
-      );
+    const r = await inTransaction(this.db, async (tx) => {
+      const k = kysely(tx);
+      const o = await k
+        .selectFrom("orders as o")
+        .innerJoin("stores as s", "s.id", "o.store_id")
+        .select(["o.status", "o.store_id", "s.owner_id"])
+        .where("o.id", "=", orderId)
+        .where("o.buyer_id", "=", buyerId)
+        .forUpdate("o")
+        .executeTakeFirst();
       if (!o) return fail("not_found", `order ${orderId} does not exist`);
       if (o.owner_id === buyerId) return fail("forbidden", "a shop's owner cannot rate their own shop");
       if (o.status !== "completed") return fail("invalid_transition", "only completed orders can be rated");
-      const inserted = await tx.query(
-        "insert into ratings (order_id, store_id, buyer_id, stars, comment) values ($1,$2,$3,$4,$5) on conflict do nothing returning order_id",
-        [orderId, o.store_id, buyerId, stars, comment || null],
-      );
+      const inserted = await k
+        .insertInto("ratings")
+        .values({
+          order_id: orderId,
+          store_id: o.store_id,
+          buyer_id: buyerId,
+          stars,
+          comment: comment || null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning("order_id")
+        .execute();
       if (inserted.length === 0) return fail("already_rated", "this order has already been rated");
-      await tx.query(
-        "update stores set rating_sum = rating_sum + $2, ratings_count = ratings_count + 1 where id = $1",
-        [o.store_id, stars],
-      );
+      await k
+        .updateTable("stores")
+        .set((eb) => ({
+          rating_sum: eb("rating_sum", "+", stars),
+          ratings_count: eb("ratings_count", "+", 1),
+        }))
+        .where("id", "=", o.store_id)
+        .execute();
       await enqueue(tx, [
         {
           kind: "seller_rating",
@@ -176,5 +259,7 @@ export class OrderTransitions {
       ]);
       return ok((await loadOrder(tx, orderId)) as LoadedOrder);
     });
+    if (r.ok) this.changes.outboxWritten();
+    return r;
   }
 }

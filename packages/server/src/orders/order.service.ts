@@ -3,12 +3,13 @@ import type { Config } from "../config.ts";
 import type { Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import type { LoadedOrder } from "./order.repository.ts";
+import type { OrderChanges } from "./order-events.ts";
 import { OrderExpiry } from "./order-expiry.ts";
 import { type CreatedOrder, OrderPlacement } from "./order-placement.ts";
 import { OrderQueries } from "./order-queries.ts";
 import { type Door, OrderTransitions } from "./order-transitions.ts";
 
-export { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "./order-events.ts";
+export type { OrderChanges, OrderEventNotice } from "./order-events.ts";
 export type { CreatedOrder } from "./order-placement.ts";
 
 /**
@@ -21,9 +22,13 @@ export class OrderService {
   readonly queries: OrderQueries;
   readonly expiry: OrderExpiry;
 
-  constructor(db: Database, config: Pick<Config, "orderAcceptTimeout" | "adminIds" | "noShowGrace">) {
-    this.placement = new OrderPlacement(db, config);
-    this.transitions = new OrderTransitions(db, config);
+  constructor(
+    db: Database,
+    config: Pick<Config, "orderAcceptTimeout" | "adminIds" | "noShowGrace">,
+    changes: OrderChanges,
+  ) {
+    this.placement = new OrderPlacement(db, config, changes);
+    this.transitions = new OrderTransitions(db, config, changes);
     this.queries = new OrderQueries(db, config);
     this.expiry = new OrderExpiry(db, this.transitions, config);
   }

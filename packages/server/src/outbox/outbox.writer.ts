@@ -5,7 +5,8 @@ export type { OutboxRow } from "./outbox-messages.ts";
 
 /**
  * Writes notifications inside the caller's transaction: they exist exactly when the change that
- * caused them commits. The dedupe key makes a retried write a no-op.
+ * caused them commits. The dedupe key makes a retried write a no-op. Nothing is announced here:
+ * the caller tells the change feed after commit (`outboxWritten()`), which wakes the senders.
  */
 export async function enqueue(tx: Sql, rows: readonly OutboxRow[]): Promise<void> {
   for (const r of rows)
@@ -14,5 +15,4 @@ export async function enqueue(tx: Sql, rows: readonly OutboxRow[]): Promise<void
        values ($1,$2,$3,$4,$5,$6) on conflict (dedupe_key) do nothing`,
       [r.dedupeKey, r.kind, r.orderId, r.eventId ?? null, r.chatId, JSON.stringify(r.payload)],
     );
-  if (rows.length > 0) await tx.query("select pg_notify('outbox', '')");
 }

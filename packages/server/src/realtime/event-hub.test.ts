@@ -4,6 +4,8 @@ import type { Order } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
+import type { LoadedOrder } from "../orders/order.repository.ts";
+import type { CommittedChange } from "../orders/order-events.ts";
 import { EventHub } from "./event-hub.ts";
 import { orderAsOf } from "./order-snapshot.ts";
 import { lastEventIdOf } from "./sse.ts";
@@ -34,32 +36,90 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-/** A database double: NOTIFY by hand; order rows for any id; replay rows from `events`. */
-function fakeDb(events: { id: number; order_id: number; to_status: string }[] = []) {
-  let notify: (p: string) => void = () => {};
+/** An order as the hub gets it with a change, or loads it. */
+function fakeOrder(id: number): LoadedOrder {
+  const at = new Date().toISOString();
+  return {
+    id,
+    status: "confirmed",
+    delivery_type: "pickup",
+    delivery_address: null,
+    customer_phone: null,
+    delivery_cost: 0,
+    comment: null,
+    items: [],
+    items_total: 0,
+    total: 0,
+    code: null,
+    store: { id: 1, name: "S", address: "A", phone: "+998901234567", owner_username: null },
+    buyer: { id: 1, first_name: "B", username: null },
+    timeline: [],
+    reason: null,
+    reason_code: null,
+    rating: null,
+    created_at: at,
+    updated_at: at,
+    owner_id: 2,
+    buyer_language: "en",
+  };
+}
+
+type Notice = { id: number; order_id: number; buyer_id: number; owner_id: number; status: string };
+
+/**
+ * A database double. `events` are what a replay reads; `committed` what a catch-up reads (past the
+ * hub's watermark), with the snapshot's xmin/xmax it reports; `startMax` the newest event at start.
+ */
+function fakeDb(events: { id: number; order_id: number; to_status: string }[] = [], startMax = 0) {
   let replayGate: Promise<void> = Promise.resolve();
+  const committed: Notice[] = [];
+  const snapshot = { xmin: 100n, xmax: 100n };
   const db = {
     kind: "pglite",
-    listen: async (_c: string, cb: (p: string) => void) => {
-      notify = cb;
-      return async () => {};
-    },
+    listen: async () => async () => {},
     query: async (text: string, params: unknown[]) => {
+      if (text.includes("max(id)")) return [{ max: startMax }];
+      if (text.includes("pg_snapshot_xmin")) {
+        const after = params.find((p) => typeof p === "number") as number;
+        return [
+          {
+            xmin: String(snapshot.xmin),
+            xmax: String(snapshot.xmax),
+            events: committed.filter((e) => e.id > after).sort((a, b) => a.id - b.id),
+          },
+        ];
+      }
       if (text.includes("union")) {
         await replayGate;
-        return events.filter((e) => e.id > (params[1] as number));
+        const after = params[1] as number;
+        return events.filter((e) => e.id > after);
       }
-      if (text.includes("from orders o")) {
-        const ids = Array.isArray(params[0]) ? (params[0] as number[]) : [params[0] as number];
-        return ids.map((id) => ({ id, status: "confirmed", created_at: new Date(), updated_at: new Date() }));
+      if (text.includes('from "orders" as "o"')) {
+        return (params.filter((p) => typeof p === "number") as number[]).map((id) => {
+          const o = fakeOrder(id);
+          return {
+            ...o,
+            store_id: 1,
+            store_name: "S",
+            store_address: "A",
+            store_phone: "+998901234567",
+            owner_username: null,
+            buyer_id: 1,
+            buyer_first_name: "B",
+            buyer_username: null,
+            rating_stars: null,
+            rating_comment: null,
+            events: [],
+          };
+        });
       }
       return [];
     },
   };
   return {
     db: db as unknown as Database,
-    notify: (n: { id: number; order_id: number; buyer_id: number; owner_id: number; status: string }) =>
-      notify(JSON.stringify(n)),
+    committed,
+    snapshot,
     holdReplay: () => {
       let release: () => void = () => {};
       replayGate = new Promise((r) => {
@@ -70,13 +130,17 @@ function fakeDb(events: { id: number; order_id: number; to_status: string }[] = 
   };
 }
 
+/** A change committed by the hub's own process: it arrives with its order. */
+const local = (hub: EventHub, n: Notice) =>
+  hub.onLocal({ notice: n as CommittedChange["notice"], order: fakeOrder(n.order_id) });
+
 const log = { warn: () => {}, error: () => {} };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const asRes = (r: FakeResponse) => r as unknown as ServerResponse;
 
 describe("EventHub", () => {
   it("fans a notice out to the buyer's and the owner's streams only, once each", async () => {
-    const f = fakeDb();
+    const f = fakeDb([], 9);
     const hub = new EventHub(f.db, new Metrics(), log);
     await hub.start();
     const buyer = new FakeResponse();
@@ -85,7 +149,7 @@ describe("EventHub", () => {
     await hub.attach(1, asRes(buyer), null);
     await hub.attach(2, asRes(owner), null);
     await hub.attach(3, asRes(stranger), null);
-    f.notify({ id: 10, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
+    local(hub, { id: 10, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
     await tick();
     expect(buyer.frames()).toEqual([10]);
     expect(owner.frames()).toEqual([10]);
@@ -96,7 +160,7 @@ describe("EventHub", () => {
   });
 
   it("drops a stream whose socket stopped draining, without touching the others", async () => {
-    const f = fakeDb();
+    const f = fakeDb([], 10);
     const metrics = new Metrics();
     const hub = new EventHub(f.db, metrics, log, { maxQueuedBytes: 1000 });
     await hub.start();
@@ -105,7 +169,7 @@ describe("EventHub", () => {
     await hub.attach(1, asRes(slow), null);
     await hub.attach(1, asRes(fast), null);
     slow.queued = 5000;
-    f.notify({ id: 11, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
+    local(hub, { id: 11, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
     await tick();
     expect(slow.destroyed).toBe(true);
     expect(slow.frames()).toEqual([]);
@@ -116,10 +180,13 @@ describe("EventHub", () => {
   });
 
   it("holds live events during a replay and sends each id once: replayed ones are not repeated", async () => {
-    const f = fakeDb([
-      { id: 21, order_id: 7, to_status: "confirmed" },
-      { id: 22, order_id: 7, to_status: "ready" },
-    ]);
+    const f = fakeDb(
+      [
+        { id: 21, order_id: 7, to_status: "confirmed" },
+        { id: 22, order_id: 7, to_status: "ready" },
+      ],
+      22,
+    );
     const hub = new EventHub(f.db, new Metrics(), log);
     await hub.start();
     const res = new FakeResponse();
@@ -127,17 +194,17 @@ describe("EventHub", () => {
     const attached = hub.attach(1, asRes(res), 20);
     // 22 was committed before the replay's query (so the replay has it) but its notice comes in now;
     // 23 comes after the replay's snapshot.
-    f.notify({ id: 22, order_id: 7, buyer_id: 1, owner_id: 2, status: "ready" });
-    f.notify({ id: 23, order_id: 7, buyer_id: 1, owner_id: 2, status: "completed" });
+    local(hub, { id: 22, order_id: 7, buyer_id: 1, owner_id: 2, status: "ready" });
+    local(hub, { id: 23, order_id: 7, buyer_id: 1, owner_id: 2, status: "completed" });
     await tick();
     expect(res.frames()).toEqual([]);
     release();
     await attached;
     // And a notice for a replayed id arriving after the replay is over is still a duplicate; so is
     // a late notice of an event from before the resume point, which the client says it has seen.
-    f.notify({ id: 21, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
-    f.notify({ id: 19, order_id: 7, buyer_id: 1, owner_id: 2, status: "pending" });
-    f.notify({ id: 24, order_id: 8, buyer_id: 1, owner_id: 2, status: "pending" });
+    local(hub, { id: 21, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
+    local(hub, { id: 19, order_id: 7, buyer_id: 1, owner_id: 2, status: "pending" });
+    local(hub, { id: 24, order_id: 8, buyer_id: 1, owner_id: 2, status: "pending" });
     await tick();
     expect(res.frames()).toEqual([21, 22, 23, 24]);
     await hub.stop();
@@ -151,12 +218,49 @@ describe("EventHub", () => {
     const release = f.holdReplay();
     const attached = hub.attach(1, asRes(res), 0);
     for (let id = 1; id <= 3; id++)
-      f.notify({ id, order_id: 7, buyer_id: 1, owner_id: 2, status: "pending" });
+      local(hub, { id, order_id: 7, buyer_id: 1, owner_id: 2, status: "pending" });
     await tick();
     expect(res.destroyed).toBe(true);
     release();
     await attached;
     expect(hub.size).toBe(0);
+    await hub.stop();
+  });
+
+  it("reads other instances' events past its watermark, and never lets a resume skip one still in flight", async () => {
+    const f = fakeDb([], 9);
+    const hub = new EventHub(f.db, new Metrics(), log);
+    await hub.start();
+    const buyer = new FakeResponse();
+    await hub.attach(1, asRes(buyer), null);
+    // Another instance's 11 commits before its 10: 11 is sent, but its SSE id stays 9, so a client
+    // that resumes from it replays 10 too.
+    f.committed.push({ id: 11, order_id: 7, buyer_id: 1, owner_id: 2, status: "confirmed" });
+    f.snapshot.xmin = 100n;
+    f.snapshot.xmax = 105n;
+    await hub.catchUp();
+    expect(buyer.frames()).toEqual([9]);
+    expect(hub.handledUpTo).toBe(9);
+    // 10 commits: sent, and the watermark moves past both.
+    f.committed.push({ id: 10, order_id: 7, buyer_id: 1, owner_id: 2, status: "pending" });
+    await hub.catchUp();
+    expect(buyer.frames()).toEqual([9, 10]);
+    expect(hub.handledUpTo).toBe(11);
+    // 13 arrives, 12 never does: the gap holds until every transaction that could write 12 has ended.
+    f.committed.push({ id: 13, order_id: 8, buyer_id: 1, owner_id: 2, status: "pending" });
+    f.snapshot.xmax = 110n;
+    await hub.catchUp();
+    expect(hub.handledUpTo).toBe(11);
+    f.snapshot.xmin = 109n;
+    await hub.catchUp();
+    expect(hub.handledUpTo).toBe(11);
+    f.snapshot.xmin = 110n;
+    await hub.catchUp();
+    expect(hub.handledUpTo).toBe(13);
+    expect(buyer.frames()).toEqual([9, 10, 11]);
+    // A change of this process comes at once, and in order it carries its own id.
+    local(hub, { id: 14, order_id: 8, buyer_id: 1, owner_id: 2, status: "confirmed" });
+    expect(buyer.frames()).toEqual([9, 10, 11, 14]);
     await hub.stop();
   });
 

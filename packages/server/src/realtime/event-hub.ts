@@ -1,9 +1,13 @@
 import type { ServerResponse } from "node:http";
 import type { OrderStatus } from "@lastbite/shared";
+import { sql } from "kysely";
+import { jsonArrayFrom } from "kysely/helpers/postgres";
 import type { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
-import { type LoadedOrder, loadOrders, publicOrder } from "../orders/order.repository.ts";
-import { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "../orders/order-events.ts";
+import { kysely } from "../db/kysely.ts";
+import { type LoadedOrder, loadOrdersById, publicOrder } from "../orders/order.repository.ts";
+import type { CommittedChange, OrderEventNotice } from "../orders/order-events.ts";
+import type { ChangeFeed } from "./change-feed.ts";
 import { orderAsOf } from "./order-snapshot.ts";
 import { SSE_HEARTBEAT, sseFrame } from "./sse.ts";
 
@@ -23,6 +27,8 @@ export interface HubOptions {
   replayPageSize: number;
   /** How long ids sent by a replay are remembered, to drop their late-arriving live notices. */
   replayMemoryMs: number;
+  /** How often `order_events` is read for changes made elsewhere, whether or not a wake-up came. */
+  catchUpMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -34,6 +40,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   retryMs: 3_000,
   replayPageSize: 500,
   replayMemoryMs: 30_000,
+  catchUpMs: 1_000,
 };
 
 interface Logger {
@@ -61,27 +68,44 @@ interface Stream {
 export type Admission = "ok" | "user_limit" | "process_limit";
 
 /**
- * The per-process fan-out of order events to server-sent event streams. It subscribes once to the
- * `order_events` NOTIFY channel (so every instance sees every change, whichever instance made it),
- * loads each changed order once, and writes the same frame to the open streams of its buyer and its
- * shop's owner. Memory per stream is bounded: a stream whose socket stops draining is dropped, and
- * its client resumes with `Last-Event-ID`.
+ * The per-process fan-out of order events to server-sent event streams. Changes made in this
+ * process arrive at once from the change feed, with their orders; changes made by other instances
+ * are read from `order_events` past this hub's watermark when the feed says something changed
+ * elsewhere, and every second regardless. Each changed order is loaded once and the same frame
+ * written to the open streams of its buyer and its shop's owner. Memory per stream is bounded: a
+ * stream whose socket stops draining is dropped, and its client resumes with `Last-Event-ID`.
+ *
+ * The watermark closes the out-of-order-commit gap: event ids are drawn before commit, so on
+ * PostgreSQL event 10 may commit after event 11. The hub's watermark W is the id below which every
+ * event has been handled or is known never to exist; a missing id stays a gap until every
+ * transaction that could still be writing it has ended (the snapshot's xmin has passed the xmax
+ * seen when the gap was first noticed). Each frame's SSE id is min(event id, W), so a client that
+ * resumes from it replays from a point with nothing missing before it; at worst it sees an event
+ * twice, never one less.
  */
 export class EventHub {
   private readonly byUser = new Map<number, Set<Stream>>();
-  /** Notices whose orders are still to be loaded, in arrival order. */
-  private waiting: OrderEventNotice[] = [];
-  private loading = false;
   private count = 0;
-  private unlisten: (() => Promise<void>) | null = null;
+  private started = false;
+  private unsubscribe: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
+  private catchUpTimer: NodeJS.Timeout | null = null;
   private readonly opts: HubOptions;
+  /** Every event id ≤ this is handled or will never exist. */
+  private watermark = 0;
+  /** Handled ids above the watermark. */
+  private readonly handled = new Set<number>();
+  /** Missing ids above the watermark, with the snapshot xmax when first noticed. */
+  private readonly gaps = new Map<number, bigint>();
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
 
   constructor(
     private readonly db: Database,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     opts: Partial<HubOptions> = {},
+    private readonly feed?: ChangeFeed,
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
     metrics.gauge("lastbite_sse_connections", "Open server-sent event streams", () => this.count);
@@ -96,18 +120,22 @@ export class EventHub {
     return this.opts;
   }
 
+  /** The id below which every event has been handled (or never existed). */
+  get handledUpTo(): number {
+    return this.watermark;
+  }
+
   async start(): Promise<void> {
-    if (this.unlisten) return;
-    // If the LISTEN connection dropped, notices were lost: end the streams so every client resumes
-    // with Last-Event-ID and gets what it missed from the order_events table.
-    this.unlisten = await this.db.listen(
-      ORDER_EVENTS_CHANNEL,
-      (p) => this.onNotice(p),
-      () => {
-        this.log.warn({}, "order_events LISTEN reconnected; ending streams so clients resume");
-        this.endAll();
-      },
-    );
+    if (this.started) return;
+    this.started = true;
+    const [row] = await this.db.query<{ max: number | null }>("select max(id) as max from order_events");
+    this.watermark = Math.max(this.watermark, row?.max ?? 0);
+    if (this.feed) {
+      this.unsubscribe.push(this.feed.onLocalChange((c) => this.onLocal(c)));
+      this.unsubscribe.push(this.feed.onRemoteChange(() => this.catchUp()));
+    }
+    this.catchUpTimer = setInterval(() => this.catchUp(), this.opts.catchUpMs);
+    this.catchUpTimer.unref();
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -115,11 +143,13 @@ export class EventHub {
   /** Ends every stream (clients reconnect elsewhere) and unsubscribes. */
   async stop(): Promise<void> {
     this.endAll();
+    for (const off of this.unsubscribe.splice(0)) off();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
     this.heartbeat = null;
-    const unlisten = this.unlisten;
-    this.unlisten = null;
-    await unlisten?.().catch(() => {});
+    this.catchUpTimer = null;
+    this.started = false;
+    await this.catchingUp;
   }
 
   /** Ends the open streams, so that an HTTP server closing is not held open by them. */
@@ -193,77 +223,139 @@ export class EventHub {
     for (let cursor = after; !s.closed; ) {
       // Two index range scans (buyer_id, id) and (store_id, id); UNION drops the double of an
       // order someone placed in their own shop.
-      const rows = await this.db.query<{ id: number; order_id: number; to_status: OrderStatus }>(
-        `select id, order_id, to_status from order_events where buyer_id = $1 and id > $2
-         union
-         select id, order_id, to_status from order_events
-           where store_id in (select id from stores where owner_id = $1) and id > $2
-         order by id limit $3`,
-        [s.userId, cursor, limit],
-      );
+      const k = kysely(this.db);
+      const rows = await k
+        .selectFrom("order_events")
+        .select(["id", "order_id", "to_status"])
+        .where("buyer_id", "=", s.userId)
+        .where("id", ">", cursor)
+        .union(
+          k
+            .selectFrom("order_events")
+            .select(["id", "order_id", "to_status"])
+            .where("store_id", "in", k.selectFrom("stores").select("id").where("owner_id", "=", s.userId))
+            .where("id", ">", cursor),
+        )
+        .orderBy("id")
+        .limit(limit)
+        .execute();
       if (rows.length === 0) break;
       const orderIds = [...new Set(rows.map((r) => r.order_id))];
-      const orders = new Map(
-        (await loadOrders(this.db, "o.id = any($1)", [orderIds], orderIds.length)).map((o) => [o.id, o]),
-      );
+      const orders = new Map((await loadOrdersById(this.db, orderIds)).map((o) => [o.id, o]));
       for (const r of rows) {
         cursor = r.id;
         const order = orders.get(r.order_id);
         if (!order || s.closed) continue;
         sent.add(r.id);
         this.metrics.sseReplayedEvents.inc();
-        if (!s.res.write(frameOf(r.id, order, r.to_status))) await drained(s.res);
+        if (!s.res.write(frameOf(this.sseId(r.id), order, r.to_status))) await drained(s.res);
       }
       if (rows.length < limit) break;
     }
     return sent;
   }
 
-  private onNotice(payload: string): void {
-    let notice: OrderEventNotice;
-    try {
-      notice = JSON.parse(payload) as OrderEventNotice;
-    } catch {
-      this.log.warn({ payload }, "ignoring a malformed order_events notice");
-      return;
-    }
-    // Nobody here listens for this order: another instance (or nobody) serves its users.
-    if (!this.byUser.has(notice.buyer_id) && !this.byUser.has(notice.owner_id)) return;
-    this.waiting.push(notice);
-    void this.pump();
+  /** A change this process just committed: fan it out at once, with the order it came with. */
+  onLocal(c: CommittedChange): void {
+    if (c.notice.id <= this.watermark || this.handled.has(c.notice.id)) return;
+    this.handled.add(c.notice.id);
+    this.advance(null);
+    if (this.listensFor(c.notice))
+      this.fanOut(c.notice, frameOf(this.sseId(c.notice.id), c.order, c.notice.status));
   }
 
   /**
-   * Loads the orders of waiting notices and fans them out, one batch at a time: a quiet system loads
-   * each order as its notice comes in, a busy one loads all that arrived meanwhile in one query (so
-   * the database work per event falls as load rises). Batches go out in arrival order, so a stream
-   * never sees an order's states reversed.
+   * Reads the events past the watermark that this process has not handled (made by other
+   * instances), loads their orders once, and fans them out in id order. Calls that come while one
+   * runs coalesce into one more pass.
    */
-  private async pump(): Promise<void> {
-    if (this.loading) return;
-    this.loading = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, 500);
-        const ids = [...new Set(batch.map((n) => n.order_id))];
-        let orders: Map<number, LoadedOrder>;
-        try {
-          orders = new Map(
-            (await loadOrders(this.db, "o.id = any($1)", [ids], ids.length)).map((o) => [o.id, o]),
-          );
-        } catch (err) {
-          // Its clients still get these on their next resume; the tracking page also polls slowly.
-          this.log.error({ err, count: batch.length }, "could not load orders for live events");
-          continue;
-        }
-        for (const n of batch) {
-          const order = orders.get(n.order_id);
-          if (order) this.fanOut(n, frameOf(n.id, order, n.status));
-        }
-      }
-    } finally {
-      this.loading = false;
+  catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
     }
+    this.catchingUp = (async () => {
+      do {
+        this.catchUpAgain = false;
+        try {
+          await this.catchUpOnce();
+        } catch (err) {
+          // Its clients still get these on their next resume; the next pass tries again.
+          this.log.error({ err }, "could not read order events for live streams");
+        }
+      } while (this.catchUpAgain && this.started);
+    })().finally(() => {
+      this.catchingUp = null;
+    });
+    return this.catchingUp;
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    const after = this.watermark;
+    const row = await kysely(this.db)
+      .selectNoFrom((eb) => [
+        sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text`.as("xmin"),
+        sql<string>`pg_snapshot_xmax(pg_current_snapshot())::text`.as("xmax"),
+        jsonArrayFrom(
+          eb
+            .selectFrom("order_events as e")
+            .innerJoin("stores as s", "s.id", "e.store_id")
+            .select(["e.id", "e.order_id", "e.buyer_id", "s.owner_id", "e.to_status as status"])
+            .where("e.id", ">", after)
+            .orderBy("e.id")
+            .limit(1000),
+        ).as("events"),
+      ])
+      .executeTakeFirst();
+    if (!row) return;
+    const fresh = row.events.filter((e) => !this.handled.has(e.id) && e.id > this.watermark);
+    for (const e of fresh) this.handled.add(e.id);
+    this.advance({ xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) });
+    const wanted = fresh.filter((e) => this.listensFor(e));
+    if (wanted.length > 0) {
+      const orders = new Map(
+        (await loadOrdersById(this.db, [...new Set(wanted.map((e) => e.order_id))])).map((o) => [o.id, o]),
+      );
+      for (const e of wanted) {
+        const order = orders.get(e.order_id);
+        if (order) this.fanOut(e, frameOf(this.sseId(e.id), order, e.status));
+      }
+    }
+    if (row.events.length === 1000) this.catchUpAgain = true;
+  }
+
+  /**
+   * Moves the watermark over handled ids, and over missing ones once no transaction that could
+   * still write them is running (`snapshot` from a read; without one, gaps stay).
+   */
+  private advance(snapshot: { xmin: bigint; xmax: bigint } | null): void {
+    let top = this.watermark;
+    for (const id of this.handled) if (id > top) top = id;
+    for (let next = this.watermark + 1; next <= top; next++) {
+      if (this.handled.delete(next)) {
+        this.watermark = next;
+        continue;
+      }
+      if (!snapshot) break;
+      const seen = this.gaps.get(next);
+      if (seen === undefined) {
+        this.gaps.set(next, snapshot.xmax);
+        break;
+      }
+      if (snapshot.xmin < seen) break;
+      this.gaps.delete(next);
+      this.watermark = next;
+    }
+    for (const id of this.gaps.keys()) if (id <= this.watermark) this.gaps.delete(id);
+  }
+
+  /** The SSE id of an event: resuming from it never skips an event that was still in flight. */
+  private sseId(eventId: number): number {
+    return Math.min(eventId, Math.max(this.watermark, 0));
+  }
+
+  private listensFor(n: { buyer_id: number; owner_id: number }): boolean {
+    return this.byUser.has(n.buyer_id) || this.byUser.has(n.owner_id);
   }
 
   private fanOut(n: OrderEventNotice, frame: string): void {

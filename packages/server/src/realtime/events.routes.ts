@@ -24,11 +24,15 @@ export async function eventRoutes(
   { services, hubOptions }: { services: Services; hubOptions?: Partial<HubOptions> },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const hub = new EventHub(services.db, services.metrics, app.log, hubOptions);
+  const hub = new EventHub(services.db, services.metrics, app.log, hubOptions, services.changes);
+  await services.changes.start();
   await hub.start();
   // Streams never end by themselves: end them before the server waits for its connections to close.
   app.addHook("preClose", async () => hub.endAll());
-  app.addHook("onClose", async () => hub.stop());
+  app.addHook("onClose", async () => {
+    await hub.stop();
+    await services.changes.stop();
+  });
 
   app.get(
     "/api/events",
