@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { type CreateOrderBody, isValidQuantity, lineTotal } from "@lastbite/shared";
-import { OFFER_OPEN_SQL } from "../catalog/offer-rules.sql.ts";
+import { offerOpen } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database, Sql } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
 import { inTransaction } from "../db/result-transaction.ts";
 import { enqueue } from "../outbox/outbox.writer.ts";
 import { type LoadedOrder, loadOrder } from "./order.repository.ts";
@@ -62,20 +63,20 @@ export class OrderPlacement {
 
   private async insertOrder(tx: Sql, buyerId: number, body: CreateOrderBody): Promise<Result<LoadedOrder>> {
     const items = [...body.items].sort((a, b) => a.offer_id - b.offer_id);
-    const offers = await tx.query<{
-      id: number;
-      store_id: number;
-      title: string;
-      price: number;
-      unit: "piece" | "kg" | "l";
-      quantity: number;
-      on_sale: boolean;
-    }>(
-      // "On sale" ignoring stock: running out is insufficient_stock, not offer_unavailable.
-      `select id, store_id, title, price, unit, quantity, ${OFFER_OPEN_SQL} as on_sale
-       from offers where id = any($1)`,
-      [items.map((i) => i.offer_id)],
-    );
+    const offers = await kysely(tx)
+      .selectFrom("offers")
+      .select((eb) => [
+        "id",
+        "store_id",
+        "title",
+        "price",
+        "unit",
+        "quantity",
+        // "On sale" ignoring stock: running out is insufficient_stock, not offer_unavailable.
+        offerOpen(eb).as("on_sale"),
+      ])
+      .where("id", "=", (eb) => eb.fn.any(eb.val(items.map((i) => i.offer_id))))
+      .execute();
     const byId = new Map(offers.map((o) => [o.id, o]));
     for (const i of items) {
       const o = byId.get(i.offer_id);
