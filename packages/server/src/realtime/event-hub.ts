@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { OrderStatus } from "@lastbite/shared";
 import type { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
 import { type LoadedOrder, loadOrders, publicOrder } from "../orders/order.repository.ts";
 import { ORDER_EVENTS_CHANNEL, type OrderEventNotice } from "../orders/order-events.ts";
 import { orderAsOf } from "./order-snapshot.ts";
@@ -193,14 +194,22 @@ export class EventHub {
     for (let cursor = after; !s.closed; ) {
       // Two index range scans (buyer_id, id) and (store_id, id); UNION drops the double of an
       // order someone placed in their own shop.
-      const rows = await this.db.query<{ id: number; order_id: number; to_status: OrderStatus }>(
-        `select id, order_id, to_status from order_events where buyer_id = $1 and id > $2
-         union
-         select id, order_id, to_status from order_events
-           where store_id in (select id from stores where owner_id = $1) and id > $2
-         order by id limit $3`,
-        [s.userId, cursor, limit],
-      );
+      const k = kysely(this.db);
+      const rows = await k
+        .selectFrom("order_events")
+        .select(["id", "order_id", "to_status"])
+        .where("buyer_id", "=", s.userId)
+        .where("id", ">", cursor)
+        .union(
+          k
+            .selectFrom("order_events")
+            .select(["id", "order_id", "to_status"])
+            .where("store_id", "in", k.selectFrom("stores").select("id").where("owner_id", "=", s.userId))
+            .where("id", ">", cursor),
+        )
+        .orderBy("id")
+        .limit(limit)
+        .execute();
       if (rows.length === 0) break;
       const orderIds = [...new Set(rows.map((r) => r.order_id))];
       const orders = new Map(
