@@ -264,7 +264,7 @@ export function lineSaving(line: { price: number; original_price: number | null;
 
 /**
  * Whether an offer can be ordered at `now`: active, in stock, and before both its expiry and the end
- * of its pickup window. `ON_SALE_SQL` on the server states the same rule for the database.
+ * of its pickup window. `onSale()` in the server's catalog/offer-rules.sql.ts states the same rule for the database.
  */
 export function isOnSale(
   o: { active?: boolean; quantity: number; expires_at: string | null; pickup_until: string | null },

@@ -7,19 +7,41 @@ import {
   type PatchStoreBody,
   QUANTITY_RULE,
   type Store,
-  type Unit,
 } from "@lastbite/shared";
+import { type InferResult, type Selectable, sql } from "kysely";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database, Sql } from "../db/database.ts";
-import { ON_SALE_SQL } from "./offer-rules.sql.ts";
+import { kysely } from "../db/kysely.ts";
+import type { DB } from "../db/schema.ts";
+import { onSale } from "./offer-rules.sql.ts";
 
 const iso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
 
-const STORE_COLUMNS = `s.id, s.name, s.address, s.phone, s.description, s.owner_id, u.username as owner_username,
-  s.delivery_enabled, s.delivery_fee, s.min_order_amount, s.rating_sum, s.ratings_count, s.created_at`;
+const now = () => sql<Date>`now()`;
 
-/** A store as selected by STORE_COLUMNS: the API shape, with the rating still as sum and count. */
-type StoreRow = Omit<Store, "rating" | "created_at"> & { rating_sum: number; created_at: Date };
+/** Stores with their owner's username, as `toStore` reads them. */
+const selectStores = (db: Sql) =>
+  kysely(db)
+    .selectFrom("stores as s")
+    .innerJoin("users as u", "u.id", "s.owner_id")
+    .select([
+      "s.id",
+      "s.name",
+      "s.address",
+      "s.phone",
+      "s.description",
+      "s.owner_id",
+      "u.username as owner_username",
+      "s.delivery_enabled",
+      "s.delivery_fee",
+      "s.min_order_amount",
+      "s.rating_sum",
+      "s.ratings_count",
+      "s.created_at",
+    ]);
+
+/** A store as selected by `selectStores`: the API shape, with the rating still as sum and count. */
+type StoreRow = InferResult<ReturnType<typeof selectStores>>[number];
 
 export function toStore(r: StoreRow): Store {
   return {
@@ -39,23 +61,7 @@ export function toStore(r: StoreRow): Store {
   };
 }
 
-export interface OfferRow {
-  id: number;
-  store_id: number;
-  title: string;
-  description: string | null;
-  price: number;
-  original_price: number | null;
-  quantity: number;
-  unit: Unit;
-  photo_url: string | null;
-  pickup_from: Date | null;
-  pickup_until: Date | null;
-  expires_at: Date | null;
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+export type OfferRow = Selectable<DB["offers"]>;
 
 export function toOffer(r: OfferRow): Offer {
   return {
@@ -82,44 +88,36 @@ export class CatalogService {
   constructor(private readonly db: Database) {}
 
   async listStores(): Promise<Store[]> {
-    const rows = await this.db.query<StoreRow>(
-      `select ${STORE_COLUMNS} from stores s join users u on u.id = s.owner_id order by s.id`,
-    );
+    const rows = await selectStores(this.db).orderBy("s.id").execute();
     return rows.map(toStore);
   }
 
   async storesOwnedBy(userId: number, sql: Sql = this.db): Promise<Store[]> {
-    const rows = await sql.query<StoreRow>(
-      `select ${STORE_COLUMNS} from stores s join users u on u.id = s.owner_id where s.owner_id = $1 order by s.id`,
-      [userId],
-    );
+    const rows = await selectStores(sql).where("s.owner_id", "=", userId).orderBy("s.id").execute();
     return rows.map(toStore);
   }
 
   async getStore(id: number, sql: Sql = this.db): Promise<Result<Store>> {
-    const [row] = await sql.query<StoreRow>(
-      `select ${STORE_COLUMNS} from stores s join users u on u.id = s.owner_id where s.id = $1`,
-      [id],
-    );
+    const row = await selectStores(sql).where("s.id", "=", id).executeTakeFirst();
     return row ? ok(toStore(row)) : fail("not_found", `store ${id} does not exist`);
   }
 
   async createStore(ownerId: number, b: CreateStoreBody): Promise<Store> {
-    const [row] = await this.db.query<{ id: number }>(
-      `insert into stores (owner_id, name, address, phone, description, delivery_enabled, delivery_fee, min_order_amount)
-       values ($1,$2,$3,$4,$5,$6,$7,$8) returning id`,
-      [
-        ownerId,
-        b.name,
-        b.address,
-        b.phone,
-        b.description ?? null,
-        b.delivery_enabled ?? false,
-        b.delivery_fee ?? 0,
-        b.min_order_amount ?? 0,
-      ],
-    );
-    const store = await this.getStore((row as { id: number }).id);
+    const row = await kysely(this.db)
+      .insertInto("stores")
+      .values({
+        owner_id: ownerId,
+        name: b.name,
+        address: b.address,
+        phone: b.phone,
+        description: b.description ?? null,
+        delivery_enabled: b.delivery_enabled ?? false,
+        delivery_fee: b.delivery_fee ?? 0,
+        min_order_amount: b.min_order_amount ?? 0,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const store = await this.getStore(row.id);
     if (!store.ok) throw new Error("store vanished after insert");
     return store.value;
   }
@@ -127,7 +125,7 @@ export class CatalogService {
   async updateStore(userId: number, id: number, b: PatchStoreBody): Promise<Result<Store>> {
     const owned = await this.ownedStore(userId, id);
     if (!owned.ok) return owned;
-    const sets = patchAssignments(b, [
+    const sets = patchOf(b, [
       "name",
       "address",
       "phone",
@@ -136,11 +134,12 @@ export class CatalogService {
       "delivery_fee",
       "min_order_amount",
     ]);
-    if (sets.columns.length > 0)
-      await this.db.query(`update stores set ${sets.columns.join(", ")}, updated_at = now() where id = $1`, [
-        id,
-        ...sets.values,
-      ]);
+    if (Object.keys(sets).length > 0)
+      await kysely(this.db)
+        .updateTable("stores")
+        .set({ ...sets, updated_at: now() })
+        .where("id", "=", id)
+        .execute();
     return this.getStore(id);
   }
 
@@ -158,52 +157,62 @@ export class CatalogService {
    */
   async listOffers(storeId?: number, allOf?: number): Promise<Offer[]> {
     if (storeId && allOf !== undefined) {
-      const [own] = await this.db.query<{ id: number }>(
-        "select id from stores where id = $1 and owner_id = $2",
-        [storeId, allOf],
-      );
+      const own = await kysely(this.db)
+        .selectFrom("stores")
+        .select("id")
+        .where("id", "=", storeId)
+        .where("owner_id", "=", allOf)
+        .executeTakeFirst();
       if (own)
         return (
-          await this.db.query<OfferRow>("select * from offers where store_id = $1 order by id", [storeId])
+          await kysely(this.db)
+            .selectFrom("offers")
+            .selectAll()
+            .where("store_id", "=", storeId)
+            .orderBy("id")
+            .execute()
         ).map(toOffer);
     }
-    const rows = storeId
-      ? await this.db.query<OfferRow>(
-          `select * from offers where store_id = $1 and ${ON_SALE_SQL} order by id`,
-          [storeId],
-        )
-      : await this.db.query<OfferRow>(`select * from offers where ${ON_SALE_SQL} order by id`);
+    const rows = await kysely(this.db)
+      .selectFrom("offers")
+      .selectAll()
+      .where((eb) => (storeId ? eb.and([eb("store_id", "=", storeId), onSale(eb)]) : onSale(eb)))
+      .orderBy("id")
+      .execute();
     return rows.map(toOffer);
   }
 
   async getOffer(id: number): Promise<Result<Offer>> {
-    const [row] = await this.db.query<OfferRow>("select * from offers where id = $1", [id]);
+    const row = await kysely(this.db)
+      .selectFrom("offers")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row ? ok(toOffer(row)) : fail("not_found", `offer ${id} does not exist`);
   }
 
   async createOffer(userId: number, storeId: number, b: CreateOfferBody): Promise<Result<Offer>> {
     const owned = await this.ownedStore(userId, storeId);
     if (!owned.ok) return owned;
-    const [row] = await this.db.query<OfferRow>(
-      `insert into offers (store_id, title, description, price, original_price, quantity, unit, photo_url,
-         pickup_from, pickup_until, expires_at, active)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) returning *`,
-      [
-        storeId,
-        b.title,
-        b.description ?? null,
-        b.price,
-        b.original_price ?? null,
-        b.quantity,
-        b.unit ?? "piece",
-        b.photo_url ?? null,
-        b.pickup_from ?? null,
-        b.pickup_until ?? null,
-        b.expires_at ?? null,
-        b.active ?? true,
-      ],
-    );
-    return ok(toOffer(row as OfferRow));
+    const row = await kysely(this.db)
+      .insertInto("offers")
+      .values({
+        store_id: storeId,
+        title: b.title,
+        description: b.description ?? null,
+        price: b.price,
+        original_price: b.original_price ?? null,
+        quantity: b.quantity,
+        unit: b.unit ?? "piece",
+        photo_url: b.photo_url ?? null,
+        pickup_from: b.pickup_from ?? null,
+        pickup_until: b.pickup_until ?? null,
+        expires_at: b.expires_at ?? null,
+        active: b.active ?? true,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return ok(toOffer(row));
   }
 
   async updateOffer(userId: number, id: number, b: PatchOfferBody): Promise<Result<Offer>> {
@@ -222,7 +231,7 @@ export class CatalogService {
       Date.parse(merged.pickup_from) >= Date.parse(merged.pickup_until)
     )
       return fail("invalid_request", "pickup_until must be after pickup_from");
-    const sets = patchAssignments(b, [
+    const sets = patchOf(b, [
       "title",
       "description",
       "price",
@@ -235,26 +244,20 @@ export class CatalogService {
       "expires_at",
       "active",
     ]);
-    if (sets.columns.length === 0) return current;
-    const [row] = await this.db.query<OfferRow>(
-      `update offers set ${sets.columns.join(", ")}, updated_at = now() where id = $1 returning *`,
-      [id, ...sets.values],
-    );
-    return ok(toOffer(row as OfferRow));
+    if (Object.keys(sets).length === 0) return current;
+    const row = await kysely(this.db)
+      .updateTable("offers")
+      .set({ ...sets, updated_at: now() })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return ok(toOffer(row));
   }
 }
 
-/** `col = $n` assignments for the keys present in a validated patch (column names come from our list, never the client). */
-function patchAssignments<T extends object>(
-  patch: T,
-  allowed: string[],
-): { columns: string[]; values: unknown[] } {
-  const columns: string[] = [];
-  const values: unknown[] = [];
-  for (const key of allowed) {
-    if (!(key in patch) || (patch as Record<string, unknown>)[key] === undefined) continue;
-    values.push((patch as Record<string, unknown>)[key]);
-    columns.push(`${key} = $${values.length + 1}`);
-  }
-  return { columns, values };
+/** The keys present in a validated patch, as column assignments (column names come from our list, never the client). */
+function patchOf<T extends object, K extends keyof T>(patch: T, allowed: readonly K[]): Partial<Pick<T, K>> {
+  const sets: Partial<Pick<T, K>> = {};
+  for (const key of allowed) if (patch[key] !== undefined) sets[key] = patch[key];
+  return sets;
 }

@@ -1,11 +1,27 @@
+import { type Expression, type ExpressionBuilder, sql } from "kysely";
+import type { DB } from "../db/schema.ts";
+
 /**
  * The SQL twins of the shared `isOnSale` rule (packages/shared/src/order-lifecycle.ts), for queries
- * over `offers`. A test holds the two to the same answers.
+ * over `offers`. A test holds the two to the same answers (test/offer-rules.test.ts).
+ *
+ * Columns are qualified by `offers`, so the helpers fit any query with `offers` (unaliased) in its
+ * from, joins included. `now` is the database's clock unless a caller (the test) pins an instant.
  */
+type Offers = ExpressionBuilder<DB, "offers">;
+
+const NOW = sql<Date>`now()`;
 
 /** The offer may be sold now, stock aside: active and neither expired nor past its pickup window. */
-export const OFFER_OPEN_SQL =
-  "(active and coalesce(expires_at > now(), true) and coalesce(pickup_until > now(), true))";
+export function offerOpen(eb: Offers, now: Expression<Date> = NOW) {
+  const before = (column: "offers.expires_at" | "offers.pickup_until") =>
+    eb.or([eb(column, "is", null), eb(column, ">", now)]);
+  return eb
+    .and([eb.ref("offers.active"), before("offers.expires_at"), before("offers.pickup_until")])
+    .$castTo<boolean>();
+}
 
 /** An offer row that can be ordered now: open and in stock. */
-export const ON_SALE_SQL = `(quantity > 0 and ${OFFER_OPEN_SQL})`;
+export function onSale(eb: Offers, now: Expression<Date> = NOW) {
+  return eb.and([eb("offers.quantity", ">", 0), offerOpen(eb, now)]).$castTo<boolean>();
+}

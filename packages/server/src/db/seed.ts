@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Database } from "./database.ts";
+import { kysely } from "./kysely.ts";
 
 /** Demo people: the sandbox lets you act as each of them. Ids are far below real Telegram ids' range of collisions we care about. */
 export const DEMO_USERS = [
@@ -85,57 +87,89 @@ const SHOPS = [
       { title: "Manti (5 pcs)", price: 18000, original_price: 30000, quantity: 10, unit: "piece" },
     ],
   },
-];
+] as const;
 
 /** Fills an empty database with demo users, shops and offers. Does nothing when any shop exists. */
 export async function seedIfEmpty(db: Database): Promise<boolean> {
   return db.transaction(async (tx) => {
-    await tx.query("select pg_advisory_xact_lock(7452020)");
-    const [row] = await tx.query<{ n: number }>("select count(*)::int as n from stores");
+    const k = kysely(tx);
+    await k.selectNoFrom((eb) => eb.fn("pg_advisory_xact_lock", [eb.lit(7452020)]).as("locked")).execute();
+    const row = await k
+      .selectFrom("stores")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
     if ((row?.n ?? 0) > 0) return false;
     for (const u of DEMO_USERS)
-      await tx.query(
-        `insert into users (id, first_name, last_name, username, language) values ($1,$2,$3,$4,$5) on conflict (id) do nothing`,
-        [u.id, u.first_name, u.last_name, u.username, u.language_code],
-      );
+      await k
+        .insertInto("users")
+        .values({
+          id: u.id,
+          first_name: u.first_name,
+          last_name: u.last_name,
+          username: u.username,
+          language: u.language_code,
+        })
+        .onConflict((oc) => oc.column("id").doNothing())
+        .execute();
     for (const s of SHOPS) {
-      const [store] = await tx.query<{ id: number }>(
-        `insert into stores (owner_id, name, address, phone, description, delivery_enabled, delivery_fee, min_order_amount)
-         values ($1,$2,$3,$4,$5,$6,$7,$8) returning id`,
-        [
-          s.owner,
-          s.name,
-          s.address,
-          s.phone,
-          s.description,
-          s.delivery_enabled,
-          s.delivery_fee,
-          s.min_order_amount,
-        ],
-      );
+      const store = await k
+        .insertInto("stores")
+        .values({
+          owner_id: s.owner,
+          name: s.name,
+          address: s.address,
+          phone: s.phone,
+          description: s.description,
+          delivery_enabled: s.delivery_enabled,
+          delivery_fee: s.delivery_fee,
+          min_order_amount: s.min_order_amount,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
       for (const o of s.offers)
-        await tx.query(
-          `insert into offers (store_id, title, price, original_price, quantity, unit, pickup_from, pickup_until, expires_at)
-           values ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-          [store?.id, o.title, o.price, o.original_price, o.quantity, o.unit, hours(1), hours(5), hours(24)],
-        );
+        await k
+          .insertInto("offers")
+          .values({
+            store_id: store.id,
+            title: o.title,
+            price: o.price,
+            original_price: o.original_price,
+            quantity: o.quantity,
+            unit: o.unit,
+            pickup_from: hours(1),
+            pickup_until: hours(5),
+            expires_at: hours(24),
+          })
+          .execute();
     }
     return true;
   });
 }
+
+/** `now()` plus whole hours, on the database's clock. */
+const inHours = (h: number) => sql<Date>`now() + make_interval(hours => ${h})`;
 
 /**
  * Sandbox only: demo offers whose pickup window or expiry has passed (a `./data` from another day)
  * get today's window again, so the demo never opens on an empty or expired catalogue.
  */
 export async function refreshDemoOffers(db: Database): Promise<number> {
-  const rows = await db.query(
-    `update offers set pickup_from = now() + interval '1 hour', pickup_until = now() + interval '5 hours',
-       expires_at = now() + interval '24 hours', updated_at = now()
-     where store_id in (select id from stores where owner_id = any($1))
-       and (expires_at <= now() + interval '1 hour' or pickup_until <= now() + interval '1 hour')
-     returning id`,
-    [DEMO_USERS.map((u) => u.id)],
-  );
+  const rows = await kysely(db)
+    .updateTable("offers")
+    .set({
+      pickup_from: inHours(1),
+      pickup_until: inHours(5),
+      expires_at: inHours(24),
+      updated_at: sql<Date>`now()`,
+    })
+    .where("store_id", "in", (eb) =>
+      eb
+        .selectFrom("stores")
+        .select("id")
+        .where("owner_id", "=", eb.fn.any(eb.val(DEMO_USERS.map((u) => u.id)))),
+    )
+    .where((eb) => eb.or([eb("expires_at", "<=", inHours(1)), eb("pickup_until", "<=", inHours(1))]))
+    .returning("id")
+    .execute();
   return rows.length;
 }

@@ -3,7 +3,7 @@ import { type CreateOrderBody, isValidQuantity, itemsTotal, lineTotal, type Unit
 import { sql } from "kysely";
 import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
 import { z } from "zod";
-import { OFFER_OPEN_SQL } from "../catalog/offer-rules.sql.ts";
+import { offerOpen } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
@@ -67,20 +67,18 @@ export class OrderPlacement {
       .selectNoFrom((eb) => [
         jsonArrayFrom(
           eb
-            .selectFrom("offers as f")
-            .innerJoin("stores as s", "s.id", "f.store_id")
+            .selectFrom("offers")
+            .innerJoin("stores as s", "s.id", "offers.store_id")
             .innerJoin("users as ow", "ow.id", "s.owner_id")
-            .select([
-              "f.id",
-              "f.store_id",
-              "f.title",
-              "f.price",
-              "f.unit",
-              "f.quantity",
+            .select((e) => [
+              "offers.id",
+              "offers.store_id",
+              "offers.title",
+              "offers.price",
+              "offers.unit",
+              "offers.quantity",
               // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
-              sql<boolean>`${sql.raw(OFFER_OPEN_SQL.replace(/\b(active|expires_at|pickup_until)\b/g, "f.$1"))}`.as(
-                "open",
-              ),
+              offerOpen(e).as("open"),
               "s.owner_id",
               "s.name as store_name",
               "s.address as store_address",
@@ -91,7 +89,7 @@ export class OrderPlacement {
               "ow.username as owner_username",
             ])
             .where(
-              "f.id",
+              "offers.id",
               "in",
               items.map((i) => i.offer_id),
             ),
