@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Database } from "./database.ts";
+import { kysely } from "./kysely.ts";
 
 /**
  * The schema, as an append-only list of `.sql` files in `migrations/` named `NNN_name.sql`: never
@@ -32,14 +33,15 @@ export async function migrate(db: Database): Promise<number[]> {
     await tx.query(
       "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())",
     );
+    const k = kysely(tx);
     const done = new Set(
-      (await tx.query<{ version: number }>("select version from schema_migrations")).map((r) => r.version),
+      (await k.selectFrom("schema_migrations").select("version").execute()).map((r) => r.version),
     );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const stmt of splitStatements(m.sql)) await tx.query(stmt);
-      await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name]);
+      await k.insertInto("schema_migrations").values({ version: m.version, name: m.name }).execute();
       applied.push(m.version);
     }
     return applied;

@@ -8,7 +8,6 @@ import type { ColumnType, Generated, Selectable } from "kysely";
  */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string, string>;
 
 export interface UsersTable {
   id: number;
@@ -117,7 +116,7 @@ export interface OutboxTable {
   order_id: number | null;
   event_id: number | null;
   chat_id: number;
-  payload: Generated<Json<unknown>>;
+  payload: ColumnType<object, string | undefined, string>;
   status: Generated<"pending" | "sending" | "sent" | "failed">;
   attempts: Generated<number>;
   next_attempt_at: DefaultTimestamp;

@@ -5,12 +5,8 @@ import type { Metrics } from "../core/metrics.ts";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
 import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
-import {
-  assertNever,
-  type OutboxKind,
-  type OutboxMessage,
-  parseOutboxMessage,
-} from "../outbox/outbox-messages.ts";
+import { type ClaimedRow, OutboxStore } from "../outbox/outbox.store.ts";
+import { assertNever, type OutboxMessage, parseOutboxMessage } from "../outbox/outbox-messages.ts";
 import { UserRepository } from "../users/user.repository.ts";
 import { type MiniAppLinks, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
@@ -22,18 +18,7 @@ import {
   renderSellerRating,
 } from "./renderers.ts";
 
-/** An outbox row as the worker claims it. */
-export interface ClaimedRow {
-  id: number;
-  kind: OutboxKind | string;
-  order_id: number | null;
-  event_id: number | null;
-  chat_id: number;
-  payload: unknown;
-  attempts: number;
-  /** A send of this row was under way when its last worker vanished: it may have reached Telegram. */
-  interrupted: boolean;
-}
+export type { ClaimedRow } from "../outbox/outbox.store.ts";
 
 export interface WorkerLogger {
   info(obj: unknown, msg?: string): void;
@@ -116,9 +101,11 @@ export class OutboxWorker {
   private pausedUntil = 0;
 
   private readonly users: UserRepository;
+  private readonly store: OutboxStore;
 
   constructor(private readonly opts: OutboxWorkerOptions) {
     this.users = new UserRepository(opts.db);
+    this.store = new OutboxStore(opts.db);
     this.backoffMs = opts.backoffMs ?? defaultBackoff;
     this.retryAfterMs = opts.retryAfterMs ?? ((s) => s * 1000);
     this.maxAttempts = opts.maxAttempts ?? 30;
@@ -203,34 +190,13 @@ export class OutboxWorker {
     }
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
-    return this.opts.db.query<ClaimedRow>(
-      `update outbox set status = 'sending', locked_until = now() + make_interval(secs => $2),
-         attempts = attempts + 1
-       where id in (
-         select o.id from outbox o
-         where o.status in ('pending','sending') and o.next_attempt_at <= now()
-           and (o.locked_until is null or o.locked_until < now())
-           and not exists (
-             select 1 from outbox p
-             where p.order_id = o.order_id and p.chat_id = o.chat_id and p.id < o.id
-               and p.status in ('pending','sending'))
-         order by o.id limit $1
-         for update skip locked)
-       returning id, kind, order_id, event_id, chat_id, payload, attempts,
-         sending_since is not null as interrupted`,
-      [this.batchSize, this.lockSeconds],
-    );
+  private claim(): Promise<ClaimedRow[]> {
+    return this.store.claim(this.batchSize, this.lockSeconds);
   }
 
   private async renew(ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.opts.db
-      .query(
-        `update outbox set locked_until = now() + make_interval(secs => $2)
-         where status = 'sending' and id in (select jsonb_array_elements_text($1::jsonb)::bigint)`,
-        [JSON.stringify(ids), this.lockSeconds],
-      )
+    await this.store
+      .renew(ids, this.lockSeconds)
       .catch((err) => this.log?.warn({ err }, "could not renew outbox claims"));
   }
 
@@ -238,15 +204,11 @@ export class OutboxWorker {
     const m = this.opts.metrics;
     if (Date.now() < this.pausedUntil) {
       // Another chat hit a 429 in this batch: put the row back untouched (the attempt does not count).
-      await this.opts.db.query(
-        `update outbox set status = 'pending', locked_until = null, attempts = attempts - 1,
-           next_attempt_at = now() + make_interval(secs => $2) where id = $1`,
-        [row.id, Math.max(0, this.pausedUntil - Date.now()) / 1000],
-      );
+      await this.store.putBack(row.id, Math.max(0, this.pausedUntil - Date.now()) / 1000);
       return;
     }
     // Recorded before the send: if this worker dies during it, whoever takes the row over knows.
-    await this.opts.db.query("update outbox set sending_since = now() where id = $1", [row.id]);
+    await this.store.sending(row.id);
     let done: Delivered;
     try {
       done = await this.deliver(row);
@@ -255,36 +217,17 @@ export class OutboxWorker {
       const error = this.redact(describe(err));
       if (f.retry && row.attempts < this.maxAttempts) {
         if (f.pauseAll) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + f.delayMs);
-        await this.opts.db.query(
-          `update outbox set status = 'pending', locked_until = null, sending_since = null, last_error = $2,
-             next_attempt_at = now() + make_interval(secs => $3) where id = $1`,
-          [row.id, error, f.delayMs / 1000],
-        );
+        await this.store.retryLater(row.id, error, f.delayMs / 1000);
         m?.outboxRetries.inc({ kind: row.kind });
         this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
         return;
       }
-      await this.opts.db.query(
-        "update outbox set status = 'failed', locked_until = null, sending_since = null, last_error = $2 where id = $1",
-        [row.id, error],
-      );
+      await this.store.failed(row.id, error);
       m?.outboxFailed.inc({ kind: row.kind });
       this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
       return;
     }
-    await this.opts.db.transaction(async (tx) => {
-      if (done.remember && done.messageId !== undefined)
-        await tx.query(
-          `insert into order_messages (order_id, chat_id, role, message_id) values ($1,$2,$3,$4)
-           on conflict (order_id, chat_id, role) do update set message_id = excluded.message_id`,
-          [done.remember.orderId, row.chat_id, done.remember.role, done.messageId],
-        );
-      await tx.query(
-        `update outbox set status = 'sent', locked_until = null, sending_since = null, sent_at = now(), message_id = $2,
-           last_error = $3 where id = $1`,
-        [row.id, done.messageId ?? null, done.note ?? null],
-      );
-    });
+    await this.store.sent(row, done);
     m?.outboxSent.inc({ kind: row.kind });
     if (row.interrupted) {
       m?.outboxResent.inc({ kind: row.kind });
@@ -349,19 +292,14 @@ export class OutboxWorker {
   }
 
   private async editCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {
-    const [card] = await this.opts.db.query<{ message_id: number }>(
-      "select message_id from order_messages where order_id = $1 and chat_id = $2 and role = 'card'",
-      [order.id, row.chat_id],
-    );
-    if (!card) {
-      const [first] = await this.opts.db.query<{ status: string }>(
-        "select status from outbox where order_id = $1 and chat_id = $2 and kind = 'seller_new_order'",
-        [order.id, row.chat_id],
-      );
+    const cardId = await this.store.messageOf(order.id, row.chat_id, "card");
+    if (cardId === null) {
+      const first = await this.store.newOrderCardStatus(order.id, row.chat_id);
       // The card itself has not gone out (or never will): when it does, it shows the current state.
-      if (first && first.status !== "sent") return { note: "card not sent yet" };
+      if (first !== null && first !== "sent") return { note: "card not sent yet" };
       return this.sendCard(row, order, lang);
     }
+    const card = { message_id: cardId };
     const r = renderSellerCard(order, lang);
     try {
       await this.opts.api.editMessageText(row.chat_id, card.message_id, r.text, {
@@ -413,10 +351,7 @@ export class OutboxWorker {
     comment: string | null,
   ): Promise<Delivered> {
     // First turn the buyer's star buttons into the chosen stars (an edit: safe to repeat on retry).
-    const [rateMsg] = await this.opts.db.query<{ message_id: number; chat_id: number }>(
-      "select message_id, chat_id from order_messages where order_id = $1 and role = 'buyer_rate'",
-      [order.id],
-    );
+    const rateMsg = await this.store.rateMessageOf(order.id);
     if (rateMsg) {
       try {
         await this.opts.api.editMessageText(

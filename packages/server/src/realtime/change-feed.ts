@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
 import type { CommittedChange, OrderChanges } from "../orders/order-events.ts";
 
 /** The NOTIFY channel on which instances tell each other that something committed. */
@@ -108,8 +110,8 @@ export class ChangeFeed implements OrderChanges {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.announcements++;
-      this.db
-        .query("select pg_notify($1, $2)", [CHANGES_CHANNEL, this.instance])
+      sql`select pg_notify(${CHANGES_CHANNEL}, ${this.instance})`
+        .execute(kysely(this.db))
         .catch((err) => this.log?.warn({ err: String(err) }, "could not announce changes; others poll"));
     }, this.batchMs);
     this.timer.unref?.();

@@ -128,8 +128,11 @@ export class EventHub {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const [row] = await this.db.query<{ max: number | null }>("select max(id) as max from order_events");
-    this.watermark = Math.max(this.watermark, row?.max ?? 0);
+    const row = await kysely(this.db)
+      .selectFrom("order_events")
+      .select((eb) => eb.fn.max("id").as("max"))
+      .executeTakeFirst();
+    this.watermark = Math.max(this.watermark, Number(row?.max ?? 0));
     if (this.feed) {
       this.unsubscribe.push(this.feed.onLocalChange((c) => this.onLocal(c)));
       this.unsubscribe.push(this.feed.onRemoteChange(() => this.catchUp()));
