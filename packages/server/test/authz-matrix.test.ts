@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InitDataUser } from "../src/auth/init-data.ts";
-import { makeShop, type OfferInput, type Shop } from "./fixtures.ts";
+import { approveStore, makeShop, type OfferInput, type Shop } from "./fixtures.ts";
 import {
   api,
   authHeader,
@@ -114,14 +114,6 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     const r = await inject(who, method, url, body, shape);
     if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json)}`);
     return r.body;
-  };
-
-  /** With ADMIN_IDS set, new shops may wait for moderation: approve them, so their offers sell. */
-  const approve = async (storeId: number) => {
-    const [col] = await t.db.query(
-      "select 1 from information_schema.columns where table_name = 'stores' and column_name = 'status'",
-    );
-    if (col) await t.db.query("update stores set status = 'active' where id = $1", [storeId]);
   };
 
   /** A new order of `by` in the shop, walked through `actions` by the owner. */
@@ -239,7 +231,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     });
     shop = await makeShop(t, { offers: [{ title: "Samsa", price: 6000, quantity: 10_000 }] });
     owner = shop.owner;
-    await approve(shop.store.id);
+    await approveStore(t, shop.store.id);
     offerId = shop.offers[0].id;
     const paused = await must(
       owner,
@@ -252,7 +244,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     await must(owner, "PATCH", `/api/offers/${pausedOfferId}`, { active: false }, api.offer);
     const second = await makeShop(t);
     otherOwner = second.owner;
-    await approve(second.store.id);
+    await approveStore(t, second.store.id);
     // Everyone has signed in once and the other buyer and other owner have orders of their own,
     // so "blind" means filtered, not empty.
     for (const u of [buyer, other, admin]) await must(u, "GET", "/api/me", undefined, api.me);

@@ -57,6 +57,14 @@ export async function makeShop<const O extends readonly OfferInput[] = typeof DE
   return { owner, store: store.body, offers: offers as Shop<O>["offers"] };
 }
 
+/** With ADMIN_IDS set, new shops may wait for moderation: approve one, so its offers sell. */
+export async function approveStore(t: Pick<TestApp, "db">, storeId: number): Promise<void> {
+  const [col] = await t.db.query(
+    "select 1 from information_schema.columns where table_name = 'stores' and column_name = 'status'",
+  );
+  if (col) await t.db.query("update stores set status = 'active' where id = $1", [storeId]);
+}
+
 /** The ids of `xs`, as a tuple as long as `xs`. */
 export const idsOf = <T extends readonly { id: number }[]>(xs: T) =>
   xs.map((x) => x.id) as { -readonly [K in keyof T]: number };
