@@ -22,8 +22,10 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
   afterAll(async () => h?.close());
 
   /** A counter of the worker's metrics for one kind (0 when it was never incremented). */
-  const counter = (name: string, kind: string) => {
-    const m = new RegExp(`^${name}\\{kind="${kind}"\\} (\\d+)$`, "m").exec(h.app.services.metrics.render());
+  const counter = async (name: string, kind: string) => {
+    // awaited: on main, Metrics.render() has become async
+    const text = await h.app.services.metrics.render();
+    const m = new RegExp(`^${name}\\{kind="${kind}"\\} (\\d+)$`, "m").exec(text);
     return Number(m?.[1] ?? 0);
   };
   const row = async (orderId: number, kind: string) => {
@@ -56,9 +58,9 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
     const buyer = await h.person();
     const { offerId } = await h.shop(seller);
     await h.settle();
-    const failedBefore = counter("lastbite_outbox_failed_total", "seller_new_order");
-    const retriesBefore = counter("lastbite_outbox_retries_total", "seller_new_order");
-    const sentBefore = counter("lastbite_outbox_sent_total", "seller_new_order");
+    const failedBefore = await counter("lastbite_outbox_failed_total", "seller_new_order");
+    const retriesBefore = await counter("lastbite_outbox_retries_total", "seller_new_order");
+    const sentBefore = await counter("lastbite_outbox_sent_total", "seller_new_order");
 
     // Telegram is down for the seller's card: the connection drops, then 500s, then 502s.
     h.tg.failNext(1, { networkError: true, method: "sendMessage" });
@@ -77,8 +79,8 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
         (c) => c.method === "sendMessage" && Number(c.params.chat_id) === seller.id,
       );
       expect(tries.map((c) => c.status)).toEqual([0, 500, 502]);
-      expect(counter("lastbite_outbox_failed_total", "seller_new_order")).toBe(failedBefore + 1);
-      expect(counter("lastbite_outbox_retries_total", "seller_new_order")).toBe(
+      expect(await counter("lastbite_outbox_failed_total", "seller_new_order")).toBe(failedBefore + 1);
+      expect(await counter("lastbite_outbox_retries_total", "seller_new_order")).toBe(
         retriesBefore + MAX_ATTEMPTS - 1,
       );
 
@@ -90,7 +92,7 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
       expect(await row(id, "seller_new_order")).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS });
       expect(h.tg.botMessages(seller.id)).toEqual([]);
       expect(delivered(seller.id)).toEqual([]);
-      expect(counter("lastbite_outbox_sent_total", "seller_new_order")).toBe(sentBefore);
+      expect(await counter("lastbite_outbox_sent_total", "seller_new_order")).toBe(sentBefore);
     } finally {
       h.tg.clearFaults();
     }
@@ -250,9 +252,8 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
         error: /^bad seller_card payload: /,
       },
     ];
-    const failedBefore = Object.fromEntries(
-      bad.map((b) => [b.kind, counter("lastbite_outbox_failed_total", b.kind)]),
-    );
+    const failedBefore = new Map<string, number>();
+    for (const b of bad) failedBefore.set(b.kind, await counter("lastbite_outbox_failed_total", b.kind));
     const ids: number[] = [];
     for (const [i, b] of bad.entries()) {
       const [r] = await h.db.query<{ id: number }>(
@@ -283,8 +284,8 @@ describe.each(DATABASES)("outbox failures on %s", (kind) => {
       });
     }
     for (const b of new Set(bad.map((x) => x.kind)))
-      expect(counter("lastbite_outbox_failed_total", b), b).toBe(
-        (failedBefore[b] ?? 0) + bad.filter((x) => x.kind === b).length,
+      expect(await counter("lastbite_outbox_failed_total", b), b).toBe(
+        (failedBefore.get(b) ?? 0) + bad.filter((x) => x.kind === b).length,
       );
     // Nothing went to Telegram for them.
     expect(h.tg.calls.slice(callsBefore).filter((c) => c.method !== "getUpdates")).toEqual([]);
