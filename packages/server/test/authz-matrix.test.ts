@@ -15,9 +15,19 @@
  */
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { InitDataUser } from "../src/auth/init-data.ts";
-import { makeShop } from "./fixtures.ts";
-import { authHeader, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+import { approveStore, makeShop, type OfferInput, type Shop } from "./fixtures.ts";
+import {
+  api,
+  authHeader,
+  createTestApp,
+  DATABASES,
+  newUser,
+  Res,
+  type Shape,
+  type TestApp,
+} from "./helpers.ts";
 
 const ROLES = ["anon", "buyer", "other", "owner", "otherOwner", "admin"] as const;
 type Role = (typeof ROLES)[number];
@@ -76,7 +86,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   const other = newUser({ first_name: "Other" });
   let owner: InitDataUser;
   let otherOwner: InitDataUser;
-  let shop: Awaited<ReturnType<typeof makeShop>>;
+  let shop: Shop<[OfferInput]>;
   let offerId: number;
   let pausedOfferId: number;
   let shared: { pending: number; confirmed: number; code: string };
@@ -84,27 +94,26 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   const userOf = (role: Role): InitDataUser | null =>
     ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
 
-  const inject = async (who: InitDataUser | null, method: string, url: string, body?: unknown) => {
+  /** Like TestApp.as(), but also anonymous (`who` null). */
+  const inject = async <T = unknown>(
+    who: InitDataUser | null,
+    method: string,
+    url: string,
+    body?: unknown,
+    shape?: Shape<T>,
+  ): Promise<Res<T>> => {
     const res = await t.app.inject({
       method: method as "GET",
       url,
       headers: who ? { authorization: authHeader(who) } : {},
       ...(body === undefined ? {} : { payload: body as object }),
     });
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+    return Res.of(res, shape, `${method} ${url}`);
   };
-  const must = async (who: InitDataUser, method: string, url: string, body?: unknown) => {
-    const r = await inject(who, method, url, body);
-    if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+  const must = async <T>(who: InitDataUser, method: string, url: string, body: unknown, shape: Shape<T>) => {
+    const r = await inject(who, method, url, body, shape);
+    if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json)}`);
     return r.body;
-  };
-
-  /** With ADMIN_IDS set, new shops may wait for moderation: approve them, so their offers sell. */
-  const approve = async (storeId: number) => {
-    const [col] = await t.db.query(
-      "select 1 from information_schema.columns where table_name = 'stores' and column_name = 'status'",
-    );
-    if (col) await t.db.query("update stores set status = 'active' where id = $1", [storeId]);
   };
 
   /** A new order of `by` in the shop, walked through `actions` by the owner. */
@@ -112,19 +121,25 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     actions: string[] = [],
     opts: { by?: InitDataUser; delivery?: boolean } = {},
   ): Promise<{ id: number; code: string | null }> => {
-    const o = await must(opts.by ?? buyer, "POST", "/api/orders", {
-      items: [{ offer_id: offerId, quantity: 1 }],
-      ...(opts.delivery
-        ? {
-            delivery_type: "delivery",
-            delivery_address: "Chilonzor 9, kv 12",
-            customer_phone: "+998901234567",
-          }
-        : { delivery_type: "pickup" }),
-    });
+    const o = await must(
+      opts.by ?? buyer,
+      "POST",
+      "/api/orders",
+      {
+        items: [{ offer_id: offerId, quantity: 1 }],
+        ...(opts.delivery
+          ? {
+              delivery_type: "delivery",
+              delivery_address: "Chilonzor 9, kv 12",
+              customer_phone: "+998901234567",
+            }
+          : { delivery_type: "pickup" }),
+      },
+      api.order,
+    );
     let code: string | null = null;
     for (const a of actions)
-      code = (await must(owner, "POST", `/api/seller/orders/${o.id}/${a}`, {})).code ?? code;
+      code = (await must(owner, "POST", `/api/seller/orders/${o.id}/${a}`, {}, api.order)).code ?? code;
     return { id: o.id, code };
   };
 
@@ -216,25 +231,30 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     });
     shop = await makeShop(t, { offers: [{ title: "Samsa", price: 6000, quantity: 10_000 }] });
     owner = shop.owner;
-    await approve(shop.store.id);
+    await approveStore(t, shop.store.id);
     offerId = shop.offers[0].id;
-    const paused = await must(owner, "POST", `/api/stores/${shop.store.id}/offers`, {
-      title: "Paused",
-      price: 1000,
-      quantity: 5,
-    });
+    const paused = await must(
+      owner,
+      "POST",
+      `/api/stores/${shop.store.id}/offers`,
+      { title: "Paused", price: 1000, quantity: 5 },
+      api.offer,
+    );
     pausedOfferId = paused.id;
-    await must(owner, "PATCH", `/api/offers/${pausedOfferId}`, { active: false });
+    await must(owner, "PATCH", `/api/offers/${pausedOfferId}`, { active: false }, api.offer);
     const second = await makeShop(t);
     otherOwner = second.owner;
-    await approve(second.store.id);
+    await approveStore(t, second.store.id);
     // Everyone has signed in once and the other buyer and other owner have orders of their own,
     // so "blind" means filtered, not empty.
-    for (const u of [buyer, other, admin]) await must(u, "GET", "/api/me");
-    await must(other, "POST", "/api/orders", {
-      items: [{ offer_id: second.offers[0].id, quantity: 1 }],
-      delivery_type: "pickup",
-    });
+    for (const u of [buyer, other, admin]) await must(u, "GET", "/api/me", undefined, api.me);
+    await must(
+      other,
+      "POST",
+      "/api/orders",
+      { items: [{ offer_id: second.offers[0].id, quantity: 1 }], delivery_type: "pickup" },
+      api.order,
+    );
     const pending = await order();
     const confirmed = await order(["accept"]);
     shared = { pending: pending.id, confirmed: confirmed.id, code: confirmed.code as string };
@@ -292,14 +312,18 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
         ? (await t.db.query<{ status: string }>("select status from orders where id = $1", [req.orderId]))[0]
         : undefined;
       const res = await inject(who, method, req.url, req.body);
-      expect(res.status, JSON.stringify(res.body)).toBe(status);
+      expect(res.status, JSON.stringify(res.json)).toBe(status);
       if (status >= 400) {
         expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
-        expect(res.body).toMatchObject({ status, code: expect.any(String), detail: expect.any(String) });
-        const code = { 401: "unauthorized", 403: "forbidden", 404: expect.stringMatching(/not_found$/) }[
-          status
-        ];
-        if (code) expect(res.body.code).toEqual(code);
+        expect(res.problem).toMatchObject({ status, code: expect.any(String), detail: expect.any(String) });
+        // Every refusal the table holds has one code: a new refusal status must be added here.
+        const codes: Record<number, unknown> = {
+          401: "unauthorized",
+          403: "forbidden",
+          404: expect.stringMatching(/not_found$/),
+        };
+        expect(Object.keys(codes), `no code known for a ${status} cell`).toContain(String(status));
+        expect(res.problem.code).toEqual(codes[status]);
         if (req.orderId) {
           const [after] = await t.db.query<{ status: string }>("select status from orders where id = $1", [
             req.orderId,
@@ -307,8 +331,13 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
           expect(after, "a refused request changed the order").toEqual(before);
         }
       }
-      if (typeof expected === "string" && req.list && req.item !== undefined) {
-        const ids = (res.body[req.list] as { id: number }[]).map((x) => x.id);
+      if (typeof expected === "string") {
+        // A "sees"/"blind" cell must name the list and the item it looks for, or it would check nothing.
+        expect(req.list, `scenario "${scenario}" names no list`).toBeDefined();
+        expect(req.item, `scenario "${scenario}" names no item`).toBeDefined();
+        const list = req.list as string;
+        const listed = z.object({ [list]: z.array(z.object({ id: z.number() })) }).parse(res.json);
+        const ids = (listed[list] as { id: number }[]).map((x) => x.id);
         if (expected.endsWith("sees")) expect(ids).toContain(req.item);
         else expect(ids).not.toContain(req.item);
       }

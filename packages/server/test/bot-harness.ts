@@ -3,7 +3,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import type { InitDataUser } from "../src/auth/init-data.ts";
 import { createTelegram, type Telegram, type TelegramOptions } from "../src/bot/telegram.ts";
-import { createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
+import { api, createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 /** The app, the real grammY bot and outbox worker, and the fake Telegram they talk to over HTTP. */
 export interface BotHarness extends TestApp {
@@ -72,32 +72,39 @@ export async function startBotHarness(
       return u;
     },
     async shop(seller, over = {}) {
-      const s = await t.as(seller).post("/api/stores", {
-        name: "Non Uyi",
-        address: "Tashkent, Chilonzor 5",
-        phone: "+998901234567",
-        delivery_enabled: true,
-        delivery_fee: 5000,
-        ...over,
-      });
-      if (s.status !== 201) throw new Error(`store: ${JSON.stringify(s.body)}`);
-      const o = await t.as(seller).post(`/api/stores/${s.body.id}/offers`, {
-        title: "Samsa",
-        price: 6000,
-        original_price: 12000,
-        quantity: 50,
-      });
-      if (o.status !== 201) throw new Error(`offer: ${JSON.stringify(o.body)}`);
+      const s = await t.as(seller).post(
+        "/api/stores",
+        {
+          name: "Non Uyi",
+          address: "Tashkent, Chilonzor 5",
+          phone: "+998901234567",
+          delivery_enabled: true,
+          delivery_fee: 5000,
+          ...over,
+        },
+        api.store,
+      );
+      if (s.status !== 201) throw new Error(`store: ${JSON.stringify(s.json)}`);
+      const o = await t
+        .as(seller)
+        .post(
+          `/api/stores/${s.body.id}/offers`,
+          { title: "Samsa", price: 6000, original_price: 12000, quantity: 50 },
+          api.offer,
+        );
+      if (o.status !== 201) throw new Error(`offer: ${JSON.stringify(o.json)}`);
       return { storeId: s.body.id, offerId: o.body.id };
     },
     async order(buyer, offerId, body = {}) {
-      const r = await t.as(buyer).post("/api/orders", {
-        items: [{ offer_id: offerId, quantity: 2 }],
-        delivery_type: "pickup",
-        ...body,
-      });
-      if (r.status !== 201) throw new Error(`order: ${JSON.stringify(r.body)}`);
-      return r.body.id as number;
+      const r = await t
+        .as(buyer)
+        .post(
+          "/api/orders",
+          { items: [{ offer_id: offerId, quantity: 2 }], delivery_type: "pickup", ...body },
+          api.order,
+        );
+      if (r.status !== 201) throw new Error(`order: ${JSON.stringify(r.json)}`);
+      return r.body.id;
     },
     cardOf(chatId, id, pred = () => true) {
       return tg.waitFor(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BotHarness, buttons, callbackOf, decodeQr, startBotHarness } from "./bot-harness.ts";
-import { DATABASES } from "./helpers.ts";
+import { api, DATABASES } from "./helpers.ts";
 
 describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
   let h: BotHarness;
@@ -27,20 +27,21 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     // ✅ Accept
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "✅"));
     const photo = await h.tg.waitFor((d) => d.botMessages(buyer.id).find((m) => m.photo));
-    const order = (await h.as(buyer).get(`/api/orders/${id}`)).body;
+    const order = (await h.as(buyer).get(`/api/orders/${id}`, api.order)).body;
     expect(order.status).toBe("confirmed");
     expect(order.code).toMatch(/^[A-Z0-9]{6}$/);
-    expect(photo.caption).toContain(order.code);
+    const code = order.code as string;
+    expect(photo.caption).toContain(code);
     const bytes = h.tg.photoBytes(photo);
     expect(bytes).toBeDefined();
-    expect(decodeQr(bytes as Buffer)).toBe(order.code);
+    expect(decodeQr(bytes as Buffer)).toBe(code);
     const open = buttons(photo).find((b) => "web_app" in b || "url" in b);
     expect(JSON.stringify(open)).toContain(`startapp=order_${id}`);
 
     // The same card now offers 🔔 Ready / ✅ Handed over / ❌ Cancel.
     const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m)[1]?.text === "✅ Handed over");
     expect(confirmed.message_id).toBe(card.message_id);
-    expect(confirmed.text).toContain(order.code);
+    expect(confirmed.text).toContain(code);
     expect(buttons(confirmed).map((b) => b.text)).toEqual(["🔔 Ready", "✅ Handed over", "❌ Cancel"]);
 
     // ✅ Handed over → completed; the buyer gets thanks with ⭐1…⭐5; the card has no buttons.
@@ -57,7 +58,7 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     await h.tg.waitFor((d) =>
       d.botMessages(seller.id).find((m) => m.text?.includes(`rated order #${id}: 5/5`)),
     );
-    const rated = (await h.as(buyer).get(`/api/orders/${id}`)).body;
+    const rated = (await h.as(buyer).get(`/api/orders/${id}`, api.order)).body;
     expect(rated.rating).toMatchObject({ stars: 5 });
     await h.tg.waitFor((d) =>
       d.botMessages(buyer.id).find((m) => m.message_id === thanks.message_id && buttons(m).length === 0),
@@ -87,8 +88,8 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     expect(told.text).toContain("не смог принять"); // in the buyer's language
     const final = await h.cardOf(seller.id, id, (m) => buttons(m).length === 0);
     expect(final.text).toContain("Rejected");
-    expect((await h.as(buyer).get(`/api/orders/${id}`)).body.status).toBe("rejected");
-    expect((await h.as(buyer).get(`/api/offers/${offerId}`)).body.quantity).toBe(50);
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("rejected");
+    expect((await h.as(buyer).get(`/api/offers/${offerId}`, api.offer)).body.quantity).toBe(50);
   });
 
   it("❌ cancel after accepting; a stranger's press and a stale press change nothing and say why", async () => {
@@ -103,7 +104,7 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     h.tg.pressButton(stranger.id, seller.id, card.message_id, `o:accept:${id}`);
     const refusal = await h.tg.waitFor((d) => d.callbackAnswers.find((a) => a.userId === stranger.id));
     expect(refusal.text).toContain("not your shop");
-    expect((await h.as(buyer).get(`/api/orders/${id}`)).body.status).toBe("pending");
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("pending");
 
     h.tg.pressButton(seller.id, seller.id, card.message_id, `o:accept:${id}`);
     const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "❌ Cancel"));

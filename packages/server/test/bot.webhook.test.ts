@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_PATH } from "../src/bot/telegram.ts";
 import { deriveWebhookSecret } from "../src/config.ts";
 import { type BotHarness, startBotHarness } from "./bot-harness.ts";
-import { DATABASES, TEST_TOKEN } from "./helpers.ts";
+import { api, DATABASES, Res, TEST_TOKEN } from "./helpers.ts";
 
 const SECRET = deriveWebhookSecret(TEST_TOKEN);
 let nextUpdateId = 900_000;
@@ -42,7 +42,7 @@ describe.each(DATABASES)("the webhook on %s", (kind) => {
       const res = await post(update, secret);
       expect(res.statusCode).toBe(401);
       expect(res.headers["content-type"]).toMatch(/application\/problem\+json/);
-      expect(res.json()).toMatchObject({ status: 401, code: "unauthorized" });
+      expect(Res.of(res).problem).toMatchObject({ status: 401, code: "unauthorized" });
     }
     const seen = await h.db.query("select 1 from processed_updates where update_id = $1", [update.update_id]);
     expect(seen).toHaveLength(0);
@@ -78,7 +78,7 @@ describe.each(DATABASES)("the webhook on %s", (kind) => {
     expect(
       h.tg.callsTo("answerCallbackQuery").filter((c) => c.params.callback_query_id === queryId),
     ).toHaveLength(1);
-    expect((await h.as(buyer).get(`/api/orders/${id}`)).body.status).toBe("confirmed");
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("confirmed");
     const events = await h.db.query(
       "select 1 from order_events where order_id = $1 and to_status = 'confirmed'",
       [id],

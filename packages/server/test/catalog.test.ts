@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInitData } from "../src/auth/init-data.ts";
-import { authHeader, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+import { api, authHeader, createTestApp, DATABASES, newUser, Res, type TestApp } from "./helpers.ts";
 
 describe.each(DATABASES)("shops and offers on %s", (kind) => {
   let t: TestApp;
@@ -33,7 +33,7 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
     const none = await t.app.inject({ url: "/api/me" });
     expect(none.statusCode).toBe(401);
     expect(none.headers["content-type"]).toMatch(/application\/problem\+json/);
-    expect(none.json()).toMatchObject({ code: "unauthorized", status: 401 });
+    expect(Res.of(none).problem).toMatchObject({ code: "unauthorized", status: 401 });
     const forged = await t.app.inject({
       url: "/api/me",
       headers: { authorization: authHeader(owner, "999:forged-token-for-the-test-xx") },
@@ -48,7 +48,7 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
   });
 
   it("upserts the user from init data on /api/me", async () => {
-    const res = await t.as(owner).get("/api/me");
+    const res = await t.as(owner).get("/api/me", api.me);
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({
       id: owner.id,
@@ -57,12 +57,12 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
       language: "en",
     });
     expect(res.body.stores).toEqual([]);
-    const renamed = await t.as({ ...owner, first_name: "Renamed" }).get("/api/me");
+    const renamed = await t.as({ ...owner, first_name: "Renamed" }).get("/api/me", api.me);
     expect(renamed.body.user.first_name).toBe("Renamed");
   });
 
   it("lets anyone create a shop they then own, with the phone normalised", async () => {
-    const res = await t.as(owner).post("/api/stores", storeBody);
+    const res = await t.as(owner).post("/api/stores", storeBody, api.store);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       name: "Non Bakery",
@@ -76,18 +76,22 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
       ratings_count: 0,
     });
     storeId = res.body.id;
-    expect((await t.as(owner).get("/api/me")).body.stores).toHaveLength(1);
+    expect((await t.as(owner).get("/api/me", api.me)).body.stores).toHaveLength(1);
   });
 
   it("creates offers with units and reads them back", async () => {
-    const res = await t.as(owner).post(`/api/stores/${storeId}/offers`, {
-      title: "Samsa",
-      price: 6000,
-      original_price: 10000,
-      quantity: 20,
-      pickup_from: "2099-11-25T18:00:00+05:00",
-      pickup_until: "2099-11-25T21:00:00+05:00",
-    });
+    const res = await t.as(owner).post(
+      `/api/stores/${storeId}/offers`,
+      {
+        title: "Samsa",
+        price: 6000,
+        original_price: 10000,
+        quantity: 20,
+        pickup_from: "2099-11-25T18:00:00+05:00",
+        pickup_until: "2099-11-25T21:00:00+05:00",
+      },
+      api.offer,
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       store_id: storeId,
@@ -100,38 +104,44 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
     offerId = res.body.id;
     const kg = await t
       .as(owner)
-      .post(`/api/stores/${storeId}/offers`, { title: "Tomatoes", price: 8000, quantity: 2.5, unit: "kg" });
+      .post(
+        `/api/stores/${storeId}/offers`,
+        { title: "Tomatoes", price: 8000, quantity: 2.5, unit: "kg" },
+        api.offer,
+      );
     expect(kg.status).toBe(201);
     expect(kg.body.quantity).toBe(2.5);
-    const list = await t.as(stranger).get(`/api/offers?store_id=${storeId}`);
-    expect(list.body.offers.map((o: { title: string }) => o.title)).toEqual(["Samsa", "Tomatoes"]);
-    expect((await t.as(stranger).get(`/api/offers/${offerId}`)).body.title).toBe("Samsa");
-    expect((await t.as(stranger).get("/api/stores")).body.stores.length).toBeGreaterThanOrEqual(1);
+    const list = await t.as(stranger).get(`/api/offers?store_id=${storeId}`, api.offers);
+    expect(list.body.offers.map((o) => o.title)).toEqual(["Samsa", "Tomatoes"]);
+    expect((await t.as(stranger).get(`/api/offers/${offerId}`, api.offer)).body.title).toBe("Samsa");
+    expect((await t.as(stranger).get("/api/stores", api.stores)).body.stores.length).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it("lets only the owner change a shop or its offers", async () => {
-    const before = (await t.as(owner).get(`/api/stores/${storeId}`)).body;
+    const before = (await t.as(owner).get(`/api/stores/${storeId}`, api.store)).body;
     const a = await t.as(stranger).patch(`/api/stores/${storeId}`, { name: "Hijacked" });
     expect(a.status).toBe(403);
-    expect(a.body.code).toBe("forbidden");
+    expect(a.problem.code).toBe("forbidden");
     const b = await t.as(stranger).patch(`/api/offers/${offerId}`, { price: 1 });
     expect(b.status).toBe(403);
     const c = await t
       .as(stranger)
       .post(`/api/stores/${storeId}/offers`, { title: "Fake", price: 1, quantity: 1 });
     expect(c.status).toBe(403);
-    expect((await t.as(owner).get(`/api/stores/${storeId}`)).body).toEqual(before);
-    expect((await t.as(owner).get(`/api/offers/${offerId}`)).body.price).toBe(6000);
-    const own = await t.as(owner).patch(`/api/offers/${offerId}`, { price: 5500, quantity: 0 });
+    expect((await t.as(owner).get(`/api/stores/${storeId}`, api.store)).body).toEqual(before);
+    expect((await t.as(owner).get(`/api/offers/${offerId}`, api.offer)).body.price).toBe(6000);
+    const own = await t.as(owner).patch(`/api/offers/${offerId}`, { price: 5500, quantity: 0 }, api.offer);
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ price: 5500, quantity: 0 });
-    const renamed = await t.as(owner).patch(`/api/stores/${storeId}`, { name: "Non Bakery 2" });
+    const renamed = await t.as(owner).patch(`/api/stores/${storeId}`, { name: "Non Bakery 2" }, api.store);
     expect(renamed.body.name).toBe("Non Bakery 2");
   });
 
   it("answers 404 for missing shops and offers", async () => {
     expect((await t.as(owner).get("/api/stores/999999")).status).toBe(404);
-    expect((await t.as(owner).get("/api/offers/999999")).body.code).toBe("not_found");
+    expect((await t.as(owner).get("/api/offers/999999")).problem.code).toBe("not_found");
     expect((await t.as(owner).patch("/api/offers/999999", { price: 5 })).status).toBe(404);
     expect((await t.as(owner).get("/api/stores/abc")).status).toBe(400);
   });
@@ -147,13 +157,13 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
     ["array body", [1, 2]],
     ["null", null],
   ])("refuses a junk shop (%s) with 4xx and changes nothing", async (_name, body) => {
-    const before = (await t.as(owner).get("/api/stores")).body.stores.length;
+    const before = (await t.as(owner).get("/api/stores", api.stores)).body.stores.length;
     const res = await t.as(owner).post("/api/stores", body);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.headers["content-type"]).toMatch(/problem\+json/);
-    expect(res.body).toHaveProperty("code");
-    expect((await t.as(owner).get("/api/stores")).body.stores.length).toBe(before);
+    expect(res.problem).toHaveProperty("code");
+    expect((await t.as(owner).get("/api/stores", api.stores)).body.stores.length).toBe(before);
   });
 
   it.each([
@@ -180,11 +190,13 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
     ["string quantity", { title: "x", price: 5, quantity: "5" }],
     ["unknown field", { title: "x", price: 5, quantity: 1, store_id: 1 }],
   ])("refuses a junk offer (%s) with 400 and changes nothing", async (_name, body) => {
-    const before = (await t.as(owner).get(`/api/offers?store_id=${storeId}`)).body.offers;
+    const before = (await t.as(owner).get(`/api/offers?store_id=${storeId}`, api.offers)).body.offers;
     const res = await t.as(owner).post(`/api/stores/${storeId}/offers`, body);
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe("invalid_request");
-    expect((await t.as(owner).get(`/api/offers?store_id=${storeId}`)).body.offers).toEqual(before);
+    expect(res.problem.code).toBe("invalid_request");
+    expect((await t.as(owner).get(`/api/offers?store_id=${storeId}`, api.offers)).body.offers).toEqual(
+      before,
+    );
   });
 
   it("refuses a patch that makes a piece offer fractional", async () => {
@@ -200,7 +212,7 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
       payload: "{not json",
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().code).toBe("invalid_request");
+    expect(Res.of(bad).problem.code).toBe("invalid_request");
     const text = await t.app.inject({
       method: "POST",
       url: "/api/stores",
@@ -208,7 +220,7 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
       payload: "hello",
     });
     expect(text.statusCode).toBe(415);
-    expect(text.json().code).toBe("unsupported_media_type");
+    expect(Res.of(text).problem.code).toBe("unsupported_media_type");
   });
 
   it("serves OpenAPI and docs", async () => {
@@ -223,7 +235,7 @@ describe.each(DATABASES)("shops and offers on %s", (kind) => {
     const results = await Promise.all(Array.from({ length: 320 }, () => t.as(spammer).get("/api/stores")));
     const limited = results.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
-    expect(limited[0]?.body.code).toBe("rate_limited");
+    expect(limited[0]?.problem.code).toBe("rate_limited");
     expect((await t.as(newUser()).get("/api/stores")).status).toBe(200);
   });
 });

@@ -6,6 +6,7 @@ import type { InitDataUser } from "../src/auth/init-data.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { openSse, type SseConnection } from "../src/realtime/sse-client.ts";
 import {
+  api,
   authHeader,
   createTestApp,
   DATABASES,
@@ -17,30 +18,31 @@ import {
 
 /** A shop with one well-stocked offer, made through the API. */
 async function makeShop(t: TestApp, owner: InitDataUser) {
-  const store = await t.as(owner).post("/api/stores", {
-    name: "Evening Bakery",
-    address: "Tashkent, Navoi 1",
-    phone: "90 111 22 33",
-  });
+  const store = await t
+    .as(owner)
+    .post(
+      "/api/stores",
+      { name: "Evening Bakery", address: "Tashkent, Navoi 1", phone: "90 111 22 33" },
+      api.store,
+    );
   expect(store.status).toBe(201);
   const offer = await t
     .as(owner)
-    .post(`/api/stores/${store.body.id}/offers`, { title: "Non", price: 4000, quantity: 1000 });
+    .post(`/api/stores/${store.body.id}/offers`, { title: "Non", price: 4000, quantity: 1000 }, api.offer);
   expect(offer.status).toBe(201);
-  return { storeId: store.body.id as number, offerId: offer.body.id as number };
+  return { storeId: store.body.id, offerId: offer.body.id };
 }
 
 async function placeOrder(t: TestApp, buyer: InitDataUser, offerId: number): Promise<Order> {
-  const res = await t.as(buyer).post("/api/orders", {
-    items: [{ offer_id: offerId, quantity: 1 }],
-    delivery_type: "pickup",
-  });
+  const res = await t
+    .as(buyer)
+    .post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }], delivery_type: "pickup" }, api.order);
   expect(res.status).toBe(201);
   return res.body;
 }
 
 async function act(t: TestApp, seller: InitDataUser, orderId: number, action: string): Promise<Order> {
-  const res = await t.as(seller).post(`/api/seller/orders/${orderId}/${action}`, {});
+  const res = await t.as(seller).post(`/api/seller/orders/${orderId}/${action}`, {}, api.order);
   expect(res.status).toBe(200);
   return res.body;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeShop, stockOf } from "./fixtures.ts";
-import { createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+import { makeShop, type OfferInput, type Shop, stockOf } from "./fixtures.ts";
+import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
 /**
  * The expiry job and a seller's accept arriving around the accept deadline: the accept wins or the
@@ -10,7 +10,7 @@ import { createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
  */
 describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) => {
   let t: TestApp;
-  let shop: Awaited<ReturnType<typeof makeShop>>;
+  let shop: Shop<[OfferInput]>;
   const buyer = newUser();
 
   beforeAll(async () => {
@@ -26,10 +26,12 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
   afterAll(async () => t?.close());
 
   it("100 accepts fired at the deadline ± 50 ms: every accept that answered 200 stays confirmed", async () => {
-    const offerId = shop.offers[0].id as number;
+    const offerId = shop.offers[0].id;
     const ids: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const r = await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] });
+      const r = await t
+        .as(buyer)
+        .post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order);
       expect(r.status).toBe(201);
       ids.push(r.body.id);
     }
@@ -96,14 +98,15 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
     );
     // Ordered while on sale (the window is moved after the order), accepted, and not yet a no-show.
     await t.db.query("update offers set pickup_until = now() + interval '1 hour' where id = $1", [offerId]);
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }))
-      .body;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
+    ).body;
     expect((await t.as(late.owner).post(`/api/seller/orders/${order.id}/accept`, {})).status).toBe(200);
     await t.db.query("update offers set pickup_until = now() - interval '1 hour' where id = $1", [offerId]);
     // One hour after the window: within NO_SHOW_GRACE (2 h), so the order stays.
     expect(
       await t.app.services.orders.act({ type: "system", id: null }, "system", order.id, "expire", "late"),
     ).toMatchObject({ ok: false });
-    expect((await t.as(buyer).get(`/api/orders/${order.id}`)).body.status).toBe("confirmed");
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status).toBe("confirmed");
   });
 });

@@ -1,6 +1,19 @@
 import { randomBytes } from "node:crypto";
-import type { InjectOptions } from "fastify";
+import {
+  type MeResponse,
+  meSchema,
+  type Offer,
+  type Order,
+  offerSchema,
+  orderSchema,
+  type Problem,
+  problemSchema,
+  type Store,
+  storeSchema,
+} from "@lastbite/shared";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import pg from "pg";
+import { z } from "zod";
 import { type App, type AppDeps, buildApp } from "../src/app.ts";
 import { type InitDataUser, signInitData } from "../src/auth/init-data.ts";
 import { type Config, loadConfig } from "../src/config.ts";
@@ -75,16 +88,95 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** What a 2xx body must be: a zod schema whose output is the API type the test reads. */
+export type Shape<T> = z.ZodType<T>;
+
+// The annotations make the compiler check that each shared response schema yields its shared type.
+const order: Shape<Order> = orderSchema;
+const store: Shape<Store> = storeSchema;
+const offer: Shape<Offer> = offerSchema;
+const me: Shape<MeResponse> = meSchema;
+const problemShape: Shape<Problem> = problemSchema;
+
+/** The shapes of the API's answers, from `@lastbite/shared`: pass one to a call to read its body typed. */
+export const api = {
+  order,
+  orders: z.object({ orders: z.array(order) }) satisfies Shape<{ orders: Order[] }>,
+  store,
+  stores: z.object({ stores: z.array(store) }) satisfies Shape<{ stores: Store[] }>,
+  offer,
+  offers: z.object({ offers: z.array(offer) }) satisfies Shape<{ offers: Offer[] }>,
+  me,
+};
+
+/**
+ * Calls the API as one user. Without a shape a body is `unknown`; with one (`api.order`, …) a 2xx
+ * body is checked against it and typed, so a test reads only fields the API promises.
+ */
 export interface Client {
-  get: (url: string) => Promise<Res>;
-  post: (url: string, body?: unknown, headers?: Record<string, string>) => Promise<Res>;
-  patch: (url: string, body?: unknown) => Promise<Res>;
+  get(url: string): Promise<Res>;
+  get<T>(url: string, shape: Shape<T>): Promise<Res<T>>;
+  post(url: string, body?: unknown): Promise<Res>;
+  post<T>(url: string, body: unknown, shape: Shape<T>, headers?: Record<string, string>): Promise<Res<T>>;
+  patch(url: string, body?: unknown): Promise<Res>;
+  patch<T>(url: string, body: unknown, shape: Shape<T>): Promise<Res<T>>;
 }
-export interface Res {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-  body: any;
-  headers: Record<string, unknown>;
+
+/** One answer of the API. */
+export class Res<T = unknown> {
+  #body: { value: T } | undefined;
+  #problem: Problem | undefined;
+
+  constructor(
+    /** e.g. `GET /api/orders/5`, for messages */
+    readonly what: string,
+    readonly status: number,
+    readonly headers: Record<string, unknown>,
+    /** The parsed JSON (the text when it is not JSON; null when empty), whatever the status. */
+    readonly json: unknown,
+    private readonly shape?: Shape<T>,
+  ) {}
+
+  /** Reads an `app.inject()` answer: its JSON is `unknown` unless a shape is given. */
+  static of<T = unknown>(res: LightMyRequestResponse, shape?: Shape<T>, what = "the request"): Res<T> {
+    let json: unknown = res.body;
+    try {
+      json = res.body ? JSON.parse(res.body) : null;
+    } catch {}
+    return new Res(what, res.statusCode, res.headers, json, shape);
+  }
+
+  /**
+   * The body of a 2xx answer, checked against the call's shape. Reading it after any other answer
+   * throws, naming the status and the body: a test that expected success fails there, with the reason.
+   */
+  get body(): T {
+    if (!this.shape) return this.json as T; // T is unknown: the test must look before it reads
+    if (this.#body) return this.#body.value;
+    if (this.status < 200 || this.status > 299)
+      throw new Error(`${this.what} answered ${this.status}, not 2xx: ${JSON.stringify(this.json)}`);
+    const parsed = this.shape.safeParse(this.json);
+    if (!parsed.success)
+      throw new Error(
+        `${this.what} answered ${this.status} with a body that is not the expected shape: ${z.prettifyError(parsed.error)}\n${JSON.stringify(this.json)}`,
+      );
+    this.#body = { value: parsed.data };
+    return parsed.data;
+  }
+
+  /** The application/problem+json body of a 4xx/5xx answer, checked. Reading it after a success throws. */
+  get problem(): Problem {
+    if (this.#problem) return this.#problem;
+    if (this.status < 400)
+      throw new Error(`${this.what} answered ${this.status}, not a problem: ${JSON.stringify(this.json)}`);
+    const parsed = problemShape.safeParse(this.json);
+    if (!parsed.success)
+      throw new Error(
+        `${this.what} answered ${this.status} with a body that is not a problem: ${z.prettifyError(parsed.error)}\n${JSON.stringify(this.json)}`,
+      );
+    this.#problem = parsed.data;
+    return parsed.data;
+  }
 }
 
 export async function createTestApp(
@@ -94,24 +186,22 @@ export async function createTestApp(
   const { db, drop } = await freshDatabase(kind);
   const app = await buildApp({ config: testConfig(opts.config), db, botToken: TEST_TOKEN, ...opts.deps });
   await app.ready();
-  const call = async (user: InitDataUser, o: InjectOptions): Promise<Res> => {
+  const call = async <T>(user: InitDataUser, o: InjectOptions, shape?: Shape<T>): Promise<Res<T>> => {
     const res = await app.inject({
       ...o,
       headers: { authorization: authHeader(user), ...(o.headers ?? {}) },
     });
-    let body: unknown = res.body;
-    try {
-      body = res.body ? JSON.parse(res.body) : null;
-    } catch {}
-    return { status: res.statusCode, body, headers: res.headers };
+    return Res.of(res, shape, `${o.method} ${o.url}`);
   };
   return {
     app,
     db,
     as: (user) => ({
-      get: (url) => call(user, { method: "GET", url }),
-      post: (url, body, headers) => call(user, { method: "POST", url, payload: body as object, headers }),
-      patch: (url, body) => call(user, { method: "PATCH", url, payload: body as object }),
+      get: <T>(url: string, shape?: Shape<T>) => call(user, { method: "GET", url }, shape),
+      post: <T>(url: string, body?: unknown, shape?: Shape<T>, headers?: Record<string, string>) =>
+        call(user, { method: "POST", url, payload: body as object, headers }, shape),
+      patch: <T>(url: string, body?: unknown, shape?: Shape<T>) =>
+        call(user, { method: "PATCH", url, payload: body as object }, shape),
     }),
     close: async () => {
       await app.close();

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInitData } from "../src/auth/init-data.ts";
-import { makeShop, stockOf } from "./fixtures.ts";
-import { createTestApp, DATABASES, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
+import { idsOf, makeShop, type Shop, stockOf } from "./fixtures.ts";
+import { api, createTestApp, DATABASES, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 /** Findings of the security audit (issue 10) about what clients may send, each kept fixed. */
 describe.each(DATABASES)("input rules on %s", (kind) => {
   let t: TestApp;
-  let shop: Awaited<ReturnType<typeof makeShop>>;
+  let shop: Shop;
   const buyer = newUser();
 
   beforeAll(async () => {
@@ -15,8 +15,8 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
   });
   afterAll(async () => t?.close());
 
-  const samsa = () => shop.offers[0].id as number;
-  const tomatoes = () => shop.offers[1].id as number;
+  const samsa = () => shop.offers[0].id;
+  const tomatoes = () => shop.offers[1].id;
   const counts = async () =>
     (
       await t.db.query<{ n: string }>(
@@ -25,20 +25,22 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
     )[0]?.n;
 
   async function completedOrder(by = buyer, offerId = samsa()) {
-    const order = (await t.as(by).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] })).body;
+    const order = (
+      await t.as(by).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
+    ).body;
     expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`, {})).status).toBe(200);
     expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/complete`, {})).status).toBe(200);
-    return order.id as number;
+    return order.id;
   }
 
   it("refuses a shop's owner rating their own shop: 403 forbidden, the rating unchanged", async () => {
     const id = await completedOrder(shop.owner);
-    const before = (await t.as(buyer).get(`/api/stores/${shop.store.id}`)).body;
+    const before = (await t.as(buyer).get(`/api/stores/${shop.store.id}`, api.store)).body;
     const res = await t.as(shop.owner).post(`/api/orders/${id}/rating`, { stars: 5 });
     expect(res.status).toBe(403);
     expect(res.headers["content-type"]).toContain("application/problem+json");
-    expect(res.body.code).toBe("forbidden");
-    const after = (await t.as(buyer).get(`/api/stores/${shop.store.id}`)).body;
+    expect(res.problem.code).toBe("forbidden");
+    const after = (await t.as(buyer).get(`/api/stores/${shop.store.id}`, api.store)).body;
     expect([after.rating, after.ratings_count]).toEqual([before.rating, before.ratings_count]);
     // A buyer still rates.
     expect(
@@ -49,9 +51,10 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
   it("refuses control characters in every text field with 400 invalid_request, changing nothing", async () => {
     const before = await counts();
     const stock = await stockOf(t, samsa());
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }))
-      .body;
-    const orderId = order.id as number;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+    ).body;
+    const orderId = order.id;
     const withNul = ["a\u0000b", "x\u0007y", "e\u001bz", "d\u007f", "c\u0085"];
     const cases: [string, string, (v: string) => unknown][] = [
       ["POST", "/api/stores", (v) => ({ name: v, address: "Tashkent 1", phone: "+998901112233" })],
@@ -111,12 +114,12 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
     expect(fine.status).toBe(200);
     expect(await counts()).not.toBe(before); // the one order above was placed
     expect(await stockOf(t, samsa())).toBe(stock);
-    expect((await t.as(shop.owner).get(`/api/offers/${samsa()}`)).body.title).toBe("Samsa");
+    expect((await t.as(shop.owner).get(`/api/offers/${samsa()}`, api.offer)).body.title).toBe("Samsa");
   });
 
   it("authenticates init data whose names carry control characters, storing them stripped", async () => {
     const odd = newUser({ first_name: "Ali\u0000\u0007jon", last_name: "K\u001b", username: "ali_k" });
-    const res = await t.as(odd).get("/api/me");
+    const res = await t.as(odd).get("/api/me", api.me);
     expect(res.status).toBe(200);
     expect(res.body.user.first_name).toBe("Alijon");
     const [row] = await t.db.query<{ first_name: string; last_name: string }>(
@@ -132,13 +135,13 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
     for (const quantity of [1e-11, 0.04, 0.15, 1.05, 2.0000001])
       for (const offerId of [tomatoes()]) {
         const res = await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity }] });
-        expect(res.status, `${quantity} kg: ${JSON.stringify(res.body)}`).toBe(400);
-        expect(res.body.code).toBe("invalid_quantity");
+        expect(res.status, `${quantity} kg: ${JSON.stringify(res.json)}`).toBe(400);
+        expect(res.problem.code).toBe("invalid_quantity");
       }
     for (const quantity of [0.5, 1.5, 1e-9]) {
       const res = await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity }] });
       expect(res.status).toBe(400);
-      expect(res.body.code).toBe("invalid_quantity");
+      expect(res.problem.code).toBe("invalid_quantity");
     }
     const offer = await t.as(shop.owner).post(`/api/stores/${shop.store.id}/offers`, {
       title: "Rice",
@@ -165,7 +168,7 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
         { title: "Sold out", price: 5000, quantity: 1 },
       ],
     });
-    const [closed, expired, open, paused, soldOut] = late.offers.map((o) => o.id as number);
+    const [closed, expired, open, paused, soldOut] = idsOf(late.offers);
     await t.db.query(
       "update offers set pickup_from = now() - interval '3 hours', pickup_until = now() - interval '1 second' where id = $1",
       [closed],
@@ -174,23 +177,25 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
     await t.db.query("update offers set pickup_until = now() + interval '1 hour' where id = $1", [open]);
     await t.db.query("update offers set active = false where id = $1", [paused]);
     await t.db.query("update offers set quantity = 0 where id = $1", [soldOut]);
-    const listed = (await t.as(buyer).get(`/api/offers?store_id=${late.store.id}`)).body.offers.map(
-      (o: { title: string }) => o.title,
-    );
+    const listed = (
+      await t.as(buyer).get(`/api/offers?store_id=${late.store.id}`, api.offers)
+    ).body.offers.map((o) => o.title);
     expect(listed).toEqual(["Open"]);
-    const everywhere = (await t.as(buyer).get("/api/offers")).body.offers.map((o: { id: number }) => o.id);
+    const everywhere = (await t.as(buyer).get("/api/offers", api.offers)).body.offers.map((o) => o.id);
     expect(everywhere).toContain(open);
     expect(everywhere).not.toContain(closed);
     // The owner still sees every offer of their shop.
-    const own = (await t.as(late.owner).get(`/api/offers?store_id=${late.store.id}&all=1`)).body.offers;
+    const own = (await t.as(late.owner).get(`/api/offers?store_id=${late.store.id}&all=1`, api.offers)).body
+      .offers;
     expect(own).toHaveLength(5);
-    const notOwn = (await t.as(buyer).get(`/api/offers?store_id=${late.store.id}&all=1`)).body.offers;
+    const notOwn = (await t.as(buyer).get(`/api/offers?store_id=${late.store.id}&all=1`, api.offers)).body
+      .offers;
     expect(notOwn).toHaveLength(1);
     for (const id of [closed, expired, paused]) {
       const res = await t.as(buyer).post("/api/orders", { items: [{ offer_id: id, quantity: 1 }] });
       expect(res.status).toBe(409);
-      expect(res.body.code).toBe("offer_unavailable");
-      expect(await stockOf(t, id as number)).toBe(5);
+      expect(res.problem.code).toBe("offer_unavailable");
+      expect(await stockOf(t, id)).toBe(5);
     }
   });
 
@@ -199,7 +204,7 @@ describe.each(DATABASES)("input rules on %s", (kind) => {
     for (const photo_url of ["http://example.com/a.jpg", "ftp://example.com/a.jpg", "javascript:alert(1)"]) {
       const res = await t.as(shop.owner).post(url, { title: "Plov", price: 100, quantity: 1, photo_url });
       expect(res.status, photo_url).toBe(400);
-      expect(res.body.code).toBe("invalid_request");
+      expect(res.problem.code).toBe("invalid_request");
     }
     const patched = await t
       .as(shop.owner)

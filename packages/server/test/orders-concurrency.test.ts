@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeShop, stockOf } from "./fixtures.ts";
-import { createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+import { idsOf, makeShop, stockOf } from "./fixtures.ts";
+import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
 describe.each(DATABASES)("orders under concurrency on %s", (kind) => {
   let t: TestApp;
@@ -21,7 +21,7 @@ describe.each(DATABASES)("orders under concurrency on %s", (kind) => {
     const won = results.filter((r) => r.status === 201);
     const lost = results.filter((r) => r.status !== 201);
     expect(won).toHaveLength(20);
-    expect(lost.every((r) => r.status === 409 && r.body.code === "insufficient_stock")).toBe(true);
+    expect(lost.every((r) => r.status === 409 && r.problem.code === "insufficient_stock")).toBe(true);
     expect(await stockOf(t, offerId)).toBe(0);
     const [sum] = await t.db.query<{ q: number }>(
       "select coalesce(sum(quantity), 0) as q from order_items where offer_id = $1",
@@ -37,7 +37,7 @@ describe.each(DATABASES)("orders under concurrency on %s", (kind) => {
         { title: "B", price: 1000, quantity: 10 },
       ],
     });
-    const [a, b] = shop.offers.map((o) => o.id as number) as [number, number];
+    const [a, b] = idsOf(shop.offers);
     // half the buyers list the items in one order, half in the other: no deadlock, no partial take
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
@@ -67,17 +67,18 @@ describe.each(DATABASES)("orders under concurrency on %s", (kind) => {
     const buyer = newUser();
     let accepted = 0;
     for (let i = 0; i < 100; i++) {
-      const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }))
-        .body;
+      const order = (
+        await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
+      ).body;
       const [acc, can] = await Promise.all([
         t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`),
         t.as(buyer).post(`/api/orders/${order.id}/cancel`),
       ]);
       expect([acc.status, can.status].sort()).toEqual([200, 409]);
       const loser = acc.status === 409 ? acc : can;
-      expect(loser.body.code).toBe("invalid_transition");
+      expect(loser.problem.code).toBe("invalid_transition");
       if (acc.status === 200) accepted++;
-      const final = (await t.as(buyer).get(`/api/orders/${order.id}`)).body.status;
+      const final = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status;
       expect(final).toBe(acc.status === 200 ? "confirmed" : "cancelled");
     }
     expect(await stockOf(t, offerId)).toBe(1000 - accepted);
@@ -93,8 +94,9 @@ describe.each(DATABASES)("orders under concurrency on %s", (kind) => {
     const offerId = shop.offers[0].id;
     const buyer = newUser();
     for (let i = 0; i < 30; i++) {
-      const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }))
-        .body;
+      const order = (
+        await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
+      ).body;
       const results = await Promise.all([
         t.as(shop.owner).post(`/api/seller/orders/${order.id}/reject`, { reason: "closing" }),
         t.as(buyer).post(`/api/orders/${order.id}/cancel`),

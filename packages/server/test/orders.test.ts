@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeShop, stockOf } from "./fixtures.ts";
-import { createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+import { makeShop, type Shop, stockOf } from "./fixtures.ts";
+import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
 describe.each(DATABASES)("order lifecycle on %s", (kind) => {
   let t: TestApp;
-  let shop: Awaited<ReturnType<typeof makeShop>>;
+  let shop: Shop;
   const buyer = newUser({ first_name: "Aziza", username: "aziza" });
   const stranger = newUser();
 
@@ -14,17 +14,21 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
   });
   afterAll(async () => t?.close());
 
-  const samsa = () => shop.offers[0].id as number;
-  const tomatoes = () => shop.offers[1].id as number;
+  const samsa = () => shop.offers[0].id;
+  const tomatoes = () => shop.offers[1].id;
 
   it("places a pickup order with prices from the database and takes the stock", async () => {
-    const res = await t.as(buyer).post("/api/orders", {
-      items: [
-        { offer_id: samsa(), quantity: 2 },
-        { offer_id: tomatoes(), quantity: 1.5 },
-      ],
-      delivery_type: "pickup",
-    });
+    const res = await t.as(buyer).post(
+      "/api/orders",
+      {
+        items: [
+          { offer_id: samsa(), quantity: 2 },
+          { offer_id: tomatoes(), quantity: 1.5 },
+        ],
+        delivery_type: "pickup",
+      },
+      api.order,
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       status: "pending",
@@ -49,30 +53,30 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     const order = (
       await t
         .as(buyer)
-        .post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }], delivery_type: "pickup" })
+        .post(
+          "/api/orders",
+          { items: [{ offer_id: samsa(), quantity: 1 }], delivery_type: "pickup" },
+          api.order,
+        )
     ).body;
-    const accepted = await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`, {});
+    const accepted = await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`, {}, api.order);
     expect(accepted.status).toBe(200);
     expect(accepted.body.status).toBe("confirmed");
     expect(accepted.body.code).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
-    expect((await t.as(buyer).get(`/api/orders/${order.id}`)).body.code).toBe(accepted.body.code);
+    const code = accepted.body.code as string;
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.code).toBe(code);
     const verified = await t
       .as(shop.owner)
-      .post("/api/seller/orders/verify", { code: accepted.body.code.toLowerCase() });
+      .post("/api/seller/orders/verify", { code: code.toLowerCase() }, api.order);
     expect(verified.status).toBe(200);
     expect(verified.body.id).toBe(order.id);
+    expect((await t.as(stranger).post("/api/seller/orders/verify", { code })).status).toBe(404);
     expect(
-      (await t.as(stranger).post("/api/seller/orders/verify", { code: accepted.body.code })).status,
-    ).toBe(404);
-    expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/ready`)).body.status).toBe("ready");
-    const done = await t.as(shop.owner).post(`/api/seller/orders/${order.id}/complete`);
+      (await t.as(shop.owner).post(`/api/seller/orders/${order.id}/ready`, undefined, api.order)).body.status,
+    ).toBe("ready");
+    const done = await t.as(shop.owner).post(`/api/seller/orders/${order.id}/complete`, undefined, api.order);
     expect(done.body.status).toBe("completed");
-    expect(done.body.timeline.map((e: { status: string }) => e.status)).toEqual([
-      "pending",
-      "confirmed",
-      "ready",
-      "completed",
-    ]);
+    expect(done.body.timeline.map((e) => e.status)).toEqual(["pending", "confirmed", "ready", "completed"]);
     const events = await t.db.query<{
       from_status: string | null;
       to_status: string;
@@ -97,17 +101,17 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       { kind: "seller_new_order", chat_id: shop.owner.id },
     ]);
     // a completed order no longer verifies
-    expect(
-      (await t.as(shop.owner).post("/api/seller/orders/verify", { code: accepted.body.code })).status,
-    ).toBe(404);
+    expect((await t.as(shop.owner).post("/api/seller/orders/verify", { code })).status).toBe(404);
 
-    const rated = await t.as(buyer).post(`/api/orders/${order.id}/rating`, { stars: 4, comment: "Tasty" });
+    const rated = await t
+      .as(buyer)
+      .post(`/api/orders/${order.id}/rating`, { stars: 4, comment: "Tasty" }, api.order);
     expect(rated.status).toBe(201);
     expect(rated.body.rating).toEqual({ stars: 4, comment: "Tasty" });
     const again = await t.as(buyer).post(`/api/orders/${order.id}/rating`, { stars: 5 });
     expect(again.status).toBe(409);
-    expect(again.body.code).toBe("already_rated");
-    const store = (await t.as(buyer).get(`/api/stores/${shop.store.id}`)).body;
+    expect(again.problem.code).toBe("already_rated");
+    const store = (await t.as(buyer).get(`/api/stores/${shop.store.id}`, api.store)).body;
     expect(store).toMatchObject({ rating: 4, ratings_count: 1 });
   });
 
@@ -116,7 +120,7 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       .as(buyer)
       .post("/api/orders", { items: [{ offer_id: samsa(), quantity: 4 }], delivery_type: "delivery" });
     expect(missing.status).toBe(400);
-    expect(missing.body.errors.map((e: { path: string }) => e.path)).toEqual(
+    expect(missing.problem.errors?.map((e) => e.path)).toEqual(
       expect.arrayContaining(["body.delivery_address", "body.customer_phone"]),
     );
     const small = await t.as(buyer).post("/api/orders", {
@@ -126,7 +130,7 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       customer_phone: "+998 90 765 43 21",
     });
     expect(small.status).toBe(422);
-    expect(small.body.code).toBe("below_min_order");
+    expect(small.problem.code).toBe("below_min_order");
     const stockBefore = await stockOf(t, samsa());
     const res = await t.as(buyer).post("/api/orders", {
       items: [{ offer_id: samsa(), quantity: 4 }],
@@ -137,12 +141,16 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     });
     expect(res.status).toBe(400); // delivery_cost comes from the shop, never the client
     expect(await stockOf(t, samsa())).toBe(stockBefore);
-    const ok = await t.as(buyer).post("/api/orders", {
-      items: [{ offer_id: samsa(), quantity: 4 }],
-      delivery_type: "delivery",
-      delivery_address: "Chilonzor 9, kv 12",
-      customer_phone: "90 765 43 21",
-    });
+    const ok = await t.as(buyer).post(
+      "/api/orders",
+      {
+        items: [{ offer_id: samsa(), quantity: 4 }],
+        delivery_type: "delivery",
+        delivery_address: "Chilonzor 9, kv 12",
+        customer_phone: "90 765 43 21",
+      },
+      api.order,
+    );
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({
       delivery_cost: 12000,
@@ -153,13 +161,15 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     const id = ok.body.id;
     await t.as(shop.owner).post(`/api/seller/orders/${id}/accept`);
     expect((await t.as(shop.owner).post(`/api/seller/orders/${id}/ready`)).status).toBe(409);
-    expect((await t.as(shop.owner).post(`/api/seller/orders/${id}/delivering`)).body.status).toBe(
-      "delivering",
-    );
-    expect((await t.as(shop.owner).post(`/api/seller/orders/${id}/cancel`)).body.code).toBe(
+    expect(
+      (await t.as(shop.owner).post(`/api/seller/orders/${id}/delivering`, undefined, api.order)).body.status,
+    ).toBe("delivering");
+    expect((await t.as(shop.owner).post(`/api/seller/orders/${id}/cancel`)).problem.code).toBe(
       "invalid_transition",
     );
-    expect((await t.as(shop.owner).post(`/api/seller/orders/${id}/complete`)).body.status).toBe("completed");
+    expect(
+      (await t.as(shop.owner).post(`/api/seller/orders/${id}/complete`, undefined, api.order)).body.status,
+    ).toBe("completed");
   });
 
   it("refuses delivery from a shop that does not deliver", async () => {
@@ -171,71 +181,77 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       customer_phone: "+998901234567",
     });
     expect(res.status).toBe(422);
-    expect(res.body.code).toBe("delivery_unavailable");
+    expect(res.problem.code).toBe("delivery_unavailable");
   });
 
   it("rejects with a reason and returns the stock exactly once", async () => {
     const before = await stockOf(t, samsa());
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 3 }] }))
-      .body;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 3 }] }, api.order)
+    ).body;
     expect(await stockOf(t, samsa())).toBe(before - 3);
     const rejected = await t
       .as(shop.owner)
-      .post(`/api/seller/orders/${order.id}/reject`, { reason: "Sold out at the counter" });
+      .post(`/api/seller/orders/${order.id}/reject`, { reason: "Sold out at the counter" }, api.order);
     expect(rejected.body).toMatchObject({ status: "rejected", reason: "Sold out at the counter" });
     expect(await stockOf(t, samsa())).toBe(before);
     expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/reject`)).status).toBe(409);
     expect((await t.as(buyer).post(`/api/orders/${order.id}/cancel`)).status).toBe(409);
     expect(await stockOf(t, samsa())).toBe(before);
-    expect((await t.as(buyer).post(`/api/orders/${order.id}/rating`, { stars: 5 })).body.code).toBe(
+    expect((await t.as(buyer).post(`/api/orders/${order.id}/rating`, { stars: 5 })).problem.code).toBe(
       "invalid_transition",
     );
   });
 
   it("lets the buyer cancel while pending only", async () => {
     const before = await stockOf(t, samsa());
-    const a = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] })).body;
-    const cancelled = await t.as(buyer).post(`/api/orders/${a.id}/cancel`, { reason: "Changed my mind" });
+    const a = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+    ).body;
+    const cancelled = await t
+      .as(buyer)
+      .post(`/api/orders/${a.id}/cancel`, { reason: "Changed my mind" }, api.order);
     expect(cancelled.body.status).toBe("cancelled");
     expect(await stockOf(t, samsa())).toBe(before);
-    const b = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] })).body;
+    const b = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+    ).body;
     await t.as(shop.owner).post(`/api/seller/orders/${b.id}/accept`);
     const late = await t.as(buyer).post(`/api/orders/${b.id}/cancel`);
     expect(late.status).toBe(409);
-    expect(late.body.code).toBe("invalid_transition");
+    expect(late.problem.code).toBe("invalid_transition");
     expect(
-      (await t.as(shop.owner).post(`/api/seller/orders/${b.id}/cancel`, { reason: "Oven broke" })).body
-        .status,
+      (await t.as(shop.owner).post(`/api/seller/orders/${b.id}/cancel`, { reason: "Oven broke" }, api.order))
+        .body.status,
     ).toBe("cancelled");
     expect(await stockOf(t, samsa())).toBe(before);
   });
 
   it("hides other people's orders: 404 for buyers and sellers alike", async () => {
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }))
-      .body;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+    ).body;
     expect((await t.as(stranger).get(`/api/orders/${order.id}`)).status).toBe(404);
     expect((await t.as(stranger).post(`/api/orders/${order.id}/cancel`)).status).toBe(404);
     expect((await t.as(stranger).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(404);
     expect((await t.as(buyer).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(404);
     expect((await t.as(shop.owner).get(`/api/orders/${order.id}`)).status).toBe(404);
-    expect((await t.as(stranger).get("/api/orders")).body.orders).toEqual([]);
-    expect((await t.as(stranger).get("/api/seller/orders")).body.orders).toEqual([]);
-    expect((await t.as(buyer).get(`/api/orders/${order.id}`)).body.status).toBe("pending");
+    expect((await t.as(stranger).get("/api/orders", api.orders)).body.orders).toEqual([]);
+    expect((await t.as(stranger).get("/api/seller/orders", api.orders)).body.orders).toEqual([]);
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status).toBe("pending");
   });
 
   it("lists orders newest first, filtered", async () => {
-    const all = (await t.as(buyer).get("/api/orders?filter=all")).body.orders;
-    const ids = all.map((o: { id: number }) => o.id);
+    const all = (await t.as(buyer).get("/api/orders?filter=all", api.orders)).body.orders;
+    const ids = all.map((o) => o.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
-    const active = (await t.as(buyer).get("/api/orders?filter=active")).body.orders;
-    const finished = (await t.as(buyer).get("/api/orders?filter=finished")).body.orders;
+    const active = (await t.as(buyer).get("/api/orders?filter=active", api.orders)).body.orders;
+    const finished = (await t.as(buyer).get("/api/orders?filter=finished", api.orders)).body.orders;
     expect(active.length + finished.length).toBe(all.length);
-    expect(
-      active.every((o: { status: string }) =>
-        ["pending", "confirmed", "ready", "delivering"].includes(o.status),
-      ),
-    ).toBe(true);
-    const seller = (await t.as(shop.owner).get("/api/seller/orders?filter=active")).body.orders;
+    expect(active.every((o) => ["pending", "confirmed", "ready", "delivering"].includes(o.status))).toBe(
+      true,
+    );
+    const seller = (await t.as(shop.owner).get("/api/seller/orders?filter=active", api.orders)).body.orders;
     expect(seller.length).toBe(active.length);
     expect((await t.as(buyer).get("/api/orders?filter=bogus")).status).toBe(400);
   });
@@ -307,7 +323,7 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     ];
     for (const [body, status, code] of cases) {
       const res = await t.as(buyer).post("/api/orders", body);
-      expect([res.status, res.body.code]).toEqual([status, code]);
+      expect([res.status, res.problem.code]).toEqual([status, code]);
     }
     expect(await stockOf(t, samsa())).toBe(before);
   });
@@ -317,8 +333,8 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     const before = await stockOf(t, samsa());
     const key = `checkout-${Date.now()}`;
     const [a, b] = await Promise.all([
-      t.as(buyer).post("/api/orders", body, { "idempotency-key": key }),
-      t.as(buyer).post("/api/orders", body, { "idempotency-key": key }),
+      t.as(buyer).post("/api/orders", body, api.order, { "idempotency-key": key }),
+      t.as(buyer).post("/api/orders", body, api.order, { "idempotency-key": key }),
     ]);
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
@@ -326,24 +342,27 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     expect(await stockOf(t, samsa())).toBe(before - 1);
     const c = await t
       .as(buyer)
-      .post("/api/orders", { items: [{ offer_id: samsa(), quantity: 2 }] }, { "idempotency-key": key });
+      .post("/api/orders", { items: [{ offer_id: samsa(), quantity: 2 }] }, api.order, {
+        "idempotency-key": key,
+      });
     expect(c.status).toBe(409);
-    expect(c.body.code).toBe("idempotency_conflict");
+    expect(c.problem.code).toBe("idempotency_conflict");
     // the key is per user: another buyer with the same key gets their own order
-    const d = await t.as(stranger).post("/api/orders", body, { "idempotency-key": key });
+    const d = await t.as(stranger).post("/api/orders", body, api.order, { "idempotency-key": key });
     expect(d.status).toBe(201);
     expect(d.body.id).not.toBe(a.body.id);
   });
 
   it("expires pending orders past the accept deadline and returns their stock", async () => {
     const before = await stockOf(t, samsa());
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }))
-      .body;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+    ).body;
     await t.db.query("update orders set accept_deadline = now() - interval '1 second' where id = $1", [
       order.id,
     ]);
     expect(await t.app.services.orders.expireDue()).toBeGreaterThanOrEqual(1);
-    const after = (await t.as(buyer).get(`/api/orders/${order.id}`)).body;
+    const after = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body;
     expect(after.status).toBe("expired");
     expect(await stockOf(t, samsa())).toBe(before);
     expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(409);
@@ -354,8 +373,9 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       offers: [{ title: "Lunch box", price: 20000, quantity: 5 }],
     });
     const offerId = late.offers[0].id;
-    const order = (await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }))
-      .body;
+    const order = (
+      await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
+    ).body;
     await t.as(late.owner).post(`/api/seller/orders/${order.id}/accept`);
     expect(await t.app.services.orders.expireDue()).toBe(0);
     await t.db.query(
@@ -363,9 +383,9 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
       [offerId],
     );
     expect(await t.app.services.orders.expireDue()).toBe(1);
-    const after = (await t.as(buyer).get(`/api/orders/${order.id}`)).body;
+    const after = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body;
     expect(after.status).toBe("expired");
-    expect(after.timeline.at(-1).reason).toBe("the order was not picked up in time");
+    expect(after.timeline.at(-1)?.reason).toBe("the order was not picked up in time");
   });
 });
 

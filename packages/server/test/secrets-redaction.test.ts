@@ -3,7 +3,7 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTelegram, type Telegram } from "../src/bot/telegram.ts";
 import { makeRedactor, redactSecretsInLogs } from "../src/core/redact.ts";
-import { createTestApp, DATABASES, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
+import { api, createTestApp, DATABASES, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 const SECRET = "whsec_Lastbite_audit_issue10_secret";
 const TOKEN_HALF = TEST_TOKEN.slice(TEST_TOKEN.indexOf(":") + 1);
@@ -111,13 +111,17 @@ describe.each(DATABASES)("secrets with Telegram unreachable on %s", (kind) => {
     const buyer = newUser();
     const store = await t
       .as(seller)
-      .post("/api/stores", { name: "Non", address: "Chilonzor 5", phone: "+998901234567" });
+      .post("/api/stores", { name: "Non", address: "Chilonzor 5", phone: "+998901234567" }, api.store);
     const offer = await t
       .as(seller)
-      .post(`/api/stores/${store.body.id}/offers`, { title: "Samsa", price: 6000, quantity: 10 });
+      .post(`/api/stores/${store.body.id}/offers`, { title: "Samsa", price: 6000, quantity: 10 }, api.offer);
     const order = await t
       .as(buyer)
-      .post("/api/orders", { items: [{ offer_id: offer.body.id, quantity: 1 }], delivery_type: "pickup" });
+      .post(
+        "/api/orders",
+        { items: [{ offer_id: offer.body.id, quantity: 1 }], delivery_type: "pickup" },
+        api.order,
+      );
     expect(order.status).toBe(201);
 
     const row = await waitFor(async () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInitData } from "../src/auth/init-data.ts";
-import { authHeader, createTestApp, DATABASES, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
+import { authHeader, createTestApp, DATABASES, newUser, Res, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 /** A built Mini App stand-in, so `/` serves HTML the way production does. */
 function fakeMiniapp(): string {
@@ -177,7 +177,7 @@ describe.each(DATABASES)("security (%s)", (kind) => {
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(5)).toEqual([429, 429, 429]);
       expect(last?.headers["content-type"]).toMatch(/application\/problem\+json/);
-      expect(last?.json().code).toBe("rate_limited");
+      expect(last && Res.of(last).problem.code).toBe("rate_limited");
       // Another address is not affected, nor is a signed-in user from the limited one.
       const other = await plain.app.inject({ method: "GET", url: "/api/me", remoteAddress: "198.51.100.8" });
       expect(other.statusCode).toBe(401);

@@ -17,14 +17,6 @@ export interface BotHandlerDeps {
   links: MiniAppLinks;
 }
 
-const TOAST = {
-  accept: "bot.toast.accept",
-  reject: "bot.toast.reject",
-  ready: "bot.toast.ready",
-  delivering: "bot.toast.delivering",
-  complete: "bot.toast.complete",
-  cancel: "bot.toast.cancel",
-} as const;
 
 const langOf = (ctx: Context): Lang => pickLang(ctx.from?.language_code);
 
@@ -97,7 +89,7 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           cmd.action,
         );
         if (r.ok) {
-          await answer(t(lang, TOAST[cmd.action]));
+          await answer(t(lang, `bot.toast.${cmd.action}`));
           return;
         }
         await answer(await refusal(deps, ctx.from.id, cmd.orderId, r, lang), true);

@@ -48,7 +48,7 @@ export type OutboxRow = OutboxMessage & {
  * not fit its kind, is an error (the row fails loudly) rather than a message silently marked sent.
  */
 export function parseOutboxMessage(kind: string, payload: unknown): OutboxMessage | { error: string } {
-  if (!(kind in OUTBOX_PAYLOADS)) return { error: `unknown outbox kind ${JSON.stringify(kind)}` };
+  if (!Object.hasOwn(OUTBOX_PAYLOADS, kind)) return { error: `unknown outbox kind ${JSON.stringify(kind)}` };
   const k = kind as OutboxKind;
   const parsed = OUTBOX_PAYLOADS[k].safeParse(payload ?? {});
   if (!parsed.success) return { error: `bad ${k} payload: ${parsed.error.issues[0]?.message ?? "invalid"}` };

@@ -78,7 +78,7 @@ function fakeDb(events: { id: number; order_id: number; to_status: string }[] = 
     kind: "pglite",
     listen: async () => async () => {},
     query: async (text: string, params: unknown[]) => {
-      if (text.includes("max(id)")) return [{ max: startMax }];
+      if (text.includes("max(")) return [{ max: startMax }];
       if (text.includes("pg_snapshot_xmin")) {
         const after = params.find((p) => typeof p === "number") as number;
         return [
