@@ -17,7 +17,6 @@ export interface BotHandlerDeps {
   links: MiniAppLinks;
 }
 
-
 const langOf = (ctx: Context): Lang => pickLang(ctx.from?.language_code);
 
 /**

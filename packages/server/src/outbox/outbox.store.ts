@@ -34,7 +34,7 @@ export class OutboxStore {
    */
   async claim(limit: number, lockSeconds: number): Promise<ClaimedRow[]> {
     const k = kysely(this.db);
-    return k
+    const rows = await k
       .updateTable("outbox")
       .set((eb) => ({
         status: "sending",
@@ -77,6 +77,8 @@ export class OutboxStore {
         eb("sending_since", "is not", null).$castTo<boolean>().as("interrupted"),
       ])
       .execute();
+    // UPDATE … RETURNING has no order: keep a chat's messages in the order they were written.
+    return rows.sort((a, b) => a.id - b.id);
   }
 
   /** Keeps this worker's claims alive while it works on them. */

@@ -78,7 +78,6 @@ function fakeDb(events: { id: number; order_id: number; to_status: string }[] = 
     kind: "pglite",
     listen: async () => async () => {},
     query: async (text: string, params: unknown[]) => {
-      if (text.includes("max(")) return [{ max: startMax }];
       if (text.includes("pg_snapshot_xmin")) {
         const after = params.find((p) => typeof p === "number") as number;
         return [
@@ -89,6 +88,7 @@ function fakeDb(events: { id: number; order_id: number; to_status: string }[] = 
           },
         ];
       }
+      if (text.includes('max("id")')) return [{ max: startMax }];
       if (text.includes("union")) {
         await replayGate;
         const after = params[1] as number;
