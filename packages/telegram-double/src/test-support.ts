@@ -1,4 +1,5 @@
 import { Api } from "grammy";
+import { afterEach, beforeEach } from "vitest";
 import { TelegramDouble } from "./index.ts";
 
 export const AZIZA = { id: 1001, first_name: "Aziza", username: "aziza_t", language_code: "uz" };
@@ -19,4 +20,17 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error("expected a rejection");
+}
+
+/** Starts a fresh double before each test of the file (handing it to `use`) and closes it after. */
+export function withDouble(use: (d: { tg: TelegramDouble; api: Api }) => void): void {
+  let current: TelegramDouble | undefined;
+  beforeEach(async () => {
+    const d = await startDouble();
+    current = d.tg;
+    use(d);
+  });
+  afterEach(async () => {
+    await current?.close();
+  });
 }

@@ -1,6 +1,6 @@
 import { extractBookingCode } from "@lastbite/shared";
+import { sampleOrder } from "@lastbite/shared/testing";
 import { describe, expect, it } from "vitest";
-import type { Order } from "./endpoints.ts";
 import {
   awaitsCode,
   buyerCanCancel,
@@ -12,30 +12,7 @@ import {
   upsert,
 } from "./order-logic.ts";
 
-function order(over: Partial<Order> = {}): Order {
-  return {
-    id: 1,
-    status: "pending",
-    delivery_type: "pickup",
-    delivery_address: null,
-    customer_phone: null,
-    delivery_cost: 0,
-    comment: null,
-    items: [],
-    items_total: 10000,
-    total: 10000,
-    code: null,
-    store: { id: 1, name: "S", address: "A", phone: "+998901234567", owner_username: null },
-    buyer: { id: 2, first_name: "B", username: null },
-    timeline: [{ status: "pending", at: "2026-01-01T10:00:00+05:00" }],
-    reason: null,
-    reason_code: null,
-    rating: null,
-    created_at: "2026-01-01T10:00:00+05:00",
-    updated_at: "2026-01-01T10:00:00+05:00",
-    ...over,
-  };
-}
+const order = sampleOrder;
 
 describe("timelineSteps", () => {
   it("shows what is still to come for a live pickup order", () => {

@@ -1,3 +1,4 @@
+import { sampleOrder } from "@lastbite/shared/testing";
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { Me, Order, OrderList } from "./endpoints.ts";
@@ -7,28 +8,11 @@ const BUYER = 2;
 const SHOP = 1;
 
 function order(over: Partial<Order> = {}): Order {
-  return {
-    id: 1,
-    status: "pending",
-    delivery_type: "pickup",
-    delivery_address: null,
-    customer_phone: null,
-    delivery_cost: 0,
-    comment: null,
-    items: [],
-    items_total: 10000,
-    total: 10000,
-    code: null,
+  return sampleOrder({
     store: { id: SHOP, name: "S", address: "A", phone: "+998901234567", owner_username: null },
     buyer: { id: BUYER, first_name: "B", username: null },
-    timeline: [{ status: "pending", at: "2026-01-01T10:00:00+05:00" }],
-    reason: null,
-    reason_code: null,
-    rating: null,
-    created_at: "2026-01-01T10:00:00+05:00",
-    updated_at: "2026-01-01T10:00:00+05:00",
     ...over,
-  };
+  });
 }
 
 function me(userId: number, storeIds: number[]): Me {

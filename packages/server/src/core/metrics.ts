@@ -6,59 +6,42 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly registers = [this.registry];
 
-  readonly httpRequests = new Counter({
-    name: "lastbite_http_requests_total",
-    help: "HTTP requests by route and status",
-    labelNames: ["route", "status"] as const,
-    registers: this.registers,
-  });
-  readonly httpErrors = new Counter({
-    name: "lastbite_http_errors_total",
-    help: "Unhandled server errors",
-    registers: this.registers,
-  });
-  readonly outboxSent = new Counter({
-    name: "lastbite_outbox_sent_total",
-    help: "Outbox rows delivered to Telegram",
-    labelNames: ["kind"] as const,
-    registers: this.registers,
-  });
-  readonly outboxFailed = new Counter({
-    name: "lastbite_outbox_failed_total",
-    help: "Outbox rows given up (refused by Telegram, unreadable, or out of attempts)",
-    labelNames: ["kind"] as const,
-    registers: this.registers,
-  });
-  readonly outboxRetries = new Counter({
-    name: "lastbite_outbox_retries_total",
-    help: "Outbox sends that failed and were rescheduled",
-    labelNames: ["kind"] as const,
-    registers: this.registers,
-  });
-  readonly outboxResent = new Counter({
-    name: "lastbite_outbox_resent_total",
-    help: "Outbox rows sent again after a worker died mid-send (the first send may have arrived too)",
-    labelNames: ["kind"] as const,
-    registers: this.registers,
-  });
-  readonly sseEvents = new Counter({
-    name: "lastbite_sse_events_total",
-    help: "Order events written to live streams",
-    registers: this.registers,
-  });
-  readonly sseReplayedEvents = new Counter({
-    name: "lastbite_sse_replayed_events_total",
-    help: "Order events sent by Last-Event-ID replays",
-    registers: this.registers,
-  });
-  readonly sseDropped = new Counter({
-    name: "lastbite_sse_dropped_total",
-    help: "SSE streams ended by the server",
-    labelNames: ["reason"] as const,
-    registers: this.registers,
-  });
+  private counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) {
+    return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  readonly httpRequests = this.counter("lastbite_http_requests_total", "HTTP requests by route and status", [
+    "route",
+    "status",
+  ]);
+  readonly httpErrors = this.counter("lastbite_http_errors_total", "Unhandled server errors");
+  readonly outboxSent = this.counter("lastbite_outbox_sent_total", "Outbox rows delivered to Telegram", [
+    "kind",
+  ]);
+  readonly outboxFailed = this.counter(
+    "lastbite_outbox_failed_total",
+    "Outbox rows given up (refused by Telegram, unreadable, or out of attempts)",
+    ["kind"],
+  );
+  readonly outboxRetries = this.counter(
+    "lastbite_outbox_retries_total",
+    "Outbox sends that failed and were rescheduled",
+    ["kind"],
+  );
+  readonly outboxResent = this.counter(
+    "lastbite_outbox_resent_total",
+    "Outbox rows sent again after a worker died mid-send (the first send may have arrived too)",
+    ["kind"],
+  );
+  readonly sseEvents = this.counter("lastbite_sse_events_total", "Order events written to live streams");
+  readonly sseReplayedEvents = this.counter(
+    "lastbite_sse_replayed_events_total",
+    "Order events sent by Last-Event-ID replays",
+  );
+  readonly sseDropped = this.counter("lastbite_sse_dropped_total", "SSE streams ended by the server", [
+    "reason",
+  ]);
 
   /** `processMetrics`: also expose the process's CPU, memory and event-loop lag (the running server does). */
   constructor(opts: { processMetrics?: boolean } = {}) {
@@ -70,7 +53,7 @@ export class Metrics {
     new Gauge({
       name,
       help,
-      registers: this.registers,
+      registers: [this.registry],
       collect() {
         this.set(read());
       },

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { Order } from "@lastbite/shared";
+import { sampleOrder } from "@lastbite/shared/testing";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
@@ -39,29 +40,8 @@ class FakeResponse extends EventEmitter {
 /** An order as the hub gets it with a change, or loads it. */
 function fakeOrder(id: number): LoadedOrder {
   const at = new Date().toISOString();
-  return {
-    id,
-    status: "confirmed",
-    delivery_type: "pickup",
-    delivery_address: null,
-    customer_phone: null,
-    delivery_cost: 0,
-    comment: null,
-    items: [],
-    items_total: 0,
-    total: 0,
-    code: null,
-    store: { id: 1, name: "S", address: "A", phone: "+998901234567", owner_username: null },
-    buyer: { id: 1, first_name: "B", username: null },
-    timeline: [],
-    reason: null,
-    reason_code: null,
-    rating: null,
-    created_at: at,
-    updated_at: at,
-    owner_id: 2,
-    buyer_language: "en",
-  };
+  const o = sampleOrder({ id, status: "confirmed", buyer: { id: 1, first_name: "B", username: null } });
+  return { ...o, timeline: [], created_at: at, updated_at: at, owner_id: 2, buyer_language: "en" };
 }
 
 type Notice = { id: number; order_id: number; buyer_id: number; owner_id: number; status: string };

@@ -1,17 +1,13 @@
 import type { Api, GrammyError } from "grammy";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TelegramDouble } from "../index.ts";
-import { AZIZA, RUSTAM, rejection, startDouble } from "../test-support.ts";
+import { AZIZA, RUSTAM, rejection, withDouble } from "../test-support.ts";
 
 let tg: TelegramDouble;
 let api: Api;
 
-beforeEach(async () => {
-  ({ tg, api } = await startDouble());
-});
-
-afterEach(async () => {
-  await tg.close();
+withDouble((d) => {
+  ({ tg, api } = d);
 });
 
 describe("TelegramDouble: bot settings and replies", () => {

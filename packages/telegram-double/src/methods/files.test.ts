@@ -2,19 +2,15 @@ import { type Api, InputFile } from "grammy";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TelegramDouble } from "../index.ts";
-import { AZIZA, startDouble } from "../test-support.ts";
+import { AZIZA, withDouble } from "../test-support.ts";
 
 let tg: TelegramDouble;
 let api: Api;
 
-beforeEach(async () => {
-  ({ tg, api } = await startDouble());
-});
-
-afterEach(async () => {
-  await tg.close();
+withDouble((d) => {
+  ({ tg, api } = d);
 });
 
 describe("TelegramDouble: files", () => {

@@ -1,19 +1,15 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Api, Bot, type GrammyError, InlineKeyboard } from "grammy";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TelegramDouble } from "../index.ts";
-import { AZIZA, rejection, startDouble } from "../test-support.ts";
+import { AZIZA, rejection, withDouble } from "../test-support.ts";
 
 let tg: TelegramDouble;
 let api: Api;
 
-beforeEach(async () => {
-  ({ tg, api } = await startDouble());
-});
-
-afterEach(async () => {
-  await tg.close();
+withDouble((d) => {
+  ({ tg, api } = d);
 });
 
 describe("TelegramDouble: updates", () => {
