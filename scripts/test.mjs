@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: lint, typecheck, unit + integration tests (embedded DB, plus PostgreSQL when
-// TEST_DATABASE_URL is set), then the browser tests in Chromium. Says loudly what it skipped.
+// TEST_DATABASE_URL is set, plus the Redis-backed suites when a Redis answers), then the browser
+// tests in Chromium. Says loudly what it skipped.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
 
 const run = (cmd, args, env = {}) => {
   console.log(`\n▶ ${cmd} ${args.join(" ")}`);
@@ -18,6 +20,29 @@ run("npx", ["biome", "check", "."]);
 run("npm", ["run", "typecheck"]);
 if (!process.env.TEST_DATABASE_URL)
   skipped.push("PostgreSQL runs of the integration suites (set TEST_DATABASE_URL)");
+
+// The Redis-backed suites (limits shared across instances): TEST_REDIS_URL, set, must answer (the
+// suites fail if not); unset, the local default is used when something listens there.
+const answers = (url) =>
+  new Promise((resolve) => {
+    const u = new URL(url);
+    const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port || 6379) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+if (!process.env.TEST_REDIS_URL) {
+  const local = "redis://127.0.0.1:6379";
+  if (await answers(local)) process.env.TEST_REDIS_URL = local;
+  else
+    skipped.push(
+      `Redis-backed suites (nothing answers at ${local}; start redis-server or set TEST_REDIS_URL)`,
+    );
+}
 const totals = { passed: 0, failed: 0, skipped: 0 };
 function vitest(name, extra = []) {
   const out = `test-results/${name}.json`;

@@ -16,6 +16,7 @@ import {
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./core/metrics.ts";
+import { closeRedis, openRedis } from "./core/redis.ts";
 import type { Database } from "./db/database.ts";
 import { ProblemError, problem } from "./http/problem.ts";
 import { orderRoutes } from "./orders/order.routes.ts";
@@ -38,6 +39,11 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** The metrics registry; main.ts passes one that also reports the process's CPU and memory. */
   metrics?: Metrics;
+  /**
+   * Prefix of every key this app writes to Redis (REDIS_URL); default `lastbite:`. Tests give each
+   * run its own. Deployments sharing one Redis should rather use different database numbers.
+   */
+  redisKeyPrefix?: string;
   /** Extra plugins registered inside the app (bot webhook, sandbox, realtime…). */
   plugins?: ((app: FastifyInstance, services: Services) => Promise<void>)[];
 }
@@ -195,6 +201,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
+  // REDIS_URL: the rate limits and the per-user stream cap are counted in Redis, across instances;
+  // without it, each instance counts on its own. Redis away means fail open, never an error: the
+  // rate limits are skipped (skipOnError) and the stream cap counts per instance; it is logged.
+  const redis = config.redisUrl
+    ? await openRedis(config.redisUrl, { keyPrefix: deps.redisKeyPrefix ?? "lastbite:", log: app.log })
+    : null;
+  if (redis) {
+    // onClose hooks run last-registered first: this one, added before the routes, runs after the
+    // event hub has sent its streams' removals.
+    app.addHook("onClose", async () => closeRedis(redis));
+    metrics.gauge("lastbite_redis_up", "1 while the shared Redis (REDIS_URL) is connected", () =>
+      redis.status === "ready" ? 1 : 0,
+    );
+  }
+
   // A per-user rate limit on /api; requests without valid init data are limited per client IP
   // before their 401, so anonymous floods are slowed too.
   const rateLimited = (ttl: number) => {
@@ -203,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return err;
   };
   await app.register(rateLimit, {
+    ...(redis ? { redis, nameSpace: "rl:", skipOnError: true } : {}),
     global: true,
     max: config.rateLimit.perMinute,
     timeWindow: 60_000,
@@ -245,7 +267,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(catalogRoutes, { services });
   await app.register(orderRoutes, { services });
-  await app.register(eventRoutes, { services });
+  await app.register(eventRoutes, { services, redis });
   for (const plugin of deps.plugins ?? []) await plugin(app, services);
 
   const miniappDir = deps.miniappDir ?? DEFAULT_MINIAPP_DIR;

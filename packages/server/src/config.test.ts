@@ -44,6 +44,11 @@ describe("loadConfig", () => {
     ["TRUST_PROXY", { TRUST_PROXY: "10.0.0.0/33" }],
     ["TRUST_PROXY", { TRUST_PROXY: "10.0.0.1,,10.0.0.2" }],
     ["TRUST_PROXY", { TRUST_PROXY: "-1" }],
+    ["REDIS_URL", { REDIS_URL: "http://cache:6379" }],
+    ["REDIS_URL", { REDIS_URL: "cache:6379" }],
+    ["REDIS_URL", { REDIS_URL: "redis://" }],
+    ["REDIS_URL", { REDIS_URL: "redis://cache:6379/zero" }],
+    ["REDIS_URL", { REDIS_URL: "redis://cache:99999" }],
   ])("stops on a bad %s with a line naming it", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -66,5 +71,18 @@ describe("loadConfig", () => {
       "::1",
       "fd00::/8",
     ]);
+  });
+
+  it("shares limits through Redis only when REDIS_URL is set, and never repeats its password in an error", () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: " " }).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(loadConfig({ REDIS_URL: "rediss://:s3cret@cache.internal:6380/2" }).redisUrl).toBe(
+      "rediss://:s3cret@cache.internal:6380/2",
+    );
+    expect(() => loadConfig({ REDIS_URL: "http://:s3cret@cache:6379" })).toThrow(/^REDIS_URL: (?!.*s3cret)/);
+    expect(() => loadConfig({ REDIS_URL: "redis://:s3cret@cache:6379/x" })).toThrow(
+      /^REDIS_URL: (?!.*s3cret)/,
+    );
   });
 });

@@ -23,6 +23,11 @@ export interface Config {
   logLevel: string;
   /** Requests per minute per user on /api, and orders placed per minute per user. */
   rateLimit: { perMinute: number; ordersPerMinute: number };
+  /**
+   * REDIS_URL: when set, rate limits and the per-user cap on event streams are shared by every
+   * instance through this Redis; null: each instance counts on its own.
+   */
+  redisUrl: string | null;
   /** Fastify's `trustProxy`: false (the socket address is the client), a hop count, or proxy addresses/CIDRs. */
   trustProxy: false | number | string[];
   /** Warnings worth printing at start-up (e.g. plain-http PUBLIC_URL). */
@@ -123,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ordersPerMinute: int(env, "ORDER_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
+    redisUrl: redisUrl(env.REDIS_URL),
     warnings,
   };
 }
@@ -149,6 +155,28 @@ function trustProxy(raw: string | undefined): false | number | string[] {
       );
   }
   return entries;
+}
+
+/**
+ * REDIS_URL: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. Error messages
+ * never repeat the value: it may hold a password.
+ */
+function redisUrl(raw: string | undefined): string | null {
+  const v = raw?.trim() ?? "";
+  if (v === "") return null;
+  const form = "use redis://[:password@]host[:port][/db] (or rediss:// for TLS)";
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError("REDIS_URL", `is not a valid URL; ${form}`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:")
+    throw new ConfigError("REDIS_URL", `must be a redis:// or rediss:// URL, got ${u.protocol}//…; ${form}`);
+  if (!u.hostname) throw new ConfigError("REDIS_URL", `has no host; ${form}`);
+  if (u.pathname !== "" && u.pathname !== "/" && !/^\/\d{1,5}$/.test(u.pathname))
+    throw new ConfigError("REDIS_URL", `the path may only be a database number (e.g. /0); ${form}`);
+  return u.href;
 }
 
 /** The default webhook secret: a hash of the token, so it is stable across restarts and never the token itself. */

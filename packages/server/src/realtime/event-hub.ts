@@ -9,6 +9,7 @@ import { type LoadedOrder, loadOrdersById, publicOrder } from "../orders/order.r
 import type { CommittedChange, OrderEventNotice } from "../orders/order-events.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import { orderAsOf } from "./order-snapshot.ts";
+import type { SharedStreamCap } from "./shared-stream-cap.ts";
 import { SSE_HEARTBEAT, sseFrame } from "./sse.ts";
 
 export interface HubOptions {
@@ -29,6 +30,11 @@ export interface HubOptions {
   replayMemoryMs: number;
   /** How often `order_events` is read for changes made elsewhere, whether or not a wake-up came. */
   catchUpMs: number;
+  /**
+   * With a shared cap (REDIS_URL): how long a stream keeps counting after its instance last
+   * refreshed it (every heartbeat), so a crashed instance's streams stop counting within this.
+   */
+  sharedCapTtlMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -41,6 +47,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   replayPageSize: 500,
   replayMemoryMs: 30_000,
   catchUpMs: 1_000,
+  sharedCapTtlMs: 45_000,
 };
 
 interface Logger {
@@ -62,10 +69,17 @@ interface Stream {
    * never sent again.
    */
   readonly floor: number;
+  /** Its id in the shared per-user count (REDIS_URL), or null without one. */
+  readonly slot: string | null;
   closed: boolean;
 }
 
 export type Admission = "ok" | "user_limit" | "process_limit";
+
+/** An admission and, when streams are counted across instances, the stream's place in that count. */
+export type Reservation =
+  | { admission: "ok"; slot: string | null }
+  | { admission: "user_limit" | "process_limit"; slot: null };
 
 /**
  * The per-process fan-out of order events to server-sent event streams. Changes made in this
@@ -106,6 +120,8 @@ export class EventHub {
     private readonly log: Logger,
     opts: Partial<HubOptions> = {},
     private readonly feed?: ChangeFeed,
+    /** The per-user cap counted across instances (REDIS_URL); without it, per process. */
+    private readonly shared?: SharedStreamCap,
   ) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
     metrics.gauge("lastbite_sse_connections", "Open server-sent event streams", () => this.count);
@@ -153,6 +169,8 @@ export class EventHub {
     this.catchUpTimer = null;
     this.started = false;
     await this.catchingUp;
+    // The ended streams' removals from the shared count go out before the Redis client closes.
+    await this.shared?.settle();
   }
 
   /** Ends the open streams, so that an HTTP server closing is not held open by them. */
@@ -160,7 +178,7 @@ export class EventHub {
     for (const set of this.byUser.values()) for (const s of set) s.res.end();
   }
 
-  /** Whether `userId` may open one more stream now. */
+  /** Whether `userId` may open one more stream in this process now. */
   admit(userId: number): Admission {
     if (this.count >= this.opts.maxStreams) return "process_limit";
     if ((this.byUser.get(userId)?.size ?? 0) >= this.opts.maxStreamsPerUser) return "user_limit";
@@ -168,19 +186,47 @@ export class EventHub {
   }
 
   /**
+   * `admit()`, then, with a shared cap, a place in the user's count across instances (atomic in
+   * Redis; if Redis does not answer, this process's count alone decides). The caller passes the
+   * slot to `attach()` with no `await` in between, so no other request of the user slips past the
+   * second local check.
+   */
+  async reserve(userId: number): Promise<Reservation> {
+    const here = this.admit(userId);
+    if (here !== "ok") return { admission: here, slot: null };
+    if (!this.shared) return { admission: "ok", slot: null };
+    const slot = this.shared.newId();
+    if ((await this.shared.acquire(userId, slot)) === "full") return { admission: "user_limit", slot: null };
+    // Another request of this user may have been admitted here while Redis answered.
+    const again = this.admit(userId);
+    if (again === "ok") return { admission: "ok", slot };
+    this.shared.release(userId, slot);
+    return { admission: again, slot: null };
+  }
+
+  /**
    * Registers a response whose SSE headers are written, then replays what the user missed after
    * `lastEventId` (if given). Registration comes first, so events committed during the replay are
    * held, not lost; once the replay is done they are sent, less those the replay already sent.
    */
-  async attach(userId: number, res: ServerResponse, lastEventId: number | null): Promise<void> {
+  async attach(
+    userId: number,
+    res: ServerResponse,
+    lastEventId: number | null,
+    slot: string | null = null,
+  ): Promise<void> {
     // The client may have gone while the request was being authenticated: its "close" is past.
-    if (res.destroyed || res.socket?.destroyed) return;
+    if (res.destroyed || res.socket?.destroyed) {
+      if (slot) this.shared?.release(userId, slot);
+      return;
+    }
     const s: Stream = {
       userId,
       res,
       pending: lastEventId === null ? null : [],
       replayed: null,
       floor: lastEventId ?? 0,
+      slot,
       closed: false,
     };
     let set = this.byUser.get(userId);
@@ -217,6 +263,7 @@ export class EventHub {
     const set = this.byUser.get(s.userId);
     set?.delete(s);
     if (set?.size === 0) this.byUser.delete(s.userId);
+    if (s.slot) this.shared?.release(s.userId, s.slot);
   }
 
   /** Sends the user's events after `after`, oldest first, page by page; returns the ids sent. */
@@ -397,11 +444,12 @@ export class EventHub {
 
   /**
    * Heartbeats every stream, a slice per turn of the event loop: 10,000 writes in one go would stall
-   * live events for tens of milliseconds.
+   * live events for tens of milliseconds; and keeps this process's streams counted in the shared cap.
    */
   private beat(): void {
     const all: Stream[] = [];
     for (const set of this.byUser.values()) for (const s of set) all.push(s);
+    this.shared?.refresh(all.filter((s): s is Stream & { slot: string } => s.slot !== null));
     const slice = (from: number) => {
       for (let i = from; i < Math.min(from + 200, all.length); i++)
         this.write(all[i] as Stream, SSE_HEARTBEAT);
