@@ -24,6 +24,7 @@
  * those of the PostgreSQL server at BENCH_PGBENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * or skipped with a note if there is none. Writes bench/results/orders-<database>.json and the
  * "Orders" section of BENCHMARKS.md. BENCH_QUICK=1: a short smoke run (marked as such in the report).
+ * BENCH_CPU_PROF=<dir>: the server also writes a V8 CPU profile of the whole run into <dir>.
  * `tsx bench/orders.ts --report` rewrites the section from the JSON files.
  */
 import { execSync, spawn } from "node:child_process";
@@ -119,7 +120,11 @@ async function startServer(databaseUrl: string | null): Promise<Server> {
     RATE_LIMIT_PER_MINUTE: NO_LIMIT,
     ORDER_RATE_LIMIT_PER_MINUTE: NO_LIMIT,
   };
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/server.ts")], {
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench/server.ts")], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "inherit"],
@@ -1152,13 +1157,20 @@ function writeReport() {
     "",
   ];
   const bottleneck: string[] = [];
+  /** CPU (cores) used by none of the server, the load generator and the measured PostgreSQL backends. */
+  const otherOf = (x: PhaseResources) =>
+    Math.max(0, x.machineBusy - (x.serverCpu ?? 0) - x.clientCpu - (x.postgresCpu ?? 0));
+  const other = (r: Run) => {
+    const xs = Object.values(r.resources ?? {}) as PhaseResources[];
+    return xs.length ? xs.reduce((a, x) => a + otherOf(x), 0) / xs.length : 0;
+  };
   for (const r of runs) {
     const c = r.ceilings;
     const isPg = r.database === "postgres";
     out.push(
       `### ${isPg ? "PostgreSQL" : "Embedded database (PGlite)"} — ${r.date.slice(0, 16).replace("T", " ")} UTC${r.quick ? " — quick smoke run (BENCH_QUICK=1: short phases, not a measurement)" : ""}`,
       "",
-      `Machine: ${r.machine.cpu}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}, nice ${r.machine.nice ?? 0}; 1-minute load average ${r.machine.loadAverage.map(f1).join(" → ")} (the machine is shared with other work: browser tests, test suites; the benchmark client, the server and PostgreSQL share its cores).`,
+      `Machine: ${r.machine.cpu}, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}, nice ${r.machine.nice ?? 0}; 1-minute load average ${r.machine.loadAverage.map(f1).join(" → ")}; the benchmark client, the server and PostgreSQL share its cores${other(r) > 0.1 ? `, and other work on the machine used ${f2(other(r))} cores on average during the measured phases (see Bottleneck)` : ""}.`,
     );
     if (r.postgres)
       out.push(
@@ -1203,7 +1215,7 @@ function writeReport() {
     out.push(
       `- Hot offer: ${r.hot.sold} orders answered 201 for ${r.hot.stock} units; stock afterwards ${r.hot.stockAfter} (\`GET /api/offers/:id\`)${r.hot.sqlCheck ? `, and in the database ${r.hot.sqlCheck.stock} left with ${r.hot.sqlCheck.orders} order lines for ${r.hot.sqlCheck.units} units` : ""}; the other buyers were turned away with ${rej || "nothing"}. ${r.hot.exact ? "No oversell, no undersell." : "**Not exact.**"}`,
       `- Open loop: ${r.open.sent} requests scheduled at ${f0(r.open.targetRate)}/s; this client sent them ${ms(r.open.sendLag.p50)} (p50) / ${ms(r.open.sendLag.p99)} (p99) behind schedule, which is counted in the latency. Closed-loop p90 ${ms(r.closed.latency.p90)}, max ${ms(r.closed.latency.max)}; open-loop p90 ${ms(r.open.latency.p90)}, max ${ms(r.open.latency.max)}.`,
-      `- /health at ${r.health.concurrency} concurrent connections runs ${r.closed.rate > 0 ? f1(r.health.rate / r.closed.rate) : "–"} × the closed-loop order rate, so neither the HTTP stack nor this client caps the order rate by itself (but they share the machine's ${r.resources.closed?.cores ?? "–"} cores with the server and PostgreSQL: see below).`,
+      `- /health at ${r.health.concurrency} concurrent connections runs ${r.closed.rate > 0 ? f1(r.health.rate / r.closed.rate) : "–"} × the closed-loop order rate${r.health.rate >= 3 * r.closed.rate ? ", so neither the HTTP stack nor this client caps the order rate by itself (but they share the machine's cores with the server and PostgreSQL: see below)" : ": **close to it**, so the HTTP stack or this client may be what caps the order rate"}.`,
       "",
     );
     bottleneck.push(`**${isPg ? "PostgreSQL" : "PGlite"}${r.quick ? " (quick run)" : ""}**`, "");
@@ -1233,10 +1245,27 @@ function writeReport() {
             .join(", ") || "–"
         : "–";
       bottleneck.push(
-        `| ${label} | ${x.serverCpu == null ? "–" : `${f2(x.serverCpu)} (${f2(x.serverMainThread)})`} | ${x.serverLoop == null ? "–" : `${pct(x.serverLoop)} / ${pct(x.serverMainWaiting)}`} | ${x.pool ? `${f1(x.pool.inUse)} of ${x.pool.size} / ${f1(x.pool.waiting)} (max ${x.pool.waitingMax})` : "–"} | ${f2(x.clientCpu)} | ${f2(x.postgresCpu)} | ${f2(x.machineBusy)} of ${x.cores} (${f2(Math.max(0, x.machineBusy - (x.serverCpu ?? 0) - x.clientCpu - (x.postgresCpu ?? 0)))}); ${pct(x.cpuPressure)} | ${pgPart} | ${waits} |`,
+        `| ${label} | ${x.serverCpu == null ? "–" : `${f2(x.serverCpu)} (${f2(x.serverMainThread)})`} | ${x.serverLoop == null ? "–" : `${pct(x.serverLoop)} / ${pct(x.serverMainWaiting)}`} | ${x.pool ? `${f1(x.pool.inUse)} of ${x.pool.size} / ${f1(x.pool.waiting)} (max ${x.pool.waitingMax})` : "–"} | ${f2(x.clientCpu)} | ${f2(x.postgresCpu)} | ${f2(x.machineBusy)} of ${x.cores} (${f2(otherOf(x))}); ${pct(x.cpuPressure)} | ${pgPart} | ${waits} |`,
       );
     }
     bottleneck.push("");
+    // CPU per operation: CPU time, unlike wall time, is much the same on a busy machine as on a quiet one.
+    const cl: PhaseResources | undefined = r.resources?.closed;
+    const hl: PhaseResources | undefined = r.resources?.health;
+    const pb: PhaseResources | undefined = r.resources?.pgbenchSingle;
+    if (cl && r.closed.rate > 0) {
+      const per = (cores: number | null | undefined, rate: number) =>
+        cores != null && rate > 0 ? (cores / rate) * 1000 : null;
+      const server = per(cl.serverCpu, r.closed.rate);
+      const main = per(cl.serverMainThread, r.closed.rate);
+      const db = isPg ? per(cl.postgresCpu, r.closed.rate) : null;
+      const client = per(cl.clientCpu, r.closed.rate);
+      const bound = server != null ? cl.cores / ((server + (db ?? 0)) / 1000) : null;
+      bottleneck.push(
+        `CPU per order (closed loop): server ${f2(server)} ms (main thread ${f2(main)} ms)${isPg ? `, PostgreSQL ${f2(db)} ms` : " (the embedded database included)"}, load generator ${f2(client)} ms; per \`GET /health\`: server ${f2(per(hl?.serverCpu, r.health.rate))} ms${pb && c ? `; per pgbench UPDATE: PostgreSQL ${f2(per(pb.postgresCpu, c.single.tps))} ms` : ""}. At these costs the ${cl.cores} cores would carry at most about ${f0(bound)} orders/s with nothing else running (the load generator aside)${c && bound != null ? ` — ${pct(bound / c.single.tps)} of the pgbench single-row rate` : ""}.`,
+        "",
+      );
+    }
   }
   out.push(
     "### Bottleneck",
