@@ -45,6 +45,23 @@ async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A query with parameters as a named prepared statement: each pooled connection parses and plans it
+ * once and then only binds (the same text always gets the same name). Queries without parameters,
+ * and the rare text beyond the first 2,000 distinct ones, run unnamed.
+ */
+function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
+  if (params.length === 0) return { text };
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < 2000) {
+    name = `s${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] };
+}
+
 class PostgresDatabase implements Database {
   readonly kind = "postgres" as const;
   private listener: pg.Client | null = null;
@@ -56,7 +73,7 @@ class PostgresDatabase implements Database {
   ) {}
 
   async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query(text, params as unknown[]);
+    const res = await this.pool.query(prepared(text, params));
     return res.rows as T[];
   }
 
@@ -67,7 +84,7 @@ class PostgresDatabase implements Database {
         await client.query("BEGIN");
         const tx: Sql = {
           query: async <R>(text: string, params: readonly unknown[] = []) =>
-            (await client.query(text, params as unknown[])).rows as R[],
+            (await client.query(prepared(text, params))).rows as R[],
         };
         const result = await fn(tx);
         await client.query("COMMIT");

@@ -1,7 +1,7 @@
 -- Placing an order in one round trip: the service validates (offers on sale, quantities, one shop,
 -- delivery rules) and computes the lines and totals in TypeScript; this function is only the atomic
--- write: the idempotency key, the stock of every line or of none, the order, its items, its first
--- event and its outbox rows. No NOTIFY here: PostgreSQL serialises the commits of notifying
+-- write: the idempotency key, the order, its items, its first event, its outbox rows, and last the
+-- stock of every line or of none. No NOTIFY here: PostgreSQL serialises the commits of notifying
 -- transactions on one lock, so announcing happens after commit, in batches (realtime/change-feed.ts).
 -- Outbox dedupe keys may hold {order} and {event}, filled with the ids drawn here.
 create function place_order(p jsonb) returns jsonb language plpgsql as $$
@@ -20,14 +20,6 @@ begin
       return jsonb_build_object('idempotency_key_taken', true);
     end if;
   end if;
-  -- all or nothing, in offer-id order so that concurrent orders never deadlock
-  for v_line in select value from jsonb_array_elements(p->'lines') order by (value->>'offer_id')::bigint loop
-    update offers set quantity = quantity - (v_line->>'quantity')::numeric, updated_at = now()
-      where id = (v_line->>'offer_id')::bigint and quantity >= (v_line->>'quantity')::numeric;
-    if not found then
-      raise exception 'insufficient_stock' using errcode = 'P0001', detail = v_line->>'offer_id';
-    end if;
-  end loop;
   insert into orders (store_id, buyer_id, status, delivery_type, delivery_address, customer_phone,
       delivery_cost, items_total, total, comment, accept_deadline)
     values ((p->>'store_id')::bigint, (p->>'buyer_id')::bigint, 'pending', p->>'delivery_type',
@@ -45,6 +37,15 @@ begin
       r.kind, v_order, v_event, r.chat_id, r.payload
     from jsonb_to_recordset(p->'outbox') as r(dedupe_key text, kind text, chat_id bigint, payload jsonb)
     on conflict (dedupe_key) do nothing;
+  -- The stock last, so a popular offer's row is locked only from here to the commit; all or
+  -- nothing (an exception undoes the inserts above), in offer-id order so orders never deadlock.
+  for v_line in select value from jsonb_array_elements(p->'lines') order by (value->>'offer_id')::bigint loop
+    update offers set quantity = quantity - (v_line->>'quantity')::numeric, updated_at = now()
+      where id = (v_line->>'offer_id')::bigint and quantity >= (v_line->>'quantity')::numeric;
+    if not found then
+      raise exception 'insufficient_stock' using errcode = 'P0001', detail = v_line->>'offer_id';
+    end if;
+  end loop;
   if p->>'idempotency_key' is not null then
     update idempotency_keys set order_id = v_order
       where user_id = (p->>'buyer_id')::bigint and key = p->>'idempotency_key';
