@@ -76,8 +76,6 @@ export function notificationsFor(e: OrderChange): OutboxTemplate[] {
   return rows;
 }
 
-/** The templates as the JSON the writing statement reads (`jsonb_to_recordset`). */
-export const outboxJson = (rows: readonly OutboxTemplate[]) =>
-  JSON.stringify(
-    rows.map((r) => ({ dedupe_key: r.dedupeKey, kind: r.kind, chat_id: r.chatId, payload: r.payload })),
-  );
+/** The templates as the records the writing statement reads (`jsonb_to_recordset`). */
+export const outboxRecords = (rows: readonly OutboxTemplate[]) =>
+  rows.map((r) => ({ dedupe_key: r.dedupeKey, kind: r.kind, chat_id: r.chatId, payload: r.payload }));

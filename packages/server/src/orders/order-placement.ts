@@ -9,7 +9,7 @@ import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import { type LoadedOrder, loadOrder } from "./order.repository.ts";
-import { notificationsFor, type OrderChange, type OrderChanges, outboxJson } from "./order-events.ts";
+import { notificationsFor, type OrderChange, type OrderChanges, outboxRecords } from "./order-events.ts";
 
 export interface CreatedOrder {
   order: LoadedOrder;
@@ -175,7 +175,7 @@ export class OrderPlacement {
       idempotency_key: idempotencyKey ?? null,
       request_hash: requestHash,
       lines,
-      outbox: JSON.parse(outboxJson(notificationsFor(change))),
+      outbox: outboxRecords(notificationsFor(change)),
     };
     let result: z.infer<typeof placed>;
     try {

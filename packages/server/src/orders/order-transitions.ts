@@ -23,7 +23,7 @@ import {
   selectOrders,
   toLoadedOrder,
 } from "./order.repository.ts";
-import { notificationsFor, type OrderChange, type OrderChanges, outboxJson } from "./order-events.ts";
+import { notificationsFor, type OrderChange, type OrderChanges, outboxRecords } from "./order-events.ts";
 
 /** Through which door an actor came: a buyer sees only their orders, a seller only their shops'. */
 export type Door = "buyer" | "seller" | "system";
@@ -165,7 +165,7 @@ export class OrderTransitions {
             insert into outbox (dedupe_key, kind, order_id, event_id, chat_id, payload)
             select replace(replace(r.dedupe_key, '{order}', ev.order_id::text), '{event}', ev.id::text),
               r.kind, ev.order_id, ev.id, r.chat_id, r.payload
-            from ev, jsonb_to_recordset(${outboxJson(notificationsFor(change))}::jsonb)
+            from ev, jsonb_to_recordset(${JSON.stringify(outboxRecords(notificationsFor(change)))}::jsonb)
               as r(dedupe_key text, kind text, chat_id bigint, payload jsonb)
             on conflict (dedupe_key) do nothing
             returning id
