@@ -294,7 +294,7 @@ export class OutboxWorker {
   private async editCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {
     const cardId = await this.store.messageOf(order.id, row.chat_id, "card");
     if (cardId === null) {
-      const first = await this.store.newOrderCardStatus(order.id, row.chat_id);
+      const first = await this.store.newOrderCardStatus(order.id);
       // The card itself has not gone out (or never will): when it does, it shows the current state.
       if (first !== null && first !== "sent") return { note: "card not sent yet" };
       return this.sendCard(row, order, lang);

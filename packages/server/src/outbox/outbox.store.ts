@@ -194,13 +194,12 @@ export class OutboxStore {
   }
 
   /** Where the seller's first card of an order stands in the outbox (null: none was written). */
-  async newOrderCardStatus(orderId: number, chatId: number): Promise<string | null> {
+  async newOrderCardStatus(orderId: number): Promise<string | null> {
+    // The card's dedupe key (orders/order-events.ts), so the unique index answers.
     const r = await kysely(this.db)
       .selectFrom("outbox")
       .select("status")
-      .where("order_id", "=", orderId)
-      .where("chat_id", "=", chatId)
-      .where("kind", "=", "seller_new_order")
+      .where("dedupe_key", "=", `o${orderId}:new:seller`)
       .executeTakeFirst();
     return r?.status ?? null;
   }

@@ -3,11 +3,12 @@
 -- retention delete old outbox rows, idempotency keys and processed updates cheaply; and reason codes,
 -- so reasons the system gives are shown in each reader's language.
 
--- the claim scans pending/sending rows in id order and checks for an earlier row of the same (order, chat)
+-- the claim scans pending/sending rows in id order and checks for an earlier row of the same (order, chat);
+-- it replaces outbox_due, which served a claim by due time. ("Has the seller's card gone out yet?" is
+-- answered by the dedupe key's unique index.) Every index here is paid for on each order's insert.
 create index outbox_claim on outbox(id) where status in ('pending','sending');
 create index outbox_order_chat on outbox(order_id, chat_id, id) where status in ('pending','sending');
--- "has the seller's card gone out yet?"
-create index outbox_order_kind on outbox(order_id, chat_id, kind);
+drop index outbox_due;
 -- retention: finished rows by age
 create index outbox_finished on outbox(created_at) where status in ('sent','failed');
 create index idempotency_keys_created on idempotency_keys(created_at);
