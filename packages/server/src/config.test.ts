@@ -10,6 +10,8 @@ describe("loadConfig", () => {
     expect(c.databaseUrl).toMatch(/data[/\\]pglite$/);
     expect(c.initDataMaxAge).toBe(86400);
     expect(c.orderAcceptTimeout).toBe(1800);
+    expect(c.telegramMessagesPerSecond).toBe(30);
+    expect(loadConfig({ TELEGRAM_MESSAGES_PER_SECOND: "15" }).telegramMessagesPerSecond).toBe(15);
   });
 
   it("derives webhook mode and a secret from PUBLIC_URL and BOT_TOKEN", () => {
@@ -49,6 +51,8 @@ describe("loadConfig", () => {
     ["REDIS_URL", { REDIS_URL: "redis://" }],
     ["REDIS_URL", { REDIS_URL: "redis://cache:6379/zero" }],
     ["REDIS_URL", { REDIS_URL: "redis://cache:99999" }],
+    ["TELEGRAM_MESSAGES_PER_SECOND", { TELEGRAM_MESSAGES_PER_SECOND: "0" }],
+    ["TELEGRAM_MESSAGES_PER_SECOND", { TELEGRAM_MESSAGES_PER_SECOND: "2.5" }],
   ])("stops on a bad %s with a line naming it", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

@@ -24,6 +24,11 @@ export interface Config {
   /** Requests per minute per user on /api, and orders placed per minute per user. */
   rateLimit: { perMinute: number; ordersPerMinute: number };
   /**
+   * TELEGRAM_MESSAGES_PER_SECOND: messages this instance's outbox worker sends per second at most,
+   * overall (besides Telegram's one a second per chat, which always applies).
+   */
+  telegramMessagesPerSecond: number;
+  /**
    * REDIS_URL: when set, rate limits and the per-user cap on event streams are shared by every
    * instance through this Redis; null: each instance counts on its own.
    */
@@ -127,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, 1, 1_000_000),
       ordersPerMinute: int(env, "ORDER_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
     },
+    // Telegram's limit for one bot is about 30; paid broadcasts allow up to 1000.
+    telegramMessagesPerSecond: int(env, "TELEGRAM_MESSAGES_PER_SECOND", 30, 1, 1000),
     trustProxy: trustProxy(env.TRUST_PROXY),
     redisUrl: redisUrl(env.REDIS_URL),
     warnings,

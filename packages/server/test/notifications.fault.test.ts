@@ -54,6 +54,8 @@ describe.each(DATABASES)("notifications through a flaky Telegram on %s", (kind) 
     );
     h.tg.failNext(1, { status: 429, retryAfter: 1, method: SENDS });
     h.tg.pressButton(buyer.id, buyer.id, thanks.message_id, callbackOf(thanks, "⭐4"));
+    // (the seller's note on the rating: settling alone may look before the press has been handled)
+    await h.tg.waitFor((d) => d.botMessages(seller.id).length === 2, 10_000);
     await h.settle(20_000);
 
     const rows = await h.db.query<{ kind: string; status: string; attempts: number }>(

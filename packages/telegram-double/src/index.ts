@@ -2,6 +2,12 @@ export type { Fault, FaultFilter } from "./faults.ts";
 export * from "./html-text.ts";
 export type { CallbackAnswer, PressedButton } from "./methods/callbacks.ts";
 export type { StoredFile } from "./methods/files.ts";
+export {
+  RATE_LIMITED_METHODS,
+  RateLimiter,
+  type RateLimitOptions,
+  type RateLimitStats,
+} from "./rate-limit.ts";
 export type {
   ApiCall,
   ChangeEvent,

@@ -11,7 +11,9 @@
  *
  * Simulate people with {@link TelegramDouble.addUser}, {@link TelegramDouble.sendText},
  * {@link TelegramDouble.sendContact} and {@link TelegramDouble.pressButton}; break the network
- * with {@link TelegramDouble.failNext} / {@link TelegramDouble.failFor}; inspect with
+ * with {@link TelegramDouble.failNext} / {@link TelegramDouble.failFor}; enforce Telegram's flood
+ * limits (429 with `retry_after` beyond 30 messages a second, 1 a second per chat) with the
+ * `rateLimit` option or {@link TelegramDouble.setRateLimit}; inspect with
  * {@link TelegramDouble.messages}, {@link TelegramDouble.calls},
  * {@link TelegramDouble.callbackAnswers}, {@link TelegramDouble.waitFor} and `.events`.
  *
@@ -33,10 +35,11 @@ import type { BotCommand, Contact, MenuButton, Update, User } from "grammy/types
 import { type Fault, type FaultFilter, Faults } from "./faults.ts";
 import { BotSettings, botUser, generateToken } from "./methods/bot-info.ts";
 import { type CallbackAnswer, CallbackQueries, type PressedButton } from "./methods/callbacks.ts";
-import { type Handlers, methodTable } from "./methods/common.ts";
+import { type Handler, type Handlers, methodTable } from "./methods/common.ts";
 import { FileStore, type StoredFile } from "./methods/files.ts";
 import { Messages } from "./methods/messages.ts";
 import { UpdateFeed } from "./methods/updates.ts";
+import { RateLimiter, type RateLimitOptions, type RateLimitStats } from "./rate-limit.ts";
 import { BotApiServer } from "./server.ts";
 import {
   type ApiCall,
@@ -57,6 +60,12 @@ export interface TelegramDoubleOptions {
   webhookRetryDelaysMs?: number[];
   /** reject http:// and localhost URLs in url / web_app buttons, as Telegram does (default false) */
   strictUrls?: boolean;
+  /**
+   * Enforce Telegram's flood limits on methods that send or edit messages: beyond them, answer
+   * `429 Too Many Requests: retry after N` with `parameters.retry_after`. `{}` is Telegram's
+   * documented 30 a second overall and 1 a second per chat. Off by default.
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /** A fake Telegram Bot API server. Start with {@link TelegramDouble.start}. */
@@ -79,6 +88,7 @@ export class TelegramDouble {
   private readonly callbacks: CallbackQueries;
   private readonly feed: UpdateFeed;
   private readonly handlers: Handlers;
+  private limiter: RateLimiter | null;
 
   private constructor(
     private readonly server: BotApiServer,
@@ -88,16 +98,15 @@ export class TelegramDouble {
     this.apiRoot = server.apiRoot;
     this.bot = botUser(token, opts.bot);
     this.state = new DoubleState(this.bot, opts.strictUrls ?? false);
+    this.limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : null;
     this.events = this.state.events;
     this.calls = this.state.calls;
     this.settings = new BotSettings(this.state);
     this.callbacks = new CallbackQueries(this.state);
     this.callbackAnswers = this.callbacks.answers;
     this.presses = this.callbacks.presses;
-    this.feed = new UpdateFeed(
-      this.state,
-      opts.webhookRetryDelaysMs ?? [100, 500, 2000],
-      (method) => this.handlers[method],
+    this.feed = new UpdateFeed(this.state, opts.webhookRetryDelaysMs ?? [100, 500, 2000], (method) =>
+      this.handlerFor(method),
     );
     this.handlers = methodTable([
       this.settings,
@@ -108,11 +117,21 @@ export class TelegramDouble {
     ]);
     server.serve({
       token,
-      handlerFor: (method) => this.handlers[method],
+      handlerFor: (method) => this.handlerFor(method),
       faults: this.faults,
       files: this.files,
       state: this.state,
     });
+  }
+
+  /** The handler of a method (lower-cased), behind the rate limit when there is one. */
+  private handlerFor(method: string): Handler | undefined {
+    const handler = this.handlers[method];
+    if (!handler) return undefined;
+    return (ctx) => {
+      this.limiter?.check(method, ctx.params.chat_id);
+      return handler(ctx);
+    };
   }
 
   /** Starts the HTTP server (127.0.0.1, ephemeral port unless given). */
@@ -326,5 +345,17 @@ export class TelegramDouble {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  // ---------------------------------------------------------------- flood limits
+
+  /** Turns Telegram's flood limits on (see {@link TelegramDoubleOptions.rateLimit}) or, with null, off; counts restart. */
+  setRateLimit(opts: RateLimitOptions | null): void {
+    this.limiter = opts ? new RateLimiter(opts) : null;
+  }
+
+  /** What the flood limits let through and answered 429 since they were turned on (zeros when off). */
+  rateLimitStats(): RateLimitStats {
+    return this.limiter?.snapshot() ?? { allowed: 0, refused: 0, refusedPerChat: 0, refusedOverall: 0 };
   }
 }

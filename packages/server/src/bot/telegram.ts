@@ -93,6 +93,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     log,
     wakeOn: (wake) => services.changes.onOutbox(wake),
     secrets: [config.webhookSecret],
+    messagesPerSecond: config.telegramMessagesPerSecond,
     ...opts.worker,
   });
 

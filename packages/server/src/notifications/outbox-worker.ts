@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
@@ -17,6 +18,7 @@ import {
   renderSellerNotice,
   renderSellerRating,
 } from "./renderers.ts";
+import { PacingAborted, SendPacer } from "./send-pacer.ts";
 
 export type { ClaimedRow } from "../outbox/outbox.store.ts";
 
@@ -43,7 +45,7 @@ export interface OutboxWorkerOptions {
   wakeOn?: (wake: () => void) => () => void;
   /** Poll interval besides the wake-ups. Default 1000 ms. */
   pollMs?: number;
-  /** Rows per claim. Default 20. */
+  /** Rows per claim. Default 20, and never more than a second's worth at `messagesPerSecond`. */
   batchSize?: number;
   /** How long a claim holds a row against other workers unless renewed; a dead worker's rows wait this long. Default 10 s. */
   lockSeconds?: number;
@@ -51,6 +53,13 @@ export interface OutboxWorkerOptions {
   heartbeatMs?: number;
   /** Besides the API's token, what never goes into a log line or `last_error` (the webhook secret). */
   secrets?: string[];
+  /**
+   * Messages a second this worker sends at most, overall (TELEGRAM_MESSAGES_PER_SECOND). Default 30,
+   * Telegram's limit for one bot: with several instances each paces itself, so give each its share.
+   */
+  messagesPerSecond?: number;
+  /** Messages a second this worker sends at most to one chat. Default 1, Telegram's limit. */
+  messagesPerChatPerSecond?: number;
 }
 
 /** What a successful delivery leaves behind. */
@@ -62,6 +71,13 @@ interface Delivered {
 }
 
 type Failure = { retry: true; delayMs: number; pauseAll: boolean } | { retry: false };
+
+/** A row that could not go out yet (Telegram asked for a pause, or the worker is stopping): put back untouched. */
+class NotNow extends Error {
+  constructor(readonly delayMs: number) {
+    super("not now");
+  }
+}
 
 const defaultBackoff = (attempt: number) =>
   Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000) * (0.8 + Math.random() * 0.4);
@@ -79,13 +95,21 @@ const isGoneMessage = (err: unknown) =>
  * picked up again after the lease. Per (order, chat) rows go out in id order. Transient failures
  * (network, 5xx, 429) are retried with backoff; permanent refusals (blocked, chat not found, bad
  * request) are recorded as `failed` and never retried.
+ *
+ * Sends are paced to stay under Telegram's limits rather than run into its 429s: at most
+ * `messagesPerSecond` overall and one a second per chat (see {@link SendPacer}). A claim takes at
+ * most one row per chat and skips chats that must still wait, so a chat with a backlog goes at its
+ * one a second while every other chat keeps flowing; a row waiting for its turn stays claimed (the
+ * heartbeat renews it). A 429 that comes anyway still pauses every send for its `retry_after`;
+ * then one send goes alone, and the rest follow once Telegram has answered it otherwise.
  */
 export class OutboxWorker {
   private readonly backoffMs: (attempt: number) => number;
   private readonly retryAfterMs: (s: number) => number;
   private readonly maxAttempts: number;
   private readonly pollMs: number;
-  private readonly batchSize: number;
+  /** Rows per claim: the batch size, but no more than a second's worth of sends (waits stay short, renders fresh). */
+  private readonly claimSize: number;
   private readonly lockSeconds: number;
   private readonly heartbeatMs: number;
   private readonly redact: Redactor;
@@ -99,6 +123,17 @@ export class OutboxWorker {
   private halting = false;
   /** Telegram asked us to slow down (429): no sends before this time. */
   private pausedUntil = 0;
+  /** Since the last 429, no send has been answered otherwise: the next goes alone (see {@link paced}). */
+  private probing = false;
+  /** The send going alone after a 429, which the others wait for. */
+  private probe: Promise<void> | null = null;
+  private readonly pacer: SendPacer;
+  /** Aborted by stop(): rows waiting for their turn are put back at once. */
+  private aborter = abortController();
+  /** Ends the drain's wait for a busy chat early (a wake-up or stop). */
+  private nudge: (() => void) | null = null;
+  /** Rows of the current batch already marked `sending` (their first Telegram call has begun). */
+  private readonly marked = new Set<number>();
 
   private readonly users: UserRepository;
   private readonly store: OutboxStore;
@@ -110,9 +145,14 @@ export class OutboxWorker {
     this.retryAfterMs = opts.retryAfterMs ?? ((s) => s * 1000);
     this.maxAttempts = opts.maxAttempts ?? 30;
     this.pollMs = opts.pollMs ?? 1000;
-    this.batchSize = opts.batchSize ?? 20;
+    const perSecond = opts.messagesPerSecond ?? 30;
+    this.claimSize = Math.max(1, Math.min(opts.batchSize ?? 20, Math.ceil(perSecond)));
     this.lockSeconds = opts.lockSeconds ?? 10;
     this.heartbeatMs = opts.heartbeatMs ?? 3000;
+    this.pacer = new SendPacer({
+      perSecond,
+      perChatPerSecond: opts.messagesPerChatPerSecond ?? 1,
+    });
     // grammY's network errors quote the request URL, which contains the token.
     this.redact = makeRedactor([opts.api.token, ...(opts.secrets ?? [])]);
     this.log = opts.log && redactingLogger(opts.log, this.redact);
@@ -122,6 +162,7 @@ export class OutboxWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.halting = false;
+    if (this.aborter.signal.aborted) this.aborter = abortController();
     // New rows anywhere wake the worker (the change feed); the poll catches anything missed.
     const off = this.opts.wakeOn?.(() => this.wake());
     this.unlisten = async () => off?.();
@@ -133,6 +174,8 @@ export class OutboxWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.halting = true;
+    this.aborter.abort();
+    this.nudge?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.unlisten?.().catch(() => {});
@@ -145,6 +188,7 @@ export class OutboxWorker {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.nudge?.();
       return;
     }
     this.running = (async () => {
@@ -161,13 +205,22 @@ export class OutboxWorker {
     });
   }
 
-  /** Sends everything due now, batch after batch; returns how many rows it handled. For tests and the loop. */
+  /**
+   * Sends everything due now, batch after batch, including rows of chats that must first wait for
+   * their turn (at most a second); returns how many rows it handled. For tests and the loop.
+   */
   async drain(): Promise<number> {
     let handled = 0;
     for (;;) {
       if (Date.now() < this.pausedUntil) return handled;
-      const rows = await this.claim();
-      if (rows.length === 0) return handled;
+      const busy = this.pacer.busyChats();
+      const rows = await this.store.claim(this.claimSize, this.lockSeconds, busy.chats);
+      if (rows.length === 0) {
+        // Rows of chats still waiting for their turn may be due: look again when the first is free.
+        if (busy.chats.length === 0 || this.halting) return handled;
+        await this.idle(Math.max(10, busy.freeInMs));
+        continue;
+      }
       // Chats are independent; within a chat, keep the claimed order.
       const byChat = new Map<number, ClaimedRow[]>();
       for (const r of rows) byChat.set(r.chat_id, [...(byChat.get(r.chat_id) ?? []), r]);
@@ -190,8 +243,17 @@ export class OutboxWorker {
     }
   }
 
-  private claim(): Promise<ClaimedRow[]> {
-    return this.store.claim(this.batchSize, this.lockSeconds);
+  /** Waits `ms`, or less if woken (new rows may have come) or stopped. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.nudge === done) this.nudge = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.nudge = done;
+    });
   }
 
   private async renew(ids: number[]): Promise<void> {
@@ -207,16 +269,19 @@ export class OutboxWorker {
       await this.store.putBack(row.id, Math.max(0, this.pausedUntil - Date.now()) / 1000);
       return;
     }
-    // Recorded before the send: if this worker dies during it, whoever takes the row over knows.
-    await this.store.sending(row.id);
     let done: Delivered;
     try {
       done = await this.deliver(row);
     } catch (err) {
+      this.marked.delete(row.id);
+      if (err instanceof NotNow) {
+        await this.store.putBack(row.id, err.delayMs / 1000);
+        return;
+      }
       const f = this.classify(err, row.attempts);
       const error = this.redact(describe(err));
       if (f.retry && row.attempts < this.maxAttempts) {
-        if (f.pauseAll) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + f.delayMs);
+        if (f.pauseAll) this.flood(f.delayMs);
         await this.store.retryLater(row.id, error, f.delayMs / 1000);
         m?.outboxRetries.inc({ kind: row.kind });
         this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram send failed; will retry");
@@ -227,12 +292,77 @@ export class OutboxWorker {
       this.log?.warn({ outboxId: row.id, kind: row.kind, error }, "telegram refused a notification");
       return;
     }
+    this.marked.delete(row.id);
     await this.store.sent(row, done);
     m?.outboxSent.inc({ kind: row.kind });
     if (row.interrupted) {
       m?.outboxResent.inc({ kind: row.kind });
       this.log?.warn({ outboxId: row.id, kind: row.kind }, "outbox row resent after an interrupted send");
     }
+  }
+
+  /**
+   * Every Telegram call of a delivery goes through here: it waits for the chat's and the bot's turn
+   * (see {@link SendPacer}), then, before the row's first call, records the row as being sent.
+   */
+  private async paced<T>(row: ClaimedRow, chatId: number, call: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.pausedUntil) throw new NotNow(this.pausedUntil - Date.now());
+    try {
+      await this.pacer.take(chatId, this.aborter.signal);
+    } catch (err) {
+      if (err instanceof PacingAborted) throw new NotNow(0);
+      throw err;
+    }
+    if (!this.marked.has(row.id)) {
+      // Recorded before the send: if this worker dies during it, whoever takes the row over knows.
+      await this.store.sending(row.id);
+      this.marked.add(row.id);
+    }
+    for (;;) {
+      // Another send hit a 429 while this one waited: the row goes back untouched. (Checked last,
+      // right before the request, so nothing that could still wait goes out after a 429.)
+      const pause = this.pausedUntil - Date.now();
+      if (pause > 0) throw new NotNow(pause);
+      if (!this.probing) return this.send(chatId, call);
+      if (!this.probe) break;
+      await this.probe;
+    }
+    // The first send after a 429's pause goes alone: if Telegram still refuses, nothing else has
+    // gone out meanwhile; once it is answered otherwise, the others follow at the usual pace.
+    let answered = () => {};
+    this.probe = new Promise((r) => {
+      answered = r;
+    });
+    try {
+      const result = await this.send(chatId, call);
+      this.probing = false;
+      return result;
+    } catch (err) {
+      if (!(err instanceof GrammyError && err.error_code === 429)) this.probing = false;
+      throw err;
+    } finally {
+      this.probe = null;
+      answered();
+    }
+  }
+
+  private async send<T>(chatId: number, call: () => Promise<T>): Promise<T> {
+    this.pacer.sending(chatId);
+    try {
+      return await call();
+    } catch (err) {
+      // Pause at once, before the sends waiting for this one look at `pausedUntil`.
+      if (err instanceof GrammyError && err.error_code === 429)
+        this.flood(this.retryAfterMs(err.parameters.retry_after ?? 1));
+      throw err;
+    }
+  }
+
+  /** Telegram said 429: no send for `delayMs`, then one alone before the rest. */
+  private flood(delayMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delayMs);
+    this.pacer.pause(delayMs);
+    this.probing = true;
   }
 
   private classify(err: unknown, attempt: number): Failure {
@@ -273,7 +403,7 @@ export class OutboxWorker {
         const lang = await this.langOf(row.chat_id);
         const text = renderSellerNotice(order, m.payload.status, reasonIn(lang, m.payload), lang);
         if (!text) return { note: "nothing to tell" };
-        const msg = await this.opts.api.sendMessage(row.chat_id, text);
+        const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));
         return { messageId: msg.message_id };
       }
       case "seller_rating":
@@ -285,9 +415,11 @@ export class OutboxWorker {
 
   private async sendCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {
     const card = renderSellerCard(order, lang);
-    const msg = await this.opts.api.sendMessage(row.chat_id, card.text, {
-      reply_markup: { inline_keyboard: card.keyboard },
-    });
+    const msg = await this.paced(row, row.chat_id, () =>
+      this.opts.api.sendMessage(row.chat_id, card.text, {
+        reply_markup: { inline_keyboard: card.keyboard },
+      }),
+    );
     return { messageId: msg.message_id, remember: { orderId: order.id, role: "card" } };
   }
 
@@ -302,9 +434,11 @@ export class OutboxWorker {
     const card = { message_id: cardId };
     const r = renderSellerCard(order, lang);
     try {
-      await this.opts.api.editMessageText(row.chat_id, card.message_id, r.text, {
-        reply_markup: { inline_keyboard: r.keyboard },
-      });
+      await this.paced(row, row.chat_id, () =>
+        this.opts.api.editMessageText(row.chat_id, card.message_id, r.text, {
+          reply_markup: { inline_keyboard: r.keyboard },
+        }),
+      );
       return { messageId: card.message_id };
     } catch (err) {
       if (isNotModified(err)) return { messageId: card.message_id, note: "not modified" };
@@ -332,12 +466,12 @@ export class OutboxWorker {
       ]);
     }
     const reply_markup = { inline_keyboard: keyboard };
-    const msg = m.qrCode
-      ? await this.opts.api.sendPhoto(row.chat_id, new InputFile(await qrPng(m.qrCode), "qr.png"), {
-          caption: m.text,
-          reply_markup,
-        })
-      : await this.opts.api.sendMessage(row.chat_id, m.text, { reply_markup });
+    const qr = m.qrCode ? await qrPng(m.qrCode) : null;
+    const msg = await this.paced<{ message_id: number }>(row, row.chat_id, () =>
+      qr
+        ? this.opts.api.sendPhoto(row.chat_id, new InputFile(qr, "qr.png"), { caption: m.text, reply_markup })
+        : this.opts.api.sendMessage(row.chat_id, m.text, { reply_markup }),
+    );
     return {
       messageId: msg.message_id,
       ...(status === "completed" ? { remember: { orderId: order.id, role: "buyer_rate" } } : {}),
@@ -353,25 +487,32 @@ export class OutboxWorker {
     // First turn the buyer's star buttons into the chosen stars (an edit: safe to repeat on retry).
     const rateMsg = await this.store.rateMessageOf(order.id);
     if (rateMsg) {
+      const rated = renderBuyerRated(order, stars, pickLang(order.buyer_language));
       try {
-        await this.opts.api.editMessageText(
-          rateMsg.chat_id,
-          rateMsg.message_id,
-          renderBuyerRated(order, stars, pickLang(order.buyer_language)),
-          { reply_markup: { inline_keyboard: [] } },
+        await this.paced(row, rateMsg.chat_id, () =>
+          this.opts.api.editMessageText(rateMsg.chat_id, rateMsg.message_id, rated, {
+            reply_markup: { inline_keyboard: [] },
+          }),
         );
       } catch (err) {
         if (!(err instanceof GrammyError) || err.error_code >= 500 || err.error_code === 429) throw err;
       }
     }
     const text = renderSellerRating(order, stars, comment, await this.langOf(row.chat_id));
-    const msg = await this.opts.api.sendMessage(row.chat_id, text);
+    const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));
     return { messageId: msg.message_id };
   }
 
   private langOf(userId: number): Promise<Lang> {
     return this.users.langOf(userId);
   }
+}
+
+/** One listener per row waiting for its turn: a batch's worth, more than Node's default warning level of 10. */
+function abortController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }
 
 /** A stored row whose kind or payload this code cannot read: failed at once, never retried or marked sent. */

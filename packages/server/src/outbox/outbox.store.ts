@@ -31,20 +31,18 @@ export class OutboxStore {
   /**
    * Claims up to `limit` due rows for `lockSeconds`, skipping rows other workers hold, and within
    * an (order, chat) only the oldest open row, so one chat's messages about an order keep their order.
+   * At most one row per chat, and none of the chats in `skipChats` (chats that must wait before
+   * their next message): a chat with a backlog then never fills a batch, it goes one row at a time
+   * while the rows behind it in other chats keep flowing.
    */
-  async claim(limit: number, lockSeconds: number): Promise<ClaimedRow[]> {
+  async claim(limit: number, lockSeconds: number, skipChats: readonly number[] = []): Promise<ClaimedRow[]> {
     const k = kysely(this.db);
     const rows = await k
-      .updateTable("outbox")
-      .set((eb) => ({
-        status: "sending",
-        locked_until: secondsFromNow(lockSeconds),
-        attempts: eb("attempts", "+", 1),
-      }))
-      .where("id", "in", (eb) =>
-        eb
+      // Candidates, locked (other workers skip them for the instant this statement takes)…
+      .with("candidate", (db) =>
+        db
           .selectFrom("outbox as o")
-          .select("o.id")
+          .select(["o.id", "o.chat_id"])
           .where("o.status", "in", OPEN)
           .where("o.next_attempt_at", "<=", now())
           .where((w) => w.or([w("o.locked_until", "is", null), w("o.locked_until", "<", now())]))
@@ -61,10 +59,31 @@ export class OutboxStore {
               ),
             ),
           )
+          .$if(skipChats.length > 0, (q) => q.where("o.chat_id", "not in", [...skipChats]))
           .orderBy("o.id")
-          .limit(limit)
+          .limit(limit * 4)
           .forUpdate()
           .skipLocked(),
+      )
+      // …of which the first of each chat is taken.
+      .with("firsts", (db) =>
+        db
+          .selectFrom("candidate")
+          .select(["id", sql<number>`row_number() over (partition by chat_id order by id)`.as("nth")]),
+      )
+      .updateTable("outbox")
+      .set((eb) => ({
+        status: "sending",
+        locked_until: secondsFromNow(lockSeconds),
+        attempts: eb("attempts", "+", 1),
+      }))
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("firsts")
+          .select("firsts.id")
+          .where("firsts.nth", "=", 1)
+          .orderBy("firsts.id")
+          .limit(limit),
       )
       .returning((eb) => [
         "id",
@@ -99,6 +118,7 @@ export class OutboxStore {
       .set((eb) => ({
         status: "pending",
         locked_until: null,
+        sending_since: null,
         attempts: eb("attempts", "-", 1),
         next_attempt_at: secondsFromNow(delaySeconds),
       }))
