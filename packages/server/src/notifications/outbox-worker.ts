@@ -79,6 +79,9 @@ class NotNow extends Error {
   }
 }
 
+/** A chat whose next send may go within this long is claimed for already (its row waits that long at most). */
+const CLAIM_AHEAD_MS = 200;
+
 const defaultBackoff = (attempt: number) =>
   Math.min(1000 * 2 ** Math.max(0, attempt - 1), 300_000) * (0.8 + Math.random() * 0.4);
 
@@ -213,7 +216,7 @@ export class OutboxWorker {
     let handled = 0;
     for (;;) {
       if (Date.now() < this.pausedUntil) return handled;
-      const busy = this.pacer.busyChats();
+      const busy = this.pacer.busyChats(CLAIM_AHEAD_MS);
       const rows = await this.store.claim(this.claimSize, this.lockSeconds, busy.chats);
       if (rows.length === 0) {
         // Rows of chats still waiting for their turn may be due: look again when the first is free.

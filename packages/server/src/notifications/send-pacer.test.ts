@@ -56,6 +56,13 @@ describe("SendPacer", () => {
     expect(p.busyChats()).toEqual({ chats: [2], freeInMs: 400 });
     await vi.advanceTimersByTimeAsync(400);
     expect(p.busyChats()).toEqual({ chats: [], freeInMs: 0 });
+    // a chat free within the horizon is not busy
+    await take("c", 3);
+    await vi.advanceTimersByTimeAsync(700);
+    expect(p.busyChats(200)).toEqual({ chats: [3], freeInMs: 100 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(p.busyChats(200)).toEqual({ chats: [], freeInMs: 0 });
+    expect(p.busyChats()).toEqual({ chats: [3], freeInMs: 200 });
   });
 
   it("gives up a wait when its signal aborts; the chat's next caller is not stuck behind it", async () => {

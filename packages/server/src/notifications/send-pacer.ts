@@ -81,21 +81,23 @@ export class SendPacer {
   }
 
   /**
-   * Chats that may not be sent to yet, and how long until the first of them may: the worker leaves
-   * their rows to later claims instead of holding them while they wait.
+   * Chats that may not be sent to within `withinMs`, and how long until the first of them may: the
+   * worker leaves their rows to later claims instead of holding them while they wait. (A chat free
+   * within `withinMs` is not busy: its row is better claimed a little early and sent the moment the
+   * chat is free than claimed only then.)
    */
-  busyChats(): { chats: number[]; freeInMs: number } {
+  busyChats(withinMs = 0): { chats: number[]; freeInMs: number } {
     const now = this.now();
     const chats: number[] = [];
     let freeAt = Number.POSITIVE_INFINITY;
     for (const [chat, next] of this.chatNext) {
       if (next <= now) this.chatNext.delete(chat);
-      else {
+      else if (next > now + withinMs) {
         chats.push(chat);
         freeAt = Math.min(freeAt, next);
       }
     }
-    return { chats, freeInMs: chats.length ? Math.max(0, freeAt - now) : 0 };
+    return { chats, freeInMs: chats.length ? Math.max(0, freeAt - now - withinMs) : 0 };
   }
 
   private chatWait(chatId: number): number {
