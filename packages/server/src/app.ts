@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
@@ -19,6 +18,7 @@ import type { Metrics } from "./core/metrics.ts";
 import { closeRedis, openRedis } from "./core/redis.ts";
 import type { Database } from "./db/database.ts";
 import { ProblemError, problem } from "./http/problem.ts";
+import { helmetHeaders, registerStaticHeaders } from "./http/security-headers.ts";
 import { orderRoutes } from "./orders/order.routes.ts";
 import { eventRoutes } from "./realtime/events.routes.ts";
 import { redactInitDataInLogs } from "./realtime/log-redaction.ts";
@@ -78,6 +78,13 @@ const CSP_DIRECTIVES = {
   // Plain-http set-ups (local, tests) are allowed, so requests are not forced to https.
   upgradeInsecureRequests: null,
 };
+
+/** nosniff, Referrer-Policy, the CSP and helmet's other defaults; no X-Frame-Options (see below). */
+const SECURITY_HEADERS = helmetHeaders({
+  contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+  frameguard: false,
+  referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+});
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_MINIAPP_DIR = path.resolve(here, "../../miniapp/dist");
@@ -174,11 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // nosniff, Referrer-Policy and the Mini App's CSP on every answer; no X-Frame-Options, which
   // would stop Telegram from framing the Mini App (frame-ancestors decides instead).
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    frameguard: false,
-    referrerPolicy: { policy: "strict-origin-when-cross-origin" },
-  });
+  registerStaticHeaders(app, SECURITY_HEADERS);
 
   await app.register(swagger, {
     openapi: {
