@@ -1,6 +1,7 @@
 import { Authenticator } from "./auth/authenticate.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
+import { Cursors } from "./core/cursor.ts";
 import { Metrics } from "./core/metrics.ts";
 import type { Database } from "./db/database.ts";
 import { OrderService } from "./orders/order.service.ts";
@@ -21,6 +22,8 @@ export interface Services {
   orders: OrderService;
   /** Committed changes: to this process's streams at once, to other instances in batches. */
   changes: ChangeFeed;
+  /** Signs and reads the page cursors every paginated list gives out. */
+  cursors: Cursors;
 }
 
 export function createServices(deps: {
@@ -33,7 +36,9 @@ export function createServices(deps: {
   const { config, db } = deps;
   const users = new UserRepository(db);
   const changes = new ChangeFeed(db);
+  const cursors = new Cursors(deps.botToken);
   return {
+    cursors,
     changes,
     config,
     db,
@@ -41,7 +46,7 @@ export function createServices(deps: {
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
-    orders: new OrderService(db, config, changes),
+    orders: new OrderService(db, config, changes, cursors),
   };
 }
 

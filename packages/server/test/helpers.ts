@@ -5,6 +5,7 @@ import {
   type Offer,
   type Order,
   offerSchema,
+  orderListSchema,
   orderSchema,
   type Problem,
   problemSchema,
@@ -101,7 +102,7 @@ const problemShape: Shape<Problem> = problemSchema;
 /** The shapes of the API's answers, from `@lastbite/shared`: pass one to a call to read its body typed. */
 export const api = {
   order,
-  orders: z.object({ orders: z.array(order) }) satisfies Shape<{ orders: Order[] }>,
+  orders: orderListSchema satisfies Shape<{ orders: Order[]; next_cursor: string | null }>,
   store,
   stores: z.object({ stores: z.array(store) }) satisfies Shape<{ stores: Store[] }>,
   offer,

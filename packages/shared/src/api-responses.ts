@@ -101,6 +101,12 @@ export const orderSchema = z.object({
   updated_at: time,
 });
 
+/** A page of orders; `next_cursor` fetches the next one (null on the last page). */
+export const orderListSchema = z.object({
+  orders: z.array(orderSchema),
+  next_cursor: z.string().nullable(),
+});
+
 export const meSchema = z.object({
   user: z.object({
     id: z.number().int(),

@@ -140,7 +140,19 @@ export const createOrderBody = z
   });
 export type CreateOrderBody = z.input<typeof createOrderBody>;
 
-export const orderListQuery = z.strictObject({ filter: z.enum(ORDER_FILTERS).default("all") });
+/** `cursor`: the `next_cursor` of the previous page (opaque; the server refuses one it did not give out). */
+export const pageCursor = () => z.string().min(1).max(512).optional();
+/** `limit`: how many to a page. */
+export const pageLimit = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+export const orderListQuery = z.strictObject({
+  filter: z.enum(ORDER_FILTERS).default("all"),
+  limit: pageLimit(100, 50),
+  cursor: pageCursor(),
+});
+/** A shop's list holds every active order on one screen, so its pages are larger. */
+export const sellerOrderListQuery = orderListQuery.extend({ limit: pageLimit(200, 200) });
 export const reasonBody = z.strictObject({ reason: optionalText(500) });
 export const ratingBody = z.strictObject({
   stars: z.number().int().min(1).max(5),

@@ -7,9 +7,21 @@ import {
   type OrderStatus,
 } from "@lastbite/shared";
 import type { Config } from "../config.ts";
+import type { Cursors } from "../core/cursor.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
-import { type LoadedOrder, loadOrder, loadOrders } from "./order.repository.ts";
+import { type LoadedOrder, loadOrder, loadOrders, type OrderWhere } from "./order.repository.ts";
+
+/** Which page of a list: how many, and after which position (a cursor the list gave out). */
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+export interface OrderPage {
+  orders: LoadedOrder[];
+  /** Where the next page starts; null on the last page. */
+  next_cursor: string | null;
+}
 
 /** The statuses each list filter shows, from the lifecycle's groups; `all` has no condition. */
 const FILTER_STATUSES: Record<OrderFilter, readonly OrderStatus[] | null> = {
@@ -23,6 +35,7 @@ export class OrderQueries {
   constructor(
     private readonly db: Database,
     private readonly config: Pick<Config, "adminIds">,
+    private readonly cursors: Cursors,
   ) {}
 
   async forBuyer(buyerId: number, orderId: number): Promise<Result<LoadedOrder>> {
@@ -41,22 +54,47 @@ export class OrderQueries {
     return ok(o);
   }
 
-  listForBuyer(buyerId: number, filter: OrderFilter, limit = 100): Promise<LoadedOrder[]> {
+  /** A buyer's own orders, newest first, a page at a time. */
+  listForBuyer(buyerId: number, filter: OrderFilter, page: PageRequest): Promise<Result<OrderPage>> {
     const statuses = FILTER_STATUSES[filter];
-    return loadOrders(
-      this.db,
-      (eb) => eb.and([eb("o.buyer_id", "=", buyerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
-      limit,
+    return this.page(`orders:buyer:${buyerId}:${filter}`, page, (eb) =>
+      eb.and([eb("o.buyer_id", "=", buyerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
     );
   }
 
-  listForSeller(ownerId: number, filter: OrderFilter, limit = 200): Promise<LoadedOrder[]> {
+  /** The orders of every shop `ownerId` owns, newest first, a page at a time. */
+  listForSeller(ownerId: number, filter: OrderFilter, page: PageRequest): Promise<Result<OrderPage>> {
     const statuses = FILTER_STATUSES[filter];
-    return loadOrders(
-      this.db,
-      (eb) => eb.and([eb("s.owner_id", "=", ownerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
-      limit,
+    return this.page(`orders:seller:${ownerId}:${filter}`, page, (eb) =>
+      eb.and([eb("s.owner_id", "=", ownerId), ...(statuses ? [eb("o.status", "in", statuses)] : [])]),
     );
+  }
+
+  /**
+   * Keyset paging on the order id (newest first): a page starts below the last id the previous one
+   * showed, so orders placed or changed meanwhile never shift a page or repeat one.
+   */
+  private async page(scope: string, page: PageRequest, where: OrderWhere): Promise<Result<OrderPage>> {
+    let before: number | null = null;
+    if (page.cursor !== undefined) {
+      const position = this.cursors.decode(scope, page.cursor);
+      if (!position.ok) return position;
+      const [id] = position.value;
+      if (typeof id !== "number" || !Number.isSafeInteger(id))
+        return fail("invalid_request", "cursor is not one this list gave out; start again without it");
+      before = id;
+    }
+    const rows = await loadOrders(
+      this.db,
+      (eb) => (before === null ? where(eb) : eb.and([where(eb), eb("o.id", "<", before)])),
+      page.limit + 1,
+    );
+    const orders = rows.slice(0, page.limit);
+    const last = orders.at(-1);
+    return ok({
+      orders,
+      next_cursor: rows.length > page.limit && last ? this.cursors.encode(scope, [last.id]) : null,
+    });
   }
 
   /** What a QR scan calls: the seller's order whose booking code is live. */

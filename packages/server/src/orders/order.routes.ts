@@ -2,10 +2,12 @@ import {
   createOrderBody,
   errorResponses,
   orderListQuery,
+  orderListSchema,
   orderSchema,
   ratingBody,
   reasonBody,
   SELLER_ACTIONS,
+  sellerOrderListQuery,
   verifyCodeBody,
 } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
@@ -24,8 +26,6 @@ const idempotencyHeaders = z.object({
     .regex(/^[\x21-\x7e]+$/, "printable ASCII only")
     .optional(),
 });
-
-const orderList = z.object({ orders: z.array(orderSchema) });
 
 export async function orderRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -57,12 +57,14 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
       schema: {
         tags: ["orders"],
         querystring: orderListQuery,
-        response: { 200: orderList, ...errorResponses },
+        response: { 200: orderListSchema, ...errorResponses },
       },
     },
-    async (req) => ({
-      orders: (await orders.listForBuyer(userOf(req).id, req.query.filter)).map(publicOrder),
-    }),
+    async (req) => {
+      const { filter, ...page } = req.query;
+      const p = unwrap(await orders.listForBuyer(userOf(req).id, filter, page));
+      return { orders: p.orders.map(publicOrder), next_cursor: p.next_cursor };
+    },
   );
   app.get(
     "/api/orders/:id",
@@ -117,13 +119,15 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
     {
       schema: {
         tags: ["seller"],
-        querystring: orderListQuery,
-        response: { 200: orderList, ...errorResponses },
+        querystring: sellerOrderListQuery,
+        response: { 200: orderListSchema, ...errorResponses },
       },
     },
-    async (req) => ({
-      orders: (await orders.listForSeller(userOf(req).id, req.query.filter)).map(publicOrder),
-    }),
+    async (req) => {
+      const { filter, ...page } = req.query;
+      const p = unwrap(await orders.listForSeller(userOf(req).id, filter, page));
+      return { orders: p.orders.map(publicOrder), next_cursor: p.next_cursor };
+    },
   );
   app.get(
     "/api/seller/orders/:id",

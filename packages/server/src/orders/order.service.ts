@@ -1,12 +1,13 @@
 import type { Actor, CreateOrderBody, OrderAction, OrderFilter } from "@lastbite/shared";
 import type { Config } from "../config.ts";
+import type { Cursors } from "../core/cursor.ts";
 import type { Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import type { LoadedOrder } from "./order.repository.ts";
 import type { OrderChanges } from "./order-events.ts";
 import { OrderExpiry } from "./order-expiry.ts";
 import { type CreatedOrder, OrderPlacement } from "./order-placement.ts";
-import { OrderQueries } from "./order-queries.ts";
+import { type OrderPage, OrderQueries, type PageRequest } from "./order-queries.ts";
 import { type Door, OrderTransitions } from "./order-transitions.ts";
 
 export type { OrderChanges, OrderEventNotice } from "./order-events.ts";
@@ -26,10 +27,11 @@ export class OrderService {
     db: Database,
     config: Pick<Config, "orderAcceptTimeout" | "adminIds" | "noShowGrace">,
     changes: OrderChanges,
+    cursors: Cursors,
   ) {
     this.placement = new OrderPlacement(db, config, changes);
     this.transitions = new OrderTransitions(db, config, changes);
-    this.queries = new OrderQueries(db, config);
+    this.queries = new OrderQueries(db, config, cursors);
     this.expiry = new OrderExpiry(db, this.transitions, config);
   }
 
@@ -60,12 +62,12 @@ export class OrderService {
     return this.queries.forSeller(userId, orderId);
   }
 
-  listForBuyer(buyerId: number, filter: OrderFilter, limit?: number): Promise<LoadedOrder[]> {
-    return this.queries.listForBuyer(buyerId, filter, limit);
+  listForBuyer(buyerId: number, filter: OrderFilter, page: PageRequest): Promise<Result<OrderPage>> {
+    return this.queries.listForBuyer(buyerId, filter, page);
   }
 
-  listForSeller(ownerId: number, filter: OrderFilter, limit?: number): Promise<LoadedOrder[]> {
-    return this.queries.listForSeller(ownerId, filter, limit);
+  listForSeller(ownerId: number, filter: OrderFilter, page: PageRequest): Promise<Result<OrderPage>> {
+    return this.queries.listForSeller(ownerId, filter, page);
   }
 
   verifyCode(ownerId: number, input: string): Promise<Result<LoadedOrder>> {
