@@ -12,6 +12,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { buyerRoutes } from "./buyers/buyer.routes.ts";
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./core/metrics.ts";
@@ -270,6 +271,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(catalogRoutes, { services });
   await app.register(orderRoutes, { services });
+  await app.register(buyerRoutes, { services });
   await app.register(eventRoutes, { services, redis });
   for (const plugin of deps.plugins ?? []) await plugin(app, services);
 

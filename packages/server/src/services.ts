@@ -1,4 +1,5 @@
 import { Authenticator } from "./auth/authenticate.ts";
+import { BuyerService } from "./buyers/buyer.service.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
 import { Cursors } from "./core/cursor.ts";
@@ -20,6 +21,8 @@ export interface Services {
   auth: Authenticator;
   catalog: CatalogService;
   orders: OrderService;
+  /** A buyer's favourites, alert settings and impact. */
+  buyers: BuyerService;
   /** Committed changes: to this process's streams at once, to other instances in batches. */
   changes: ChangeFeed;
   /** Signs and reads the page cursors every paginated list gives out. */
@@ -46,6 +49,7 @@ export function createServices(deps: {
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
+    buyers: new BuyerService(db, "Asia/Tashkent"),
     orders: new OrderService(db, config, changes, cursors),
   };
 }

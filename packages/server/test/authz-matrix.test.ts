@@ -65,6 +65,11 @@ const MATRIX: Row[] = [
   ["POST",   "/api/seller/orders/{id}/{action}",      "complete a confirmed order",   401,  404,         404,         200,         404,         200],
   ["POST",   "/api/seller/orders/{id}/{action}",      "cancel a confirmed order",     401,  404,         404,         200,         404,         200],
   ["GET",    "/api/events",                           "event stream",                 401,  200,         200,         200,         200,         200],
+  ["PATCH",  "/api/me",                               "turn alerts off",              401,  200,         200,         200,         200,         200],
+  ["PUT",    "/api/stores/{id}/favourite",            "follow the shop",              401,  204,         204,         204,         204,         204],
+  ["DELETE", "/api/stores/{id}/favourite",            "unfollow the shop",            401,  204,         204,         204,         204,         204],
+  ["GET",    "/api/me/favourites",                    "my favourites",                401,  "200 sees",  "200 blind", "200 blind", "200 blind", "200 blind"],
+  ["GET",    "/api/me/impact",                        "my impact",                    401,  200,         200,         200,         200,         200],
 ];
 
 interface Req {
@@ -90,6 +95,8 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   let offerId: number;
   let pausedOfferId: number;
   let shared: { pending: number; confirmed: number; code: string };
+  /** A shop only the buyer follows (the matrix follows and unfollows the other shop). */
+  let followedOnly: number;
 
   const userOf = (role: Role): InitDataUser | null =>
     ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
@@ -219,6 +226,11 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
       return { url: `/api/seller/orders/${id}/cancel`, body: {}, orderId: id };
     },
     "event stream": async () => ({ url: "/api/events" }),
+    "turn alerts off": async () => ({ url: "/api/me", body: { offer_alerts: false } }),
+    "follow the shop": async () => ({ url: `/api/stores/${shop.store.id}/favourite` }),
+    "unfollow the shop": async () => ({ url: `/api/stores/${shop.store.id}/favourite` }),
+    "my favourites": async () => ({ url: "/api/me/favourites", list: "stores", item: followedOnly }),
+    "my impact": async () => ({ url: "/api/me/impact" }),
   };
 
   beforeAll(async () => {
@@ -244,6 +256,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     await must(owner, "PATCH", `/api/offers/${pausedOfferId}`, { active: false }, api.offer);
     const second = await makeShop(t);
     otherOwner = second.owner;
+    followedOnly = (await makeShop(t)).store.id;
     await approveStore(t, second.store.id);
     // Everyone has signed in once and the other buyer and other owner have orders of their own,
     // so "blind" means filtered, not empty.
@@ -255,6 +268,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
       { items: [{ offer_id: second.offers[0].id, quantity: 1 }], delivery_type: "pickup" },
       api.order,
     );
+    expect((await inject(buyer, "PUT", `/api/stores/${followedOnly}/favourite`)).status).toBe(204);
     const pending = await order();
     const confirmed = await order(["accept"]);
     shared = { pending: pending.id, confirmed: confirmed.id, code: confirmed.code as string };

@@ -7,6 +7,7 @@ export interface OfferInput {
   price: number;
   quantity: number;
   unit?: string;
+  original_price?: number;
 }
 
 const DEFAULT_OFFERS = [

@@ -121,6 +121,8 @@ export interface Client {
   post<T>(url: string, body: unknown, shape: Shape<T>, headers?: Record<string, string>): Promise<Res<T>>;
   patch(url: string, body?: unknown): Promise<Res>;
   patch<T>(url: string, body: unknown, shape: Shape<T>): Promise<Res<T>>;
+  put(url: string, body?: unknown): Promise<Res>;
+  delete(url: string): Promise<Res>;
 }
 
 /** One answer of the API. */
@@ -203,6 +205,9 @@ export async function createTestApp(
         call(user, { method: "POST", url, payload: body as object, headers }, shape),
       patch: <T>(url: string, body?: unknown, shape?: Shape<T>) =>
         call(user, { method: "PATCH", url, payload: body as object }, shape),
+      put: (url: string, body?: unknown) =>
+        call(user, { method: "PUT", url, ...(body === undefined ? {} : { payload: body as object }) }),
+      delete: (url: string) => call(user, { method: "DELETE", url }),
     }),
     close: async () => {
       await app.close();

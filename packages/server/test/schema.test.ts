@@ -17,6 +17,7 @@ const SCHEMA: SchemaShape = {
     username: "text null",
     language: "text",
     phone: "text null",
+    offer_alerts: "boolean",
     created_at: "time",
     updated_at: "time",
   },
@@ -80,6 +81,12 @@ const SCHEMA: SchemaShape = {
     quantity: "number",
     price: "number",
     total: "number",
+    original_price: "number null",
+  },
+  favourites: {
+    user_id: "number",
+    store_id: "number",
+    created_at: "time",
   },
   order_events: {
     id: "number",

@@ -115,9 +115,35 @@ export const meSchema = z.object({
     username: z.string().nullable(),
     language: z.string(),
     phone: z.string().nullable().optional(),
+    /** Whether the bot tells the user about new offers of shops they follow. */
+    offer_alerts: z.boolean().optional(),
   }),
   stores: z.array(storeSchema),
 });
+
+/** A buyer's shops they follow. */
+export const favouritesSchema = z.object({ stores: z.array(storeSchema) });
+
+/** CO2e avoided per meal rescued: Too Good To Go's published figure. */
+export const CO2E_KG_PER_MEAL = 2.7;
+
+/** What a buyer saved, over their completed orders; `months` oldest first, the last 12 in which they bought. */
+export const impactSchema = z.object({
+  orders_completed: z.number().int(),
+  spent: z.number().int(),
+  saved_amount: z.number().int(),
+  meals: z.number().int(),
+  co2e_kg: z.number(),
+  months: z.array(
+    z.object({
+      month: z.string().describe("YYYY-MM"),
+      orders_completed: z.number().int(),
+      saved_amount: z.number().int(),
+      co2e_kg: z.number(),
+    }),
+  ),
+});
+export type Impact = z.output<typeof impactSchema>;
 
 /** The usual error answers of an authenticated route. */
 export const errorResponses = {

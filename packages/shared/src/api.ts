@@ -153,6 +153,7 @@ export const orderListQuery = z.strictObject({
 });
 /** A shop's list holds every active order on one screen, so its pages are larger. */
 export const sellerOrderListQuery = orderListQuery.extend({ limit: pageLimit(200, 200) });
+export const patchMeBody = z.strictObject({ offer_alerts: z.boolean() });
 export const reasonBody = z.strictObject({ reason: optionalText(500) });
 export const ratingBody = z.strictObject({
   stars: z.number().int().min(1).max(5),
@@ -246,6 +247,9 @@ export interface User {
   last_name?: string | null;
   username: string | null;
   language: string;
+  phone?: string | null;
+  /** Whether the bot tells the user about new offers of shops they follow. */
+  offer_alerts?: boolean;
 }
 
 export interface MeResponse {

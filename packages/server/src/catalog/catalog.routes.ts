@@ -17,7 +17,7 @@ import type { Services } from "../services.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { catalog, users } = services;
+  const { buyers, catalog, users } = services;
 
   app.get(
     "/api/me",
@@ -30,8 +30,12 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     },
     async (req) => {
       const user = userOf(req);
-      const phone = await users.phoneOf(user.id);
-      return { user: { ...user, phone }, stores: await catalog.storesOwnedBy(user.id) };
+      const [phone, offer_alerts, stores] = await Promise.all([
+        users.phoneOf(user.id),
+        buyers.offerAlerts(user.id),
+        catalog.storesOwnedBy(user.id),
+      ]);
+      return { user: { ...user, phone, offer_alerts }, stores };
     },
   );
 

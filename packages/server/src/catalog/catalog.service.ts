@@ -20,7 +20,7 @@ const iso = (d: Date | string | null): string | null => (d == null ? null : new 
 const now = () => sql<Date>`now()`;
 
 /** Stores with their owner's username, as `toStore` reads them. */
-const selectStores = (db: Sql) =>
+export const selectStores = (db: Sql) =>
   kysely(db)
     .selectFrom("stores as s")
     .innerJoin("users as u", "u.id", "s.owner_id")

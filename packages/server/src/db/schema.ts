@@ -16,6 +16,8 @@ export interface UsersTable {
   username: string | null;
   language: Generated<string>;
   phone: string | null;
+  /** Whether the bot tells this user about new offers of shops they follow. */
+  offer_alerts: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -83,6 +85,14 @@ export interface OrderItemsTable {
   quantity: number;
   price: number;
   total: number;
+  /** The offer's original price when the line was written (a trigger fills it); null: not discounted. */
+  original_price: Generated<number | null>;
+}
+
+export interface FavouritesTable {
+  user_id: number;
+  store_id: number;
+  created_at: DefaultTimestamp;
 }
 
 export interface OrderEventsTable {
@@ -160,6 +170,7 @@ export interface DB {
   offers: OffersTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  favourites: FavouritesTable;
   order_events: OrderEventsTable;
   ratings: RatingsTable;
   outbox: OutboxTable;
