@@ -49,7 +49,7 @@ export function createServices(deps: {
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
-    buyers: new BuyerService(db, "Asia/Tashkent"),
+    buyers: new BuyerService(db, changes, "Asia/Tashkent"),
     orders: new OrderService(db, config, changes, cursors),
   };
 }

@@ -1,6 +1,7 @@
 import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
 import type { Bot, Context } from "grammy";
 import type { Authenticator } from "../auth/authenticate.ts";
+import type { BuyerService } from "../buyers/buyer.service.ts";
 import type { Failure } from "../core/result.ts";
 import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
@@ -13,6 +14,7 @@ export interface BotHandlerDeps {
   updates: ProcessedUpdates;
   users: UserRepository;
   orders: OrderService;
+  buyers: Pick<BuyerService, "offerAlerts" | "setOfferAlerts">;
   auth: Authenticator;
   links: MiniAppLinks;
 }
@@ -67,6 +69,13 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
     });
   });
 
+  // /alerts: the new-offer messages from favourite shops, on or off.
+  bot.command("alerts", async (ctx) => {
+    const on = !(await deps.buyers.offerAlerts(ctx.from?.id ?? 0));
+    if (ctx.from) await deps.buyers.setOfferAlerts(ctx.from.id, on);
+    await ctx.reply(t(langOf(ctx), on ? "bot.alerts.on" : "bot.alerts.off"));
+  });
+
   bot.on("callback_query:data", async (ctx) => {
     const lang = langOf(ctx);
     const cmd = parseCallbackData(ctx.callbackQuery.data);
@@ -92,6 +101,11 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           return;
         }
         await answer(await refusal(deps, ctx.from.id, cmd.orderId, r, lang), true);
+        return;
+      }
+      if (cmd.type === "alertsOff") {
+        await deps.buyers.setOfferAlerts(ctx.from.id, false);
+        await answer(t(lang, "bot.alerts.off"), true);
         return;
       }
       const r = await deps.orders.rate(ctx.from.id, cmd.orderId, cmd.stars);

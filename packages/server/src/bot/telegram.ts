@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { autoRetry } from "@grammyjs/auto-retry";
-import { LANGS, t } from "@lastbite/shared";
+import { LANGS, type Lang, t } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
 import { Api, Bot } from "grammy";
 import type { Update } from "grammy/types";
@@ -81,6 +81,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     updates: new ProcessedUpdates(services.db),
     users: services.users,
     orders: services.orders,
+    buyers: services.buyers,
     auth: services.auth,
     links,
   });
@@ -116,11 +117,12 @@ export function createTelegram(opts: TelegramOptions): Telegram {
 
   const setupChat = async () => {
     try {
-      await bot.api.setMyCommands([{ command: "start", description: t("en", "bot.command.start") }]);
-      for (const lang of LANGS)
-        await bot.api.setMyCommands([{ command: "start", description: t(lang, "bot.command.start") }], {
-          language_code: lang,
-        });
+      const commands = (lang: Lang) => [
+        { command: "start", description: t(lang, "bot.command.start") },
+        { command: "alerts", description: t(lang, "bot.command.alerts") },
+      ];
+      await bot.api.setMyCommands(commands("en"));
+      for (const lang of LANGS) await bot.api.setMyCommands(commands(lang), { language_code: lang });
       if (publicUrl)
         await bot.api.setChatMenuButton({
           menu_button: {

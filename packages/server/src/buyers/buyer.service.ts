@@ -1,9 +1,43 @@
 import { CO2E_KG_PER_MEAL, type Impact, type Store } from "@lastbite/shared";
 import { sql } from "kysely";
 import { selectStores, toStore } from "../catalog/catalog.service.ts";
+import { onSale } from "../catalog/offer-rules.sql.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
+import type { AlertOffer } from "../notifications/renderers.ts";
+import type { ChangeFeed } from "../realtime/change-feed.ts";
+
+/** The offer a new-offer alert is about, if it is still on sale when the alert goes out. */
+export async function loadAlertOffer(
+  db: Database,
+  offerId: number,
+  timeZone: string,
+): Promise<AlertOffer | null> {
+  const row = await kysely(db)
+    .selectFrom("offers")
+    .innerJoin("stores as s", "s.id", "offers.store_id")
+    .select([
+      "offers.id",
+      "offers.title",
+      "offers.price",
+      "offers.original_price",
+      "offers.pickup_from",
+      "offers.pickup_until",
+      "s.name as store_name",
+    ])
+    .where("offers.id", "=", offerId)
+    .where((w) => onSale(w))
+    .executeTakeFirst();
+  if (!row) return null;
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    ...row,
+    pickup_from: iso(row.pickup_from),
+    pickup_until: iso(row.pickup_until),
+    time_zone: timeZone,
+  };
+}
 
 const co2e = (meals: number) => Math.round(meals * CO2E_KG_PER_MEAL * 10) / 10;
 
@@ -14,9 +48,46 @@ const co2e = (meals: number) => Math.round(meals * CO2E_KG_PER_MEAL * 10) / 10;
 export class BuyerService {
   constructor(
     private readonly db: Database,
-    /** The zone a month of "my impact" is counted in (the shops' default zone). */
+    private readonly changes: Pick<ChangeFeed, "outboxWritten">,
+    /** The zone a day of alerts and a month of "my impact" are counted in (the shops' default zone). */
     private readonly timeZone: string,
   ) {}
+
+  /**
+   * The offer went on sale: each follower of its shop (alerts on, the owner aside) gets one bot
+   * message about it, at most one per shop per day — the dedupe key holds the shop's calendar day, so
+   * a second offer the same day, or the same one paused and resumed, adds nothing. One statement;
+   * the outbox worker sends them at Telegram's pace. Returns how many messages it queued.
+   */
+  async announceOffer(offerId: number): Promise<number> {
+    const day = sql<string>`to_char(now() at time zone ${this.timeZone}, 'YYYY-MM-DD')`;
+    const r = await kysely(this.db)
+      .insertInto("outbox")
+      .columns(["dedupe_key", "kind", "order_id", "chat_id", "payload"])
+      .expression((eb) =>
+        eb
+          .selectFrom("offers")
+          .innerJoin("stores as s", "s.id", "offers.store_id")
+          .innerJoin("favourites as f", "f.store_id", "offers.store_id")
+          .innerJoin("users as u", "u.id", "f.user_id")
+          .select([
+            sql<string>`'fav:' || offers.store_id || ':' || f.user_id || ':' || ${day}`.as("dedupe_key"),
+            sql.lit("favourite_offer").as("kind"),
+            sql<null>`null`.as("order_id"),
+            "f.user_id",
+            sql<string>`jsonb_build_object('offer_id', offers.id, 'store_id', offers.store_id)`.as("payload"),
+          ])
+          .where("offers.id", "=", offerId)
+          .where((w) => onSale(w))
+          .where("u.offer_alerts", "=", true)
+          .whereRef("f.user_id", "<>", "s.owner_id"),
+      )
+      .onConflict((oc) => oc.column("dedupe_key").doNothing())
+      .executeTakeFirst();
+    const queued = Number(r.numInsertedOrUpdatedRows ?? 0);
+    if (queued > 0) this.changes.outboxWritten();
+    return queued;
+  }
 
   /** Follows the shop; following it again changes nothing. */
   async follow(userId: number, storeId: number): Promise<Result<void>> {

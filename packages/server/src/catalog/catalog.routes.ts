@@ -81,8 +81,11 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
         response: { 201: offerSchema, ...errorResponses },
       },
     },
-    async (req, reply) =>
-      reply.status(201).send(unwrap(await catalog.createOffer(userOf(req).id, req.params.id, req.body))),
+    async (req, reply) => {
+      const offer = unwrap(await catalog.createOffer(userOf(req).id, req.params.id, req.body));
+      await buyers.announceOffer(offer.id);
+      return reply.status(201).send(offer);
+    },
   );
   app.get(
     "/api/offers",
@@ -121,6 +124,11 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
         response: { 200: offerSchema, ...errorResponses },
       },
     },
-    async (req) => unwrap(await catalog.updateOffer(userOf(req).id, req.params.id, req.body)),
+    async (req) => {
+      const offer = unwrap(await catalog.updateOffer(userOf(req).id, req.params.id, req.body));
+      // Resumed: followers hear of it, as of a new offer (once a day a shop).
+      if (req.body.active === true) await buyers.announceOffer(offer.id);
+      return offer;
+    },
   );
 }

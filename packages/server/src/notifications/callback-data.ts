@@ -1,9 +1,15 @@
 import { SELLER_ACTIONS, type SellerAction } from "@lastbite/shared";
 
-/** A parsed inline-button press: `o:<action>:<order>` (seller card) or `r:<order>:<stars>` (rating). */
+/**
+ * A parsed inline-button press: `o:<action>:<order>` (seller card), `r:<order>:<stars>` (rating) or
+ * `a:off` (stop the new-offer alerts).
+ */
 export type CallbackCommand =
   | { type: "order"; action: SellerAction; orderId: number }
-  | { type: "rate"; orderId: number; stars: number };
+  | { type: "rate"; orderId: number; stars: number }
+  | { type: "alertsOff" };
+
+export const ALERTS_OFF_CALLBACK = "a:off";
 
 /** Callback data of the seller's buttons: short, well under Telegram's 64 bytes. */
 export const orderCallback = (action: SellerAction, orderId: number) => `o:${action}:${orderId}`;
@@ -17,6 +23,7 @@ export function parseCallbackData(data: string | undefined): CallbackCommand | n
   if (!data) return null;
   const o = ORDER.exec(data);
   if (o) return { type: "order", action: o[1] as SellerAction, orderId: Number(o[2]) };
+  if (data === ALERTS_OFF_CALLBACK) return { type: "alertsOff" };
   const r = RATE.exec(data);
   if (r) return { type: "rate", orderId: Number(r[1]), stars: Number(r[2]) };
   return null;

@@ -29,3 +29,6 @@ export function miniAppLinks(publicUrl: string | null, botUsername: () => Promis
 
 /** The start parameter of an order's tracking page. */
 export const orderStartParam = (orderId: number) => `order_${orderId}`;
+
+/** The start parameter of an offer's page in the catalogue. */
+export const offerStartParam = (offerId: number) => `offer_${offerId}`;

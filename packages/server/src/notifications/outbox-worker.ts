@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
+import { loadAlertOffer } from "../buyers/buyer.service.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
@@ -9,11 +10,13 @@ import { type LoadedOrder, loadOrder } from "../orders/order.repository.ts";
 import { type ClaimedRow, OutboxStore } from "../outbox/outbox.store.ts";
 import { assertNever, type OutboxMessage, parseOutboxMessage } from "../outbox/outbox-messages.ts";
 import { UserRepository } from "../users/user.repository.ts";
-import { type MiniAppLinks, orderStartParam } from "./links.ts";
+import { ALERTS_OFF_CALLBACK } from "./callback-data.ts";
+import { type MiniAppLinks, offerStartParam, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
 import {
   renderBuyerRated,
   renderBuyerStatus,
+  renderOfferAlert,
   renderSellerCard,
   renderSellerNotice,
   renderSellerRating,
@@ -60,7 +63,11 @@ export interface OutboxWorkerOptions {
   messagesPerSecond?: number;
   /** Messages a second this worker sends at most to one chat. Default 1, Telegram's limit. */
   messagesPerChatPerSecond?: number;
+  /** The zone shop times are shown in (SHOP_TIMEZONE). Default Asia/Tashkent. */
+  timeZone?: string;
 }
+
+const DEFAULT_TIME_ZONE = "Asia/Tashkent";
 
 /** What a successful delivery leaves behind. */
 interface Delivered {
@@ -387,12 +394,34 @@ export class OutboxWorker {
     const message = parseOutboxMessage(row.kind, row.payload);
     // A row this code cannot read is a bug to see, not a message to pretend was sent.
     if ("error" in message) throw new UnreadableRow(message.error);
+    if (message.kind === "favourite_offer") return this.sendOfferAlert(row, message.payload.offer_id);
     const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
     if (!order) return { note: "no such order" };
     return this.deliverMessage(row, message, order);
   }
 
-  private async deliverMessage(row: ClaimedRow, m: OutboxMessage, order: LoadedOrder): Promise<Delivered> {
+  /** A followed shop's new offer, if it is still on sale: a late alert must not sell what is gone. */
+  private async sendOfferAlert(row: ClaimedRow, offerId: number): Promise<Delivered> {
+    const offer = await loadAlertOffer(this.opts.db, offerId, this.opts.timeZone ?? DEFAULT_TIME_ZONE);
+    if (!offer) return { note: "offer no longer on sale" };
+    const lang = await this.langOf(row.chat_id);
+    const keyboard: InlineKeyboardButton[][] = [
+      [await this.opts.links.button(t(lang, "bot.button.openOffer"), offerStartParam(offer.id))],
+      [{ text: t(lang, "bot.button.alertsOff"), callback_data: ALERTS_OFF_CALLBACK }],
+    ];
+    const msg = await this.paced(row, row.chat_id, () =>
+      this.opts.api.sendMessage(row.chat_id, renderOfferAlert(offer, lang), {
+        reply_markup: { inline_keyboard: keyboard },
+      }),
+    );
+    return { messageId: msg.message_id };
+  }
+
+  private async deliverMessage(
+    row: ClaimedRow,
+    m: Exclude<OutboxMessage, { kind: "favourite_offer" }>,
+    order: LoadedOrder,
+  ): Promise<Delivered> {
     switch (m.kind) {
       case "seller_new_order":
         return this.sendCard(row, order, await this.langOf(row.chat_id));

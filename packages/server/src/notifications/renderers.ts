@@ -179,3 +179,41 @@ export function renderSellerRating(
   const text = t(lang, "bot.seller.rating", { buyer: o.buyer.first_name, id: o.id, stars });
   return comment ? `${text}\n${t(lang, "bot.seller.ratingComment", { comment })}` : text;
 }
+
+/** What a new-offer alert shows: the offer, its shop, and the zone its pickup times are in. */
+export interface AlertOffer {
+  id: number;
+  title: string;
+  price: number;
+  original_price: number | null;
+  pickup_from: string | null;
+  pickup_until: string | null;
+  store_name: string;
+  time_zone: string;
+}
+
+const hhmm = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(
+    new Date(iso),
+  );
+
+/** A followed shop's new offer. The buttons (open it, stop these) are added by the worker. */
+export function renderOfferAlert(o: AlertOffer, lang: Lang): string {
+  const price =
+    o.original_price && o.original_price > o.price
+      ? t(lang, "bot.alert.was", {
+          price: formatSom(o.price, lang),
+          original: formatSom(o.original_price, lang),
+          percent: Math.round((1 - o.price / o.original_price) * 100),
+        })
+      : formatSom(o.price, lang);
+  const lines = [t(lang, "bot.alert.newOffer", { shop: o.store_name, title: o.title, price })];
+  if (o.pickup_from && o.pickup_until)
+    lines.push(
+      t(lang, "bot.alert.pickup", {
+        from: hhmm(o.pickup_from, o.time_zone),
+        until: hhmm(o.pickup_until, o.time_zone),
+      }),
+    );
+  return lines.join("\n");
+}

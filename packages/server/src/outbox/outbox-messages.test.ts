@@ -8,6 +8,7 @@ const STORED: Record<OutboxKind, unknown> = {
   seller_notice: { status: "cancelled", reason: "changed my mind", reason_code: null },
   seller_rating: { stars: 4, comment: null },
   buyer_status: { status: "expired", reason: null, reason_code: "accept_timeout" },
+  favourite_offer: { offer_id: 7, store_id: 3 },
 };
 
 describe("parseOutboxMessage", () => {

@@ -24,6 +24,8 @@ export const OUTBOX_PAYLOADS = {
   seller_rating: z.object({ stars: z.number().int().min(1).max(5), comment: z.string().nullable() }),
   /** The buyer hears about a change of status. */
   buyer_status: statusChange,
+  /** A shop the chat follows put a new offer on sale (not about an order: `order_id` is null). */
+  favourite_offer: z.object({ offer_id: z.number().int(), store_id: z.number().int() }),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;

@@ -32,3 +32,9 @@ end $$;
 create trigger order_items_original_price before insert on order_items
   for each row execute function order_items_original_price();
 
+
+-- the new-offer alert to a shop's followers
+alter table outbox drop constraint outbox_kind_known;
+alter table outbox add constraint outbox_kind_known
+  check (kind in ('seller_new_order','seller_card','seller_notice','seller_rating','buyer_status',
+                  'favourite_offer'));
