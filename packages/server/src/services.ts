@@ -1,6 +1,7 @@
 import { Authenticator } from "./auth/authenticate.ts";
 import { BuyerService } from "./buyers/buyer.service.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
+import { OfferSearch } from "./catalog/offer-search.ts";
 import type { Config } from "./config.ts";
 import { Cursors } from "./core/cursor.ts";
 import { Metrics } from "./core/metrics.ts";
@@ -20,6 +21,8 @@ export interface Services {
   users: UserRepository;
   auth: Authenticator;
   catalog: CatalogService;
+  /** The catalogue's list: filters, sorts and pages. */
+  offerSearch: OfferSearch;
   orders: OrderService;
   /** A buyer's favourites, alert settings and impact. */
   buyers: BuyerService;
@@ -49,6 +52,7 @@ export function createServices(deps: {
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
+    offerSearch: new OfferSearch(db, cursors),
     buyers: new BuyerService(db, changes, "Asia/Tashkent"),
     orders: new OrderService(db, config, changes, cursors),
   };

@@ -4,6 +4,7 @@ import {
   meSchema,
   type Offer,
   type Order,
+  offerListSchema,
   offerSchema,
   orderListSchema,
   orderSchema,
@@ -106,7 +107,7 @@ export const api = {
   store,
   stores: z.object({ stores: z.array(store) }) satisfies Shape<{ stores: Store[] }>,
   offer,
-  offers: z.object({ offers: z.array(offer) }) satisfies Shape<{ offers: Offer[] }>,
+  offers: offerListSchema satisfies Shape<{ offers: Offer[]; next_cursor: string | null }>,
   me,
 };
 

@@ -101,6 +101,12 @@ export const orderSchema = z.object({
   updated_at: time,
 });
 
+/** A page of the catalogue; `next_cursor` fetches the next one (null on the last page). */
+export const offerListSchema = z.object({
+  offers: z.array(offerSchema),
+  next_cursor: z.string().nullable(),
+});
+
 /** A page of orders; `next_cursor` fetches the next one (null on the last page). */
 export const orderListSchema = z.object({
   orders: z.array(orderSchema),

@@ -151,6 +151,30 @@ export const orderListQuery = z.strictObject({
   limit: pageLimit(100, 50),
   cursor: pageCursor(),
 });
+/** How the catalogue may be ordered (none: oldest offer first). */
+export const OFFER_SORTS = ["ending", "price", "distance", "discount"] as const;
+export type OfferSort = (typeof OFFER_SORTS)[number];
+
+export const offerListQuery = z.strictObject({
+  store_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  all: z
+    .enum(["0", "1"])
+    .optional()
+    .describe("1: the shop's owner sees every offer of `store_id`, in any state"),
+  q: plainString()
+    .trim()
+    .max(200)
+    .optional()
+    .describe("words in the title, description or shop name; Latin and Cyrillic find each other"),
+  sort: z
+    .enum(OFFER_SORTS)
+    .optional()
+    .describe("ending: soonest end first; price: cheapest first; discount: largest share off first"),
+  limit: pageLimit(100, 50),
+  cursor: pageCursor(),
+});
+export type OfferListQuery = z.output<typeof offerListQuery>;
+
 /** A shop's list holds every active order on one screen, so its pages are larger. */
 export const sellerOrderListQuery = orderListQuery.extend({ limit: pageLimit(200, 200) });
 export const patchMeBody = z.strictObject({ offer_alerts: z.boolean() });

@@ -3,6 +3,8 @@ import {
   createStoreBody,
   errorResponses,
   meSchema,
+  offerListQuery,
+  offerListSchema,
   offerSchema,
   patchOfferBody,
   patchStoreBody,
@@ -17,7 +19,7 @@ import type { Services } from "../services.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { buyers, catalog, users } = services;
+  const { buyers, catalog, offerSearch, users } = services;
 
   app.get(
     "/api/me",
@@ -92,22 +94,12 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     {
       schema: {
         tags: ["offers"],
-        querystring: z.strictObject({
-          store_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-          all: z
-            .enum(["0", "1"])
-            .optional()
-            .describe("1: the shop's owner sees every offer of `store_id`, in any state"),
-        }),
-        response: { 200: z.object({ offers: z.array(offerSchema) }), ...errorResponses },
+        summary: "What can be ordered now: filtered, sorted, a page at a time",
+        querystring: offerListQuery,
+        response: { 200: offerListSchema, ...errorResponses },
       },
     },
-    async (req) => ({
-      offers: await catalog.listOffers(
-        req.query.store_id,
-        req.query.all === "1" ? userOf(req).id : undefined,
-      ),
-    }),
+    async (req) => unwrap(await offerSearch.search(req.query, userOf(req).id)),
   );
   app.get(
     "/api/offers/:id",

@@ -13,7 +13,6 @@ import { fail, ok, type Result } from "../core/result.ts";
 import type { Database, Sql } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import type { DB } from "../db/schema.ts";
-import { onSale } from "./offer-rules.sql.ts";
 
 const iso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
 
@@ -149,37 +148,6 @@ export class CatalogService {
     if (!store.ok) return store;
     if (store.value.owner_id !== userId) return fail("forbidden", "only the shop's owner may change it");
     return store;
-  }
-
-  /**
-   * What can be ordered now (optionally of one shop). With `allOf` set to a user who owns the shop,
-   * every offer of it, in any state: the owner's own view.
-   */
-  async listOffers(storeId?: number, allOf?: number): Promise<Offer[]> {
-    if (storeId && allOf !== undefined) {
-      const own = await kysely(this.db)
-        .selectFrom("stores")
-        .select("id")
-        .where("id", "=", storeId)
-        .where("owner_id", "=", allOf)
-        .executeTakeFirst();
-      if (own)
-        return (
-          await kysely(this.db)
-            .selectFrom("offers")
-            .selectAll()
-            .where("store_id", "=", storeId)
-            .orderBy("id")
-            .execute()
-        ).map(toOffer);
-    }
-    const rows = await kysely(this.db)
-      .selectFrom("offers")
-      .selectAll()
-      .where((eb) => (storeId ? eb.and([eb("store_id", "=", storeId), onSale(eb)]) : onSale(eb)))
-      .orderBy("id")
-      .execute();
-    return rows.map(toOffer);
   }
 
   async getOffer(id: number): Promise<Result<Offer>> {

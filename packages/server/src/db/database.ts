@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
 
 /** Anything that runs SQL: the database itself or an open transaction. */
@@ -210,7 +211,9 @@ export async function openDatabase(url: string): Promise<Database> {
     return new PostgresDatabase(pool, url);
   }
   const parsers = { [pgliteTypes.INT8]: toNumber, [pgliteTypes.NUMERIC]: toNumber };
-  if (url === "memory://") return new PgliteDatabase(await PGlite.create({ parsers }));
+  // The extensions the migrations create (PostgreSQL ships them in contrib).
+  const extensions = { pg_trgm };
+  if (url === "memory://") return new PgliteDatabase(await PGlite.create({ parsers, extensions }));
   mkdirSync(url, { recursive: true });
-  return new PgliteDatabase(await PGlite.create({ dataDir: url, parsers }));
+  return new PgliteDatabase(await PGlite.create({ dataDir: url, parsers, extensions }));
 }

@@ -239,7 +239,8 @@ export const en = {
   "bot.alert.pickup": "🕒 Pick up {from}–{until}",
   "bot.button.openOffer": "🛍 Open the offer",
   "bot.button.alertsOff": "🔕 Stop these messages",
-  "bot.alerts.on": "🔔 You will hear when your favourite shops post something new (at most once a day per shop). /alerts turns this off.",
+  "bot.alerts.on":
+    "🔔 You will hear when your favourite shops post something new (at most once a day per shop). /alerts turns this off.",
   "bot.alerts.off": "🔕 No more messages about new offers. /alerts turns them back on.",
   "bot.buyer.confirmed": "🎉 Your order #{id} is accepted!\n🏪 {shop}\n🎫 Code: {code}",
   "bot.buyer.confirmedPickup": "📍 Pick it up at {address}: show this code or the QR code.",

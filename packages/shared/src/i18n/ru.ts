@@ -231,7 +231,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "bot.alert.pickup": "🕒 Забрать {from}–{until}",
   "bot.button.openOffer": "🛍 Открыть предложение",
   "bot.button.alertsOff": "🔕 Не присылать такие сообщения",
-  "bot.alerts.on": "🔔 Сообщим, когда любимые магазины выложат новое (не чаще раза в день на магазин). /alerts — выключить.",
+  "bot.alerts.on":
+    "🔔 Сообщим, когда любимые магазины выложат новое (не чаще раза в день на магазин). /alerts — выключить.",
   "bot.alerts.off": "🔕 Больше не пришлём сообщения о новинках. /alerts — включить снова.",
   "bot.buyer.confirmed": "🎉 Ваш заказ №{id} принят!\n🏪 {shop}\n🎫 Код: {code}",
   "bot.buyer.confirmedPickup": "📍 Заберите его по адресу {address}: покажите этот код или QR-код.",

@@ -232,7 +232,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.alert.pickup": "🕒 Olib ketish {from}–{until}",
   "bot.button.openOffer": "🛍 Taklifni ochish",
   "bot.button.alertsOff": "🔕 Bunday xabarlar yubormang",
-  "bot.alerts.on": "🔔 Sevimli do'konlaringiz yangi narsa qo'yganda xabar beramiz (har do'kondan kuniga ko'pi bilan bir marta). /alerts — o'chirish.",
+  "bot.alerts.on":
+    "🔔 Sevimli do'konlaringiz yangi narsa qo'yganda xabar beramiz (har do'kondan kuniga ko'pi bilan bir marta). /alerts — o'chirish.",
   "bot.alerts.off": "🔕 Yangi takliflar haqida boshqa xabar yubormaymiz. /alerts — qayta yoqish.",
   "bot.buyer.confirmed": "🎉 Buyurtmangiz №{id} qabul qilindi!\n🏪 {shop}\n🎫 Kod: {code}",
   "bot.buyer.confirmedPickup": "📍 Uni {address} manzilidan oling: ushbu kodni yoki QR kodni ko'rsating.",

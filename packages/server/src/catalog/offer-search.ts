@@ -1,0 +1,110 @@
+import type { Offer, OfferListQuery } from "@lastbite/shared";
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
+import type { Cursors } from "../core/cursor.ts";
+import { fail, ok, type Result } from "../core/result.ts";
+import type { Database } from "../db/database.ts";
+import { kysely } from "../db/kysely.ts";
+import type { DB } from "../db/schema.ts";
+import { toOffer } from "./catalog.service.ts";
+import { onSale } from "./offer-rules.sql.ts";
+
+export interface OfferPage {
+  offers: Offer[];
+  next_cursor: string | null;
+}
+
+/** Past every real time: offers that never end sort last under `ending`. */
+const NEVER = 1e15;
+
+/**
+ * Each sort as one ascending number per offer, ties broken by id: the page's keyset is
+ * (key, id), so a cursor is two numbers and any sort pages the same way.
+ */
+const SORT_KEYS: Record<"id" | "ending" | "price" | "discount", () => RawBuilder<number>> = {
+  id: () => sql<number>`offers.id::float8`,
+  ending: () =>
+    sql<number>`coalesce(extract(epoch from least(offers.pickup_until, offers.expires_at))::float8, ${sql.lit(NEVER)})`,
+  price: () => sql<number>`offers.price::float8`,
+  // The largest share off first: its negative, ascending.
+  discount: () =>
+    sql<number>`-coalesce((offers.original_price - offers.price)::float8 / nullif(offers.original_price, 0), 0)`,
+};
+
+/** The words of a query, as LIKE patterns need them: no wildcards of their own, at most eight. */
+export function queryWords(q: string | undefined): string[] {
+  return (q ?? "")
+    .replace(/[\\%_]/g, " ")
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 8);
+}
+
+/**
+ * The catalogue: what is on sale now, filtered by shop and words, in the order asked, a page at a
+ * time. The shop's owner with `all=1` sees every offer of their shop in any state.
+ */
+export class OfferSearch {
+  constructor(
+    private readonly db: Database,
+    private readonly cursors: Cursors,
+  ) {}
+
+  async search(query: OfferListQuery, viewerId: number): Promise<Result<OfferPage>> {
+    const sort = query.sort ?? "id";
+    if (sort === "distance") return fail("invalid_request", "sort=distance needs near=<lat>,<lng>");
+    const ownView =
+      query.all === "1" && query.store_id !== undefined && (await this.owns(viewerId, query.store_id));
+    const scope = `offers:${JSON.stringify([query.store_id ?? null, ownView ? viewerId : null, query.q ?? "", sort])}`;
+    let after: readonly [number, number] | null = null;
+    if (query.cursor !== undefined) {
+      const position = this.cursors.decode(scope, query.cursor);
+      if (!position.ok) return position;
+      const [key, id] = position.value;
+      if (typeof key !== "number" || typeof id !== "number")
+        return fail("invalid_request", "cursor is not one this list gave out; start again without it");
+      after = [key, id];
+    }
+    const words = queryWords(query.q);
+    const key = SORT_KEYS[sort];
+    const rows = await kysely(this.db)
+      .selectFrom("offers")
+      .innerJoin("stores as s", "s.id", "offers.store_id")
+      .selectAll("offers")
+      .select(key().as("sort_key"))
+      .where((eb) => {
+        const conditions: Expression<SqlBool>[] = [];
+        if (query.store_id !== undefined) conditions.push(eb("offers.store_id", "=", query.store_id));
+        if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
+        for (const w of words) {
+          const like = sql<string>`'%' || search_key(${w}) || '%'`;
+          conditions.push(eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]));
+        }
+        if (after)
+          conditions.push(sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`);
+        return eb.and(conditions);
+      })
+      .orderBy(sql`sort_key`)
+      .orderBy("offers.id")
+      .limit(query.limit + 1)
+      .execute();
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return ok({
+      offers: page.map(toOffer),
+      next_cursor:
+        rows.length > query.limit && last
+          ? this.cursors.encode(scope, [Number(last.sort_key), last.id])
+          : null,
+    });
+  }
+
+  private async owns(userId: number, storeId: number): Promise<boolean> {
+    const row = await kysely(this.db)
+      .selectFrom("stores")
+      .select("id")
+      .where("id", "=", storeId)
+      .where("owner_id", "=", userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}

@@ -1,0 +1,126 @@
+import type { Offer } from "@lastbite/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InitDataUser } from "../src/auth/init-data.ts";
+import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
+
+describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
+  let t: TestApp;
+  const buyer = newUser();
+  const titles = async (url: string) =>
+    (await t.as(buyer).get(url, api.offers)).body.offers.map((o) => o.title);
+
+  const shop = async (owner: InitDataUser, name: string, offers: Record<string, unknown>[]) => {
+    const s = await t
+      .as(owner)
+      .post("/api/stores", { name, address: "Tashkent", phone: "+998901112233" }, api.store);
+    const made: Offer[] = [];
+    for (const o of offers)
+      made.push((await t.as(owner).post(`/api/stores/${s.body.id}/offers`, o, api.offer)).body);
+    return { store: s.body, offers: made };
+  };
+  const soon = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    await shop(newUser(), "Non Bakery", [
+      { title: "Patir non", price: 4000, original_price: 8000, quantity: 5, pickup_until: soon(3) },
+      { title: "Croissant", price: 9000, original_price: 10000, quantity: 5, pickup_until: soon(1) },
+    ]);
+    await shop(newUser(), "Нон уйи", [
+      { title: "Хлеб белый", price: 3000, quantity: 5 },
+      {
+        title: "ЧОЙ кўк",
+        description: "Зелёный чай",
+        price: 2000,
+        original_price: 5000,
+        quantity: 5,
+        expires_at: soon(2),
+      },
+    ]);
+    await shop(newUser(), "Green Market", [{ title: "Apples", price: 12000, quantity: 5 }]);
+  });
+  afterAll(async () => t?.close());
+
+  it("finds words in titles, descriptions and shop names, across Latin and Cyrillic, any case", async () => {
+    const found = async (q: string) => (await titles(`/api/offers?q=${encodeURIComponent(q)}`)).sort();
+    const bothBakeries = ["Croissant", "Patir non", "Хлеб белый", "ЧОЙ кўк"];
+    expect(await found("non")).toEqual(bothBakeries);
+    expect(await found("НОН")).toEqual(bothBakeries);
+    expect(await found("Нон")).toEqual(bothBakeries);
+    expect(await found("xleb")).toEqual(["Хлеб белый"]);
+    expect(await found("choy")).toEqual(["ЧОЙ кўк"]);
+    expect(await found("чой")).toEqual(["ЧОЙ кўк"]);
+    expect(await found("ko'k")).toEqual(["ЧОЙ кўк"]);
+    expect(await found("chay")).toEqual(["ЧОЙ кўк"]); // in the description
+    expect(await found("non bakery")).toEqual(["Croissant", "Patir non"]); // every word must match
+    expect(await found("50%_")).toEqual([]);
+    expect(await found("   ")).toHaveLength(5);
+  });
+
+  it("sorts by price, by discount and by what ends first", async () => {
+    expect(await titles("/api/offers?sort=price")).toEqual([
+      "ЧОЙ кўк",
+      "Хлеб белый",
+      "Patir non",
+      "Croissant",
+      "Apples",
+    ]);
+    expect(await titles("/api/offers?sort=discount")).toEqual([
+      "ЧОЙ кўк",
+      "Patir non",
+      "Croissant",
+      "Хлеб белый",
+      "Apples",
+    ]);
+    expect(await titles("/api/offers?sort=ending")).toEqual([
+      "Croissant",
+      "ЧОЙ кўк",
+      "Patir non",
+      "Хлеб белый",
+      "Apples",
+    ]);
+  });
+
+  it("pages with a cursor, every offer once, while offers come and go", async () => {
+    const seen: string[] = [];
+    let url = "/api/offers?sort=price&limit=2";
+    let pages = 0;
+    for (;;) {
+      const res = await t.as(buyer).get(url, api.offers);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.offers.map((o) => o.title));
+      if (pages === 0) {
+        // Meanwhile a cheaper offer appears before the cursor and a later one is added after it.
+        await shop(newUser(), "Late Shop", [
+          { title: "Cheap late", price: 100, quantity: 1 },
+          { title: "Dear late", price: 50000, quantity: 1 },
+        ]);
+      }
+      pages++;
+      if (!res.body.next_cursor) break;
+      url = `/api/offers?sort=price&limit=2&cursor=${encodeURIComponent(res.body.next_cursor)}`;
+    }
+    expect(seen).toEqual(["ЧОЙ кўк", "Хлеб белый", "Patir non", "Croissant", "Apples", "Dear late"]);
+    expect(pages).toBe(3);
+  });
+
+  it("refuses bad filters and cursors with 400 problem+json", async () => {
+    const other = (await t.as(buyer).get("/api/offers?sort=price&limit=1", api.offers)).body
+      .next_cursor as string;
+    for (const url of [
+      "/api/offers?limit=0",
+      "/api/offers?limit=1000",
+      "/api/offers?sort=nearest",
+      "/api/offers?sort=distance",
+      `/api/offers?q=${"x".repeat(10_000)}`,
+      "/api/offers?q=%00",
+      "/api/offers?cursor=forged",
+      `/api/offers?sort=ending&limit=1&cursor=${encodeURIComponent(other)}`,
+      `/api/offers?sort=price&limit=1&q=non&cursor=${encodeURIComponent(other)}`,
+    ]) {
+      const res = await t.as(buyer).get(url);
+      expect(res.status, url).toBe(400);
+      expect(res.problem.code, url).toBe("invalid_request");
+    }
+  });
+});
