@@ -104,6 +104,42 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     expect(pages).toBe(3);
   });
 
+  it("measures the distance to each shop near a point, filters by radius and category, sorts nearest first", async () => {
+    // Chorsu bazaar, Amir Temur square and Samarkand; the Green Market set no location.
+    const place = async (name: string, lat: number | null, lng: number | null, category: string | null) =>
+      t.db.query("update stores set lat = $2, lng = $3, category = $4 where name = $1", [
+        name,
+        lat,
+        lng,
+        category,
+      ]);
+    await place("Non Bakery", 41.3262, 69.2352, "bakery");
+    await place("Нон уйи", 41.3111, 69.2797, "bakery");
+    await place("Late Shop", 39.6542, 66.9597, "grocery");
+    const near = "near=41.3111,69.2797";
+    const res = await t.as(buyer).get(`/api/offers?${near}&sort=distance`, api.offers);
+    const byTitle = Object.fromEntries(res.body.offers.map((o) => [o.title, o.distance_m]));
+    expect(byTitle["Хлеб белый"]).toBe(0);
+    expect(byTitle["Patir non"]).toBeGreaterThan(3_900);
+    expect(byTitle["Patir non"]).toBeLessThan(4_100); // about 4.0 km across the city
+    expect(byTitle["Cheap late"]).toBeGreaterThan(260_000);
+    expect(byTitle.Apples).toBeNull();
+    expect(res.body.offers.map((o) => o.title).slice(-1)).toEqual(["Apples"]); // no location: last
+    expect(await titles(`/api/offers?${near}&radius_m=5000&sort=price`)).toEqual([
+      "ЧОЙ кўк",
+      "Хлеб белый",
+      "Patir non",
+      "Croissant",
+    ]);
+    expect(await titles(`/api/offers?${near}&radius_m=1000`)).toEqual(["Хлеб белый", "ЧОЙ кўк"]);
+    expect((await titles("/api/offers?category=grocery&sort=price")).sort()).toEqual([
+      "Cheap late",
+      "Dear late",
+    ]);
+    // Without near, no distance is given.
+    expect((await t.as(buyer).get("/api/offers", api.offers)).body.offers[0]?.distance_m).toBeUndefined();
+  });
+
   it("refuses bad filters and cursors with 400 problem+json", async () => {
     const other = (await t.as(buyer).get("/api/offers?sort=price&limit=1", api.offers)).body
       .next_cursor as string;
@@ -112,6 +148,12 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
       "/api/offers?limit=1000",
       "/api/offers?sort=nearest",
       "/api/offers?sort=distance",
+      "/api/offers?radius_m=100",
+      "/api/offers?near=abc",
+      "/api/offers?near=200,69",
+      "/api/offers?near=41,190",
+      "/api/offers?near=41.3,69.2&radius_m=0",
+      "/api/offers?category=shoes",
       `/api/offers?q=${"x".repeat(10_000)}`,
       "/api/offers?q=%00",
       "/api/offers?cursor=forged",

@@ -52,6 +52,8 @@ export const offerSchema = z.object({
   active: z.boolean(),
   created_at: time,
   updated_at: time,
+  /** Metres from `near=` to the offer's shop; only with `near`, null when the shop set no location. */
+  distance_m: z.number().int().nullable().optional(),
 });
 
 export const orderSchema = z.object({

@@ -151,6 +151,35 @@ export const orderListQuery = z.strictObject({
   limit: pageLimit(100, 50),
   cursor: pageCursor(),
 });
+/** What a shop sells, for the catalogue's chips. */
+export const STORE_CATEGORIES = [
+  "bakery",
+  "cafe",
+  "restaurant",
+  "grocery",
+  "confectionery",
+  "other",
+] as const;
+export type StoreCategory = (typeof STORE_CATEGORIES)[number];
+
+/** `lat,lng` in WGS 84 degrees, as `near=` carries it. */
+export const latLng = z
+  .string()
+  .max(64)
+  .transform((v, ctx) => {
+    const m = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(v);
+    const lat = Number(m?.[1]);
+    const lng = Number(m?.[2]);
+    if (!m || Math.abs(lat) > 90 || Math.abs(lng) > 180) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be <latitude>,<longitude> in degrees (-90..90, -180..180)",
+      });
+      return z.NEVER;
+    }
+    return { lat, lng };
+  });
+
 /** How the catalogue may be ordered (none: oldest offer first). */
 export const OFFER_SORTS = ["ending", "price", "distance", "discount"] as const;
 export type OfferSort = (typeof OFFER_SORTS)[number];
@@ -166,10 +195,21 @@ export const offerListQuery = z.strictObject({
     .max(200)
     .optional()
     .describe("words in the title, description or shop name; Latin and Cyrillic find each other"),
+  category: z.enum(STORE_CATEGORIES).optional(),
+  near: latLng.optional().describe("<lat>,<lng>: adds distance_m (metres to the offer's shop) to each offer"),
+  radius_m: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe("with near: only shops this close"),
   sort: z
     .enum(OFFER_SORTS)
     .optional()
-    .describe("ending: soonest end first; price: cheapest first; discount: largest share off first"),
+    .describe(
+      "ending: soonest end first; price: cheapest first; discount: largest share off first; distance: nearest first",
+    ),
   limit: pageLimit(100, 50),
   cursor: pageCursor(),
 });
@@ -221,6 +261,8 @@ export interface Offer {
   active: boolean;
   created_at: string;
   updated_at: string;
+  /** Metres to the offer's shop from `near=`; only when asked with `near`. */
+  distance_m?: number | null;
 }
 
 export interface OrderItem {

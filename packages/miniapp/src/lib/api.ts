@@ -44,7 +44,7 @@ function describeIssues(error: z.ZodError): string {
  */
 export async function api<S extends z.ZodType>(
   schema: S,
-  method: "GET" | "POST" | "PATCH",
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},

@@ -1,8 +1,13 @@
 import {
   type createOrderBody,
+  favouritesSchema,
+  impactSchema,
   meSchema,
+  type OfferSort,
   type OrderFilter,
+  offerListSchema,
   offerSchema,
+  orderListSchema,
   orderSchema,
   type ratingBody,
   type SellerAction,
@@ -18,8 +23,7 @@ import { api } from "./api.ts";
  */
 
 const storeList = z.object({ stores: z.array(storeSchema) });
-const offerList = z.object({ offers: z.array(offerSchema) });
-const orderList = z.object({ orders: z.array(orderSchema) });
+const orderList = orderListSchema;
 
 export type Store = z.output<typeof storeSchema>;
 export type Offer = z.output<typeof offerSchema>;
@@ -27,18 +31,44 @@ export type Order = z.output<typeof orderSchema>;
 /** `user.phone` arrives once the user shared it with the bot; absent until then. */
 export type Me = z.output<typeof meSchema>;
 export type OrderList = z.output<typeof orderList>;
+export type OfferList = z.output<typeof offerListSchema>;
+export type Impact = z.output<typeof impactSchema>;
 export type ListFilter = Exclude<OrderFilter, "all">;
 
 export const fetchMe = () => api(meSchema, "GET", "/me");
 
 export const fetchStores = () => api(storeList, "GET", "/stores");
 export const fetchStore = (id: number) => api(storeSchema, "GET", `/stores/${id}`);
-/** What is on sale now, from every shop or from one. */
-export const fetchOffers = (storeId?: number) =>
-  api(offerList, "GET", storeId === undefined ? "/offers" : `/offers?store_id=${storeId}`);
+/** What the catalogue asks for: words, an order, a place, and where the previous page ended. */
+export interface OfferFilter {
+  storeId?: number;
+  q?: string;
+  sort?: OfferSort;
+  near?: { lat: number; lng: number };
+  limit?: number;
+}
+
+/** The query string of a catalogue page (no `?`); empty values are left out. */
+export function offerParams(f: OfferFilter, cursor?: string | null): string {
+  const p = new URLSearchParams();
+  if (f.storeId !== undefined) p.set("store_id", String(f.storeId));
+  if (f.q?.trim()) p.set("q", f.q.trim());
+  if (f.sort) p.set("sort", f.sort);
+  if (f.near) p.set("near", `${f.near.lat.toFixed(5)},${f.near.lng.toFixed(5)}`);
+  if (f.limit) p.set("limit", String(f.limit));
+  if (cursor) p.set("cursor", cursor);
+  return p.toString();
+}
+
+/** One page of what is on sale now, from every shop or from one. */
+export const fetchOffers = (f: OfferFilter = {}, cursor?: string | null) => {
+  const qs = offerParams(f, cursor);
+  return api(offerListSchema, "GET", qs ? `/offers?${qs}` : "/offers");
+};
 export const fetchOffer = (id: number) => api(offerSchema, "GET", `/offers/${id}`);
 
-export const fetchOrders = (filter: ListFilter) => api(orderList, "GET", `/orders?filter=${filter}`);
+export const fetchOrders = (filter: ListFilter, cursor?: string | null) =>
+  api(orderList, "GET", `/orders?filter=${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
 export const fetchOrder = (id: number) => api(orderSchema, "GET", `/orders/${id}`);
 export const placeOrder = (body: z.output<typeof createOrderBody>, idempotencyKey: string) =>
   api(orderSchema, "POST", "/orders", body, { "Idempotency-Key": idempotencyKey });
@@ -52,6 +82,12 @@ export const fetchSellerOrder = (id: number) => api(orderSchema, "GET", `/seller
 export const sellerAct = (id: number, action: SellerAction, reason?: string) =>
   api(orderSchema, "POST", `/seller/orders/${id}/${action}`, reason ? { reason } : {});
 export const verifyCode = (code: string) => api(orderSchema, "POST", "/seller/orders/verify", { code });
+
+export const fetchFavourites = () => api(favouritesSchema, "GET", "/me/favourites");
+export const setFavourite = (storeId: number, on: boolean) =>
+  api(z.unknown(), on ? "PUT" : "DELETE", `/stores/${storeId}/favourite`);
+export const fetchImpact = () => api(impactSchema, "GET", "/me/impact");
+export const setOfferAlerts = (on: boolean) => api(meSchema, "PATCH", "/me", { offer_alerts: on });
 
 /** An order event from the live stream, checked like any answer; null when it does not parse. */
 export function parseOrderEvent(data: string): Order | null {

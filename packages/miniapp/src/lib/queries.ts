@@ -1,5 +1,6 @@
 import type { SellerAction } from "@lastbite/shared";
 import {
+  infiniteQueryOptions,
   type QueryClient,
   queryOptions,
   replaceEqualDeep,
@@ -8,6 +9,8 @@ import {
 } from "@tanstack/react-query";
 import {
   cancelOrder,
+  fetchFavourites,
+  fetchImpact,
   fetchMe,
   fetchOffer,
   fetchOffers,
@@ -19,6 +22,7 @@ import {
   fetchStores,
   type ListFilter,
   type Me,
+  type OfferFilter,
   type Order,
   type OrderList,
   rateOrder,
@@ -36,9 +40,14 @@ export const keys = {
   stores: ["stores", "list"] as const,
   store: (id: number) => ["stores", "detail", id] as const,
   offers: (storeId?: number) => ["offers", "list", storeId ?? "all"] as const,
+  catalog: (filter: OfferFilter) => ["offers", "catalog", filter] as const,
   offer: (id: number) => ["offers", "detail", id] as const,
   orderLists: ["orders", "list"] as const,
   orders: (filter: ListFilter) => ["orders", "list", filter] as const,
+  /** Pages of a buyer's list after the first, which the live cache keeps. */
+  olderOrders: (filter: ListFilter, after: string) => ["orders", "older", filter, after] as const,
+  favourites: ["favourites"] as const,
+  impact: ["impact"] as const,
   order: (id: number) => ["orders", "detail", id] as const,
   sellerOrders: (filter: ListFilter) => ["seller-orders", "list", filter] as const,
   sellerOrder: (id: number) => ["seller-orders", "detail", id] as const,
@@ -63,8 +72,29 @@ export const meQuery = () => queryOptions({ queryKey: keys.me, queryFn: fetchMe,
 export const storesQuery = () => queryOptions({ queryKey: keys.stores, queryFn: fetchStores });
 export const storeQuery = (id: number) =>
   queryOptions({ queryKey: keys.store(id), queryFn: () => fetchStore(id) });
+/** What one shop (or everyone) has on sale: the first 100, which is every offer a shop has. */
 export const offersQuery = (storeId?: number) =>
-  queryOptions({ queryKey: keys.offers(storeId), queryFn: () => fetchOffers(storeId) });
+  queryOptions({
+    queryKey: keys.offers(storeId),
+    queryFn: () => fetchOffers(storeId === undefined ? { limit: 100 } : { storeId, limit: 100 }),
+  });
+/** The catalogue, a page at a time (`useInfiniteQuery`): each page asks from the previous one's cursor. */
+export const catalogQuery = (filter: OfferFilter) =>
+  infiniteQueryOptions({
+    queryKey: keys.catalog(filter),
+    queryFn: ({ pageParam }) => fetchOffers(filter, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+export const olderOrdersQuery = (filter: ListFilter, after: string) =>
+  infiniteQueryOptions({
+    queryKey: keys.olderOrders(filter, after),
+    queryFn: ({ pageParam }) => fetchOrders(filter, pageParam),
+    initialPageParam: after as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+export const favouritesQuery = () => queryOptions({ queryKey: keys.favourites, queryFn: fetchFavourites });
+export const impactQuery = () => queryOptions({ queryKey: keys.impact, queryFn: fetchImpact });
 export const offerQuery = (id: number) =>
   queryOptions({ queryKey: keys.offer(id), queryFn: () => fetchOffer(id) });
 
@@ -113,7 +143,7 @@ export function applyOrder(qc: QueryClient, order: Order): void {
   qc.setQueryData<Order>(keys.sellerOrder(order.id), detail);
   for (const filter of LIST_FILTERS) {
     const list = (prev: OrderList | undefined) =>
-      prev ? { orders: upsert(prev.orders, order, filter) } : undefined;
+      prev ? { ...prev, orders: upsert(prev.orders, order, filter) } : undefined;
     if (asBuyer) qc.setQueryData<OrderList>(keys.orders(filter), list);
     if (asSeller) qc.setQueryData<OrderList>(keys.sellerOrders(filter), list);
   }
