@@ -15,13 +15,15 @@ import { OrdersPage } from "./pages/orders.tsx";
 const CartPage = lazy(() => retryImport(() => import("./pages/cart.tsx")));
 const OrderPage = lazy(() => retryImport(() => import("./pages/order.tsx")));
 const SellerPage = lazy(() => retryImport(() => import("./pages/seller.tsx")));
+const ProfilePage = lazy(() => retryImport(() => import("./pages/profile.tsx")));
 
-function tabOf(route: Route): "catalog" | "cart" | "orders" | "seller" | null {
+function tabOf(route: Route): "catalog" | "cart" | "orders" | "seller" | "profile" | null {
   switch (route.name) {
     case "catalog":
     case "cart":
     case "orders":
     case "seller":
+    case "profile":
       return route.name;
     default:
       return null;
@@ -44,6 +46,8 @@ function Screen({ route, seller }: { route: Route; seller: boolean }) {
       return <OrderPage id={route.id} />;
     case "seller":
       return seller ? <SellerPage /> : <CatalogPage />;
+    case "profile":
+      return <ProfilePage />;
   }
 }
 

@@ -18,7 +18,7 @@ if (!launch) {
   applyTheme({});
   root.render(<NoTelegram />);
 } else {
-  initBridge(launch.platform);
+  initBridge(launch.platform, launch.version);
   followTelegram(launch.themeParams);
   setInitData(launch.initData);
   followFocus();

@@ -30,6 +30,8 @@ export interface Services {
   changes: ChangeFeed;
   /** Signs and reads the page cursors every paginated list gives out. */
   cursors: Cursors;
+  /** The bot, once Telegram has said who it is (for t.me links the Mini App shares). */
+  bot: { username: string | null };
 }
 
 export function createServices(deps: {
@@ -45,6 +47,7 @@ export function createServices(deps: {
   const cursors = new Cursors(deps.botToken);
   return {
     cursors,
+    bot: { username: null },
     changes,
     config,
     db,

@@ -116,6 +116,19 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     await place("Non Bakery", 41.3262, 69.2352, "bakery");
     await place("Нон уйи", 41.3111, 69.2797, "bakery");
     await place("Late Shop", 39.6542, 66.9597, "grocery");
+    // Owners set the same through the API; nonsense is refused and changes nothing.
+    const owned = (
+      await t.db.query<{ id: number; owner_id: number }>(
+        "select id, owner_id from stores where name = 'Green Market'",
+      )
+    )[0];
+    const owner = newUser({ id: owned?.owner_id as number });
+    expect((await t.as(owner).patch(`/api/stores/${owned?.id}`, { lat: 200, lng: 69 })).status).toBe(400);
+    expect((await t.as(owner).patch(`/api/stores/${owned?.id}`, { category: "shoes" })).status).toBe(400);
+    const set = await t
+      .as(owner)
+      .patch(`/api/stores/${owned?.id}`, { lat: null, category: "grocery" }, api.store);
+    expect(set.body).toMatchObject({ lat: null, lng: null, category: "grocery" });
     const near = "near=41.3111,69.2797";
     const res = await t.as(buyer).get(`/api/offers?${near}&sort=distance`, api.offers);
     const byTitle = Object.fromEntries(res.body.offers.map((o) => [o.title, o.distance_m]));
@@ -133,6 +146,7 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     ]);
     expect(await titles(`/api/offers?${near}&radius_m=1000`)).toEqual(["Хлеб белый", "ЧОЙ кўк"]);
     expect((await titles("/api/offers?category=grocery&sort=price")).sort()).toEqual([
+      "Apples",
       "Cheap late",
       "Dear late",
     ]);

@@ -34,6 +34,10 @@ export const storeSchema = z.object({
   rating: z.number().nullable(),
   ratings_count: z.number().int(),
   created_at: time,
+  /** Where the shop is (WGS 84), if it said. */
+  lat: z.number().nullable().optional(),
+  lng: z.number().nullable().optional(),
+  category: z.string().nullable().optional(),
 });
 
 export const offerSchema = z.object({
@@ -127,6 +131,8 @@ export const meSchema = z.object({
     offer_alerts: z.boolean().optional(),
   }),
   stores: z.array(storeSchema),
+  /** The bot's username, for t.me links (null until Telegram has answered, or with the bot off). */
+  bot_username: z.string().nullable().optional(),
 });
 
 /** A buyer's shops they follow. */

@@ -59,6 +59,17 @@ export function isValidQuantity(q: number, unit: Unit): boolean {
   return steps >= 1 && Math.abs(steps - q * 10) < 1e-9;
 }
 
+/** What a shop sells, for the catalogue's chips. */
+export const STORE_CATEGORIES = [
+  "bakery",
+  "cafe",
+  "restaurant",
+  "grocery",
+  "confectionery",
+  "other",
+] as const;
+export type StoreCategory = (typeof STORE_CATEGORIES)[number];
+
 export const createStoreBody = z.strictObject({
   name: text(120),
   address: text(300),
@@ -67,6 +78,9 @@ export const createStoreBody = z.strictObject({
   delivery_enabled: z.boolean().optional(),
   delivery_fee: money.optional(),
   min_order_amount: money.optional(),
+  lat: z.number().min(-90).max(90).nullable().optional(),
+  lng: z.number().min(-180).max(180).nullable().optional(),
+  category: z.enum(STORE_CATEGORIES).nullable().optional(),
 });
 export const patchStoreBody = createStoreBody.partial();
 export type CreateStoreBody = z.infer<typeof createStoreBody>;
@@ -151,16 +165,6 @@ export const orderListQuery = z.strictObject({
   limit: pageLimit(100, 50),
   cursor: pageCursor(),
 });
-/** What a shop sells, for the catalogue's chips. */
-export const STORE_CATEGORIES = [
-  "bakery",
-  "cafe",
-  "restaurant",
-  "grocery",
-  "confectionery",
-  "other",
-] as const;
-export type StoreCategory = (typeof STORE_CATEGORIES)[number];
 
 /** `lat,lng` in WGS 84 degrees, as `near=` carries it. */
 export const latLng = z
@@ -242,6 +246,9 @@ export interface Store {
   rating: number | null;
   ratings_count: number;
   created_at: string;
+  lat?: number | null;
+  lng?: number | null;
+  category?: string | null;
 }
 
 /** Something a shop sells at a discount. `quantity` is the stock left. */
@@ -321,4 +328,5 @@ export interface User {
 export interface MeResponse {
   user: User;
   stores: Store[];
+  bot_username?: string | null;
 }

@@ -26,7 +26,7 @@ function FallbackMainButton() {
   );
 }
 
-type Tab = "catalog" | "cart" | "orders" | "seller";
+type Tab = "catalog" | "cart" | "orders" | "seller" | "profile";
 
 function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
   const { t } = useI18n();
@@ -54,6 +54,12 @@ function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
       label: t("app.tabs.seller"),
       icon: <Icon name="store" size={22} />,
     });
+  tabs.push({
+    tab: "profile",
+    route: { name: "profile" },
+    label: t("app.tabs.profile"),
+    icon: <Icon name="user" size={22} />,
+  });
   return (
     <nav className="tabbar">
       {tabs.map((x) => (

@@ -11,6 +11,7 @@ import {
   orderSchema,
   type ratingBody,
   type SellerAction,
+  type StoreCategory,
   storeSchema,
 } from "@lastbite/shared";
 import { z } from "zod";
@@ -44,6 +45,7 @@ export interface OfferFilter {
   storeId?: number;
   q?: string;
   sort?: OfferSort;
+  category?: StoreCategory;
   near?: { lat: number; lng: number };
   limit?: number;
 }
@@ -54,6 +56,7 @@ export function offerParams(f: OfferFilter, cursor?: string | null): string {
   if (f.storeId !== undefined) p.set("store_id", String(f.storeId));
   if (f.q?.trim()) p.set("q", f.q.trim());
   if (f.sort) p.set("sort", f.sort);
+  if (f.category) p.set("category", f.category);
   if (f.near) p.set("near", `${f.near.lat.toFixed(5)},${f.near.lng.toFixed(5)}`);
   if (f.limit) p.set("limit", String(f.limit));
   if (cursor) p.set("cursor", cursor);

@@ -12,7 +12,8 @@ export type Route =
   | { name: "cart" }
   | { name: "orders"; tab?: "active" | "finished" }
   | { name: "order"; id: number }
-  | { name: "seller" };
+  | { name: "seller" }
+  | { name: "profile" };
 
 interface State {
   route: Route;
@@ -82,6 +83,7 @@ export function useRoute(): Route {
 
 /** The route a `startapp` parameter asks for: `order_<id>` opens that order's tracking page. */
 export function routeFromStartParam(param: string | null): Route | null {
-  const m = /^order_(\d+)$/.exec(param ?? "");
-  return m?.[1] ? { name: "order", id: Number(m[1]) } : null;
+  const m = /^(order|offer)_(\d{1,15})$/.exec(param ?? "");
+  if (!m?.[2]) return null;
+  return m[1] === "order" ? { name: "order", id: Number(m[2]) } : { name: "offer", id: Number(m[2]) };
 }

@@ -1,18 +1,48 @@
-import { formatQuantity, isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
-import { useQuery } from "@tanstack/react-query";
-import { type ReactNode, useMemo, useState } from "react";
+import {
+  formatQuantity,
+  isOnSale,
+  lineTotal,
+  type OfferSort,
+  quantityStep,
+  STORE_CATEGORIES,
+} from "@lastbite/shared";
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
+import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
+import { MoreOnScroll } from "../components/more-on-scroll.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
+import {
+  type CatalogFilter,
+  formatDistance,
+  useCatalogFilter,
+} from "../features/discovery/catalog-filter.ts";
+import { shareOffer } from "../features/discovery/share.ts";
 import { addToCart, roundQty, useCart } from "../lib/cart.ts";
-import type { Offer, Store } from "../lib/endpoints.ts";
+import { type Offer, type OfferFilter, type Store, setFavourite } from "../lib/endpoints.ts";
 import { pickupWindow } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
-import { offerQuery, offersQuery, storeQuery, storesQuery } from "../lib/queries.ts";
+import {
+  catalogQuery,
+  favouritesQuery,
+  keys,
+  offerQuery,
+  offersQuery,
+  storeQuery,
+  storesQuery,
+} from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { haptic } from "../telegram/bridge.ts";
+import { useDebounced } from "../lib/use-debounced.ts";
+import { haptic, openLink } from "../telegram/bridge.ts";
 import { useMainButton } from "../telegram/buttons.ts";
+import { directionsUrl, locateMe } from "../telegram/location.ts";
 
 function StoreMeta({ store }: { store: Store }) {
   const { t, som } = useI18n();
@@ -45,7 +75,14 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
       <OfferPhoto offer={offer} />
       <div className="offer-body">
         <div className="offer-title">{offer.title}</div>
-        {store && <div className="meta">{store.name}</div>}
+        {store && (
+          <div className="meta">
+            {store.name}
+            {offer.distance_m != null && (
+              <span data-testid={`distance-${offer.id}`}> · {formatDistance(i18n, offer.distance_m)}</span>
+            )}
+          </div>
+        )}
         <Price price={offer.price} original={offer.original_price} />
         <div className="meta">
           <span className={soldOut ? "bad" : "stock"}>
@@ -60,16 +97,18 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
   );
 }
 
-/** What can be ordered now (the server lists only that, but a page stays open while offers expire), newest first. */
+/** What can be ordered now: the server lists only that, but a page stays open while offers expire. */
 function onSale(offers: Offer[]): Offer[] {
-  return offers.filter((o) => isOnSale(o)).sort((a, b) => b.id - a.id);
+  const seen = new Set<number>();
+  // An offer whose price changed between two pages may come twice: show it once.
+  return offers.filter((o) => isOnSale(o) && !seen.has(o.id) && seen.add(o.id));
 }
 
 function OfferList(props: { offers: Offer[]; stores?: Map<number, Store>; empty: ReactNode }) {
   const list = onSale(props.offers);
   if (list.length === 0) return props.empty;
   return (
-    <div className="offer-list">
+    <div className="offer-list" data-testid="offer-list">
       {list.map((o) => (
         <OfferCard key={o.id} offer={o} store={props.stores?.get(o.store_id)} />
       ))}
@@ -77,19 +116,118 @@ function OfferList(props: { offers: Offer[]; stores?: Map<number, Store>; empty:
   );
 }
 
+const SORTS: (OfferSort | null)[] = [null, "ending", "price", "discount", "distance"];
+
+/** Search box, "near me", sort and category chips above the catalogue. */
+function CatalogControls({
+  filter,
+  change,
+}: {
+  filter: CatalogFilter;
+  change: (c: Partial<CatalogFilter>) => void;
+}) {
+  const i18n = useI18n();
+  const [text, setText] = useState(filter.q);
+  const q = useDebounced(text, 300);
+  const [locating, setLocating] = useState(false);
+  useEffect(() => {
+    if (q !== filter.q) change({ q });
+  }, [q, filter.q, change]);
+  const nearMe = async () => {
+    if (filter.near) {
+      change({ near: null });
+      return;
+    }
+    setLocating(true);
+    const at = await locateMe();
+    setLocating(false);
+    if (at.ok) change({ near: at.at, sort: "distance" });
+    else toast(i18n.t("app.catalog.locationDenied"), "info", 3000);
+  };
+  return (
+    <div className="catalog-controls">
+      <label className="search-box">
+        <Icon name="search" size={16} />
+        <input
+          type="search"
+          enterKeyHint="search"
+          value={text}
+          maxLength={200}
+          placeholder={i18n.t("app.catalog.search")}
+          onChange={(e) => setText(e.target.value)}
+          data-testid="search"
+        />
+      </label>
+      <div className="chip-row">
+        <button
+          type="button"
+          className={`filter-chip ${filter.near ? "on" : ""}`}
+          onClick={() => void nearMe()}
+          disabled={locating}
+          aria-pressed={!!filter.near}
+          data-testid="near-me"
+        >
+          <Icon name="navigation" size={13} />{" "}
+          {locating ? i18n.t("app.catalog.locating") : i18n.t("app.catalog.nearMe")}
+        </button>
+        {SORTS.filter((x) => x !== "distance" || filter.near).map((x) => (
+          <button
+            type="button"
+            key={x ?? "default"}
+            className={`filter-chip ${filter.sort === x ? "on" : ""}`}
+            aria-pressed={filter.sort === x}
+            onClick={() => change({ sort: x })}
+            data-testid={`sort-${x ?? "default"}`}
+          >
+            {i18n.t(`app.catalog.sort.${x ?? "default"}`)}
+          </button>
+        ))}
+      </div>
+      <div className="chip-row">
+        {[null, ...STORE_CATEGORIES].map((c) => (
+          <button
+            type="button"
+            key={c ?? "all"}
+            className={`filter-chip ${filter.category === c ? "on" : ""}`}
+            aria-pressed={filter.category === c}
+            onClick={() => change({ category: c })}
+            data-testid={`category-${c ?? "all"}`}
+          >
+            {c ? i18n.t(`app.category.${c}`) : i18n.t("app.catalog.allCategories")}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
 export function CatalogPage() {
   const i18n = useI18n();
+  const [filter, change] = useCatalogFilter();
   const stores = useQuery(storesQuery());
-  const offers = useQuery(offersQuery());
+  const query: OfferFilter = useMemo(
+    () => ({
+      limit: 20,
+      ...(filter.q.trim() ? { q: filter.q.trim() } : {}),
+      ...(filter.sort ? { sort: filter.sort } : {}),
+      ...(filter.category ? { category: filter.category } : {}),
+      ...(filter.near ? { near: filter.near } : {}),
+    }),
+    [filter],
+  );
+  const offers = useInfiniteQuery({ ...catalogQuery(query), placeholderData: keepPreviousData });
   const byId = useMemo(() => new Map((stores.data?.stores ?? []).map((s) => [s.id, s])), [stores.data]);
+  const list = useMemo(() => offers.data?.pages.flatMap((p) => p.offers), [offers.data]);
   const error = stores.error ?? offers.error;
+  const searching = !!query.q || !!query.category;
   return (
     <Page>
       <section className="hero">
         <h1>{i18n.t("app.catalog.title")}</h1>
         <p className="hint">{i18n.t("app.catalog.subtitle")}</p>
       </section>
-      {error && !(stores.data && offers.data) ? (
+      <CatalogControls filter={filter} change={change} />
+      {error && !(stores.data && list) ? (
         <ErrorView
           error={error}
           onRetry={() => {
@@ -97,11 +235,11 @@ export function CatalogPage() {
             void offers.refetch();
           }}
         />
-      ) : !stores.data || !offers.data ? (
+      ) : !stores.data || !list ? (
         <LoadingView />
       ) : (
         <>
-          {stores.data.stores.length > 0 && (
+          {!searching && stores.data.stores.length > 0 && (
             <>
               <h2 className="section-title">{i18n.t("app.catalog.stores")}</h2>
               <div className="store-strip">
@@ -125,13 +263,56 @@ export function CatalogPage() {
           )}
           <h2 className="section-title">{i18n.t("app.catalog.offers")}</h2>
           <OfferList
-            offers={offers.data.offers}
+            offers={list}
             stores={byId}
-            empty={<EmptyView icon="moon" text={i18n.t("app.catalog.empty")} />}
+            empty={
+              <EmptyView
+                icon={searching ? "search" : "moon"}
+                text={query.q ? i18n.t("app.catalog.noResults", { q: query.q }) : i18n.t("app.catalog.empty")}
+              />
+            }
+          />
+          <MoreOnScroll
+            hasMore={offers.hasNextPage}
+            busy={offers.isFetchingNextPage}
+            onMore={() => {
+              if (!offers.isFetchingNextPage) void offers.fetchNextPage();
+            }}
+            label={i18n.t("app.catalog.loadingMore")}
           />
         </>
       )}
     </Page>
+  );
+}
+
+/** ♡ on a shop: follow it, and hear in the bot when it posts something new. */
+function FollowButton({ store }: { store: Store }) {
+  const i18n = useI18n();
+  const qc = useQueryClient();
+  const favourites = useQuery(favouritesQuery());
+  const following = favourites.data?.stores.some((x) => x.id === store.id) ?? false;
+  const toggle = useMutation({
+    mutationFn: (on: boolean) => setFavourite(store.id, on),
+    onSuccess: (_r, on) => {
+      haptic.impact("light");
+      if (on) toast(i18n.t("app.store.followed", { name: store.name }), "success", 2500);
+      void qc.invalidateQueries({ queryKey: keys.favourites });
+    },
+    onError: () => toast(i18n.t("app.error.network"), "error"),
+  });
+  const on = toggle.isPending ? toggle.variables : following;
+  return (
+    <button
+      type="button"
+      className={`icon-button ${on ? "on" : ""}`}
+      aria-pressed={on}
+      disabled={!favourites.data || toggle.isPending}
+      onClick={() => toggle.mutate(!following)}
+      data-testid="follow"
+    >
+      <Icon name="heart" size={14} /> {on ? i18n.t("app.store.following") : i18n.t("app.store.follow")}
+    </button>
   );
 }
 
@@ -165,6 +346,24 @@ export function StorePage({ id }: { id: number }) {
               </div>
             </div>
             {s.description && <p>{s.description}</p>}
+            <div className="actions-row">
+              <FollowButton store={s} />
+              {s.lat != null && s.lng != null && (
+                <a
+                  className="icon-button"
+                  href={directionsUrl({ lat: s.lat, lng: s.lng })}
+                  target="_blank"
+                  rel="noopener noreferrer"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    openLink(directionsUrl({ lat: s.lat as number, lng: s.lng as number }));
+                  }}
+                  data-testid="directions"
+                >
+                  <Icon name="navigation" size={14} /> {i18n.t("app.store.directions")}
+                </a>
+              )}
+            </div>
           </section>
           <OfferList
             offers={offers.data.offers}
@@ -267,6 +466,16 @@ export function OfferPage({ id }: { id: number }) {
               {i18n.t("app.offer.otherStore", { store: cart.store_name })}
             </p>
           )}
+          <div className="actions-row">
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => void shareOffer(o, store.data?.name ?? "", i18n)}
+              data-testid="share"
+            >
+              <Icon name="share" size={14} /> {i18n.t("app.offer.share")}
+            </button>
+          </div>
           {o.description && (
             <section className="card">
               <h2 className="section-title inline">{i18n.t("app.offer.description")}</h2>

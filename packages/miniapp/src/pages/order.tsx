@@ -4,14 +4,15 @@ import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
-import type { Order } from "../lib/endpoints.ts";
+import { orderAgain } from "../features/discovery/order-again.ts";
+import { fetchOffer, type Order } from "../lib/endpoints.ts";
 import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
 import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } from "../lib/order-logic.ts";
 import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
-import { goBack } from "../lib/router.ts";
+import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import { haptic, openTelegramLink } from "../telegram/bridge.ts";
 import { SellerOrder } from "./seller.tsx";
@@ -268,6 +269,8 @@ export default function OrderPage({ id }: { id: number }) {
 
           {order.status === "completed" && <Rating order={order} />}
 
+          {isFinalStatus(order.status) && <OrderAgain order={order} />}
+
           <button
             type="button"
             className="btn secondary"
@@ -313,6 +316,40 @@ export default function OrderPage({ id }: { id: number }) {
         </div>
       )}
     </Page>
+  );
+}
+
+/** One tap fills the cart with this order's items that are on sale now. */
+function OrderAgain({ order }: { order: Order }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn secondary"
+      disabled={busy}
+      data-testid="order-again"
+      onClick={async () => {
+        setBusy(true);
+        try {
+          const r = await orderAgain(order, fetchOffer);
+          if (r.added.length === 0) {
+            toast(t("app.order.againNone"), "error");
+            return;
+          }
+          haptic.notify("success");
+          if (r.missing.length > 0)
+            toast(t("app.order.againSome", { titles: r.missing.join(", ") }), "info", 5000);
+          navigate({ name: "cart" });
+        } catch {
+          toast(t("app.error.network"), "error");
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Icon name="cart" /> {t("app.order.again")}
+    </button>
   );
 }
 

@@ -1,11 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Icon } from "../components/icon.tsx";
+import { MoreOnScroll } from "../components/more-on-scroll.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
 import type { Order } from "../lib/endpoints.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents } from "../lib/live.ts";
 import { newestFirst } from "../lib/order-logic.ts";
-import { ordersQuery } from "../lib/queries.ts";
+import { olderOrdersQuery, ordersQuery } from "../lib/queries.ts";
 import { navigate, switchTab } from "../lib/router.ts";
 
 export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }) {
@@ -31,11 +32,33 @@ export function OrderRow({ order, onOpen }: { order: Order; onOpen: () => void }
   );
 }
 
+/**
+ * The orders after the first page (which stays live in the cache), loaded as the list scrolls:
+ * older orders rarely change, so their pages are read once.
+ */
+function useOlderOrders(tab: "active" | "finished", after: string | null | undefined) {
+  const older = useInfiniteQuery({ ...olderOrdersQuery(tab, after ?? ""), enabled: !!after });
+  return {
+    orders: older.data?.pages.flatMap((p) => p.orders) ?? [],
+    hasMore: !!after && (older.data ? older.hasNextPage : true),
+    busy: older.isFetching,
+    more: () => {
+      if (after && !older.isFetching) void (older.data ? older.fetchNextPage() : older.refetch());
+    },
+  };
+}
+
 export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) {
   const { t } = useI18n();
   const q = useQuery(ordersQuery(tab));
   useOrderEvents();
-  const orders = q.data ? newestFirst(q.data.orders) : undefined;
+  const older = useOlderOrders(tab, q.data?.next_cursor);
+  const orders = q.data
+    ? newestFirst([
+        ...q.data.orders,
+        ...older.orders.filter((o) => !q.data.orders.some((x) => x.id === o.id)),
+      ])
+    : undefined;
   return (
     <Page title={t("app.orders.title")}>
       <Segmented
@@ -61,6 +84,12 @@ export function OrdersPage({ tab = "active" }: { tab?: "active" | "finished" }) 
           {orders.map((o) => (
             <OrderRow key={o.id} order={o} onOpen={() => navigate({ name: "order", id: o.id })} />
           ))}
+          <MoreOnScroll
+            hasMore={older.hasMore}
+            busy={older.busy}
+            onMore={older.more}
+            label={t("app.catalog.loadingMore")}
+          />
         </div>
       )}
     </Page>

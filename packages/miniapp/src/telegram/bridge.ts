@@ -13,6 +13,7 @@ interface TelegramWindow {
 const w = window as unknown as Window & TelegramWindow;
 const listeners = new Map<string, Set<Listener>>();
 let platform = "unknown";
+let clientVersion = "6.0";
 
 function dispatch(type: string, data: unknown): void {
   const set = listeners.get(type);
@@ -22,8 +23,9 @@ function dispatch(type: string, data: unknown): void {
 }
 
 /** Installs the receivers Telegram calls into (native apps) and the `message` listener (web clients). */
-export function initBridge(launchPlatform: string): void {
+export function initBridge(launchPlatform: string, version = "6.0"): void {
   platform = launchPlatform;
+  clientVersion = version;
   const receiveEvent = (type: string, data: unknown) => dispatch(type, data);
   w.Telegram = { ...(w.Telegram ?? {}), WebView: { ...(w.Telegram?.WebView ?? {}), receiveEvent } };
   w.TelegramGameProxy = { ...(w.TelegramGameProxy ?? {}), receiveEvent };
@@ -46,6 +48,13 @@ export function isNative(): boolean {
   if (w.TelegramWebviewProxy) return true;
   const inFrame = window.parent !== window;
   return inFrame && platform !== "web" && platform !== "unknown";
+}
+
+/** True when the Telegram client's Mini App API is at least `version` (e.g. "8.0"). */
+export function supports(version: string): boolean {
+  const [a = 0, b = 0] = clientVersion.split(".").map(Number);
+  const [x = 0, y = 0] = version.split(".").map(Number);
+  return a > x || (a === x && b >= y);
 }
 
 export function postEvent(type: string, data?: Record<string, unknown>): void {
@@ -90,6 +99,12 @@ export const haptic = {
 export function openTelegramLink(url: string): void {
   const u = new URL(url);
   if (isNative()) postEvent("web_app_open_tg_link", { path_full: u.pathname + u.search });
+  else window.open(url, "_blank", "noopener");
+}
+
+/** Opens an outside link (a maps app, a web page) in the phone's browser; a plain browser gets a new tab. */
+export function openLink(url: string): void {
+  if (isNative()) postEvent("web_app_open_link", { url });
   else window.open(url, "_blank", "noopener");
 }
 

@@ -106,6 +106,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
       try {
         await bot.init();
         username = bot.botInfo.username;
+        services.bot.username = username;
         return true;
       } catch (err) {
         log.warn({ err: String(err) }, `Telegram unreachable (getMe); retrying in ${delay / 1000} s`);

@@ -37,7 +37,7 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
         buyers.offerAlerts(user.id),
         catalog.storesOwnedBy(user.id),
       ]);
-      return { user: { ...user, phone, offer_alerts }, stores };
+      return { user: { ...user, phone, offer_alerts }, stores, bot_username: services.bot.username };
     },
   );
 

@@ -37,6 +37,9 @@ export const selectStores = (db: Sql) =>
       "s.rating_sum",
       "s.ratings_count",
       "s.created_at",
+      "s.lat",
+      "s.lng",
+      "s.category",
     ]);
 
 /** A store as selected by `selectStores`: the API shape, with the rating still as sum and count. */
@@ -57,6 +60,9 @@ export function toStore(r: StoreRow): Store {
     rating: r.ratings_count > 0 ? Math.round((r.rating_sum / r.ratings_count) * 10) / 10 : null,
     ratings_count: r.ratings_count,
     created_at: iso(r.created_at) as string,
+    lat: r.lat,
+    lng: r.lng,
+    category: r.category,
   };
 }
 
@@ -113,6 +119,9 @@ export class CatalogService {
         delivery_enabled: b.delivery_enabled ?? false,
         delivery_fee: b.delivery_fee ?? 0,
         min_order_amount: b.min_order_amount ?? 0,
+        lat: b.lat ?? null,
+        lng: b.lng ?? null,
+        category: b.category ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -132,6 +141,9 @@ export class CatalogService {
       "delivery_enabled",
       "delivery_fee",
       "min_order_amount",
+      "lat",
+      "lng",
+      "category",
     ]);
     if (Object.keys(sets).length > 0)
       await kysely(this.db)
