@@ -224,7 +224,7 @@ export const en = {
   "app.profile.meals": "Meals rescued",
   "app.profile.co2": "CO₂e avoided",
   "app.profile.co2Value": "{kg} kg",
-  "app.profile.spent": "Spent {amount} on {count} orders",
+  "app.profile.spent": "Orders completed: {count} · spent {amount}",
   "app.profile.byMonth": "Saved by month",
   "app.profile.none": "Your first rescued meal will show up here.",
   "app.profile.favourites": "Favourite shops",

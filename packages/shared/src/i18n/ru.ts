@@ -218,7 +218,7 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.profile.meals": "Спасено блюд",
   "app.profile.co2": "Не выброшено CO₂e",
   "app.profile.co2Value": "{kg} кг",
-  "app.profile.spent": "Потрачено {amount} на заказов: {count}",
+  "app.profile.spent": "Выполнено заказов: {count} · потрачено {amount}",
   "app.profile.byMonth": "Экономия по месяцам",
   "app.profile.none": "Здесь появится ваше первое спасённое блюдо.",
   "app.profile.favourites": "Любимые магазины",

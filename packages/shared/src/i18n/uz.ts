@@ -219,7 +219,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.profile.meals": "Qutqarilgan taomlar",
   "app.profile.co2": "Oldi olingan CO₂e",
   "app.profile.co2Value": "{kg} kg",
-  "app.profile.spent": "{count} ta buyurtmaga {amount} sarflandi",
+  "app.profile.spent": "Bajarilgan buyurtmalar: {count} · sarflandi {amount}",
   "app.profile.byMonth": "Oylar bo'yicha tejash",
   "app.profile.none": "Birinchi qutqarilgan taomingiz shu yerda ko'rinadi.",
   "app.profile.favourites": "Sevimli do'konlar",

@@ -1,5 +1,5 @@
 import type { OfferSort, StoreCategory } from "@lastbite/shared";
-import { useCallback, useState } from "react";
+import { useSyncExternalStore } from "react";
 import type { I18n } from "../../lib/i18n.tsx";
 import type { LatLng } from "../../telegram/location.ts";
 
@@ -23,22 +23,37 @@ function load(): CatalogFilter {
   }
 }
 
+let current: CatalogFilter | null = null;
+const subscribers = new Set<() => void>();
+
+/**
+ * Changes the filter at once, outside React: a change made just before the page re-renders (or
+ * re-mounts) is never lost, and Back to the catalogue finds it.
+ */
+function change(c: Partial<CatalogFilter>): void {
+  const next = { ...(current ?? load()), ...c };
+  // Nearest first means nothing without a place.
+  if (!next.near && next.sort === "distance") next.sort = null;
+  current = next;
+  try {
+    sessionStorage.setItem(KEY, JSON.stringify(next));
+  } catch {
+    // storage full or disabled: the filter still works for this session
+  }
+  for (const fn of subscribers) fn();
+}
+
+const subscribe = (fn: () => void) => {
+  subscribers.add(fn);
+  return () => subscribers.delete(fn);
+};
+const snapshot = () => {
+  if (!current) current = load();
+  return current;
+};
+
 export function useCatalogFilter(): [CatalogFilter, (change: Partial<CatalogFilter>) => void] {
-  const [filter, setFilter] = useState(load);
-  const change = useCallback((c: Partial<CatalogFilter>) => {
-    setFilter((f) => {
-      const next = { ...f, ...c };
-      // Nearest first means nothing without a place.
-      if (!next.near && next.sort === "distance") next.sort = null;
-      try {
-        sessionStorage.setItem(KEY, JSON.stringify(next));
-      } catch {
-        // storage full or disabled: the filter still works for this page
-      }
-      return next;
-    });
-  }, []);
-  return [filter, change];
+  return [useSyncExternalStore(subscribe, snapshot), change];
 }
 
 /** "350 m", "1,2 км", "12 km": how far a shop is, in the reader's language. */
