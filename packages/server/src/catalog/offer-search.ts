@@ -36,8 +36,8 @@ const SORT_KEYS: Record<"id" | "ending" | "price" | "discount", () => RawBuilder
  */
 function distanceTo(p: { lat: number; lng: number }): RawBuilder<number | null> {
   return sql<number | null>`round(12742000 * asin(sqrt(
-    power(sin(radians(s.lat - ${p.lat}::float8) / 2), 2) +
-    cos(radians(${p.lat}::float8)) * cos(radians(s.lat)) * power(sin(radians(s.lng - ${p.lng}::float8) / 2), 2))))`;
+    power(sin(radians(stores.lat - ${p.lat}::float8) / 2), 2) +
+    cos(radians(${p.lat}::float8)) * cos(radians(stores.lat)) * power(sin(radians(stores.lng - ${p.lng}::float8) / 2), 2))))`;
 }
 
 /** The words of a query, as LIKE patterns need them: no wildcards of their own, at most eight. */
@@ -88,33 +88,57 @@ export class OfferSearch {
       after = [key, id];
     }
     const words = queryWords(query.q);
-    const distance = near ? distanceTo(near) : sql<null>`null::float8`;
     const key =
-      sort === "distance"
-        ? () => sql<number>`coalesce(${distanceTo(near as { lat: number; lng: number })}, ${sql.lit(NEVER)})`
-        : SORT_KEYS[sort];
+      sort === "distance" ? () => sql<number>`coalesce(s.distance_m, ${sql.lit(NEVER)})` : SORT_KEYS[sort];
     const rows = await kysely(this.db)
-      .selectFrom("offers")
-      .innerJoin("stores as s", "s.id", "offers.store_id")
+      // Each shop's distance once (a few hundred shops), not once per offer (tens of thousands).
+      .with(
+        (cte) => cte("s").materialized(),
+        (db) =>
+          db
+            .selectFrom("stores")
+            .select([
+              "stores.id",
+              "stores.category",
+              "stores.search_key",
+              (near ? distanceTo(near) : sql<number | null>`null::float8`).as("distance_m"),
+            ]),
+      )
+      // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
+      .with("k", (db) =>
+        db
+          .selectFrom("offers")
+          .innerJoin("s", "s.id", "offers.store_id")
+          .select(["offers.id", key().as("sort_key"), "s.distance_m"])
+          .where((eb) => {
+            const conditions: Expression<SqlBool>[] = [];
+            if (query.store_id !== undefined) conditions.push(eb("offers.store_id", "=", query.store_id));
+            if (query.category !== undefined) conditions.push(eb("s.category", "=", query.category));
+            if (query.radius_m !== undefined) conditions.push(eb("s.distance_m", "<=", query.radius_m));
+            if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
+            for (const w of words) {
+              // Folded once per query (a sub-select), not once per row.
+              const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
+              conditions.push(
+                eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]),
+              );
+            }
+            if (after)
+              conditions.push(
+                sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`,
+              );
+            return eb.and(conditions);
+          })
+          .orderBy(sql`sort_key`)
+          .orderBy("offers.id")
+          .limit(query.limit + 1),
+      )
+      .selectFrom("k")
+      .innerJoin("offers", "offers.id", "k.id")
       .selectAll("offers")
-      .select([key().as("sort_key"), distance.as("distance_m")])
-      .where((eb) => {
-        const conditions: Expression<SqlBool>[] = [];
-        if (query.store_id !== undefined) conditions.push(eb("offers.store_id", "=", query.store_id));
-        if (query.category !== undefined) conditions.push(eb("s.category", "=", query.category));
-        if (query.radius_m !== undefined) conditions.push(sql<boolean>`${distance} <= ${query.radius_m}`);
-        if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
-        for (const w of words) {
-          const like = sql<string>`'%' || search_key(${w}) || '%'`;
-          conditions.push(eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]));
-        }
-        if (after)
-          conditions.push(sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`);
-        return eb.and(conditions);
-      })
-      .orderBy(sql`sort_key`)
-      .orderBy("offers.id")
-      .limit(query.limit + 1)
+      .select(["k.sort_key", "k.distance_m"])
+      .orderBy("k.sort_key")
+      .orderBy("k.id")
       .execute();
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);

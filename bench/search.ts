@@ -1,0 +1,251 @@
+/**
+ * Catalogue search benchmark: `npm run bench:search` (or `npx tsx bench/search.ts`).
+ *
+ * 10,000 offers in 500 shops around Tashkent (titles and shop names in Uzbek Latin and Cyrillic,
+ * Russian and English) on a fresh PostgreSQL database; the real server (`bench/server.ts`) as a
+ * child process; 50 requests in flight from one keep-alive client. Measured in the same run:
+ * `GET /health` (the HTTP stack alone: the ceiling) and `GET /api/offers?near=…&q=…&sort=distance`
+ * with a different point and word each time. Target: the search's p99 under 20 ms.
+ * Writes bench/results/search-postgres.json and the "Catalogue search" section of BENCHMARKS.md.
+ * Environment: BENCH_DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres:
+ * the script makes its own database there and drops it), BENCH_SECONDS (10), BENCH_IN_FLIGHT (50).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { signInitData } from "../packages/server/src/auth/init-data.ts";
+import { openDatabase } from "../packages/server/src/db/database.ts";
+import { migrate } from "../packages/server/src/db/migrations.ts";
+import {
+  closedLoop,
+  cpuSeconds,
+  type Latency,
+  machine,
+  root,
+  log as say,
+  startBenchServer,
+  timedGet,
+  writeSection,
+} from "./support.ts";
+
+const TOKEN = "555000333:BENCH-search_token_for_lastbite";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50);
+const SHOPS = 500;
+const PER_SHOP = 20;
+const log = (m: string) => say("bench:search", m);
+
+const FOODS = [
+  "Patir non",
+  "Tandir non",
+  "Samsa",
+  "Somsa",
+  "Lavash",
+  "Croissant",
+  "Tort",
+  "Salat",
+  "Plov",
+  "Manti",
+  "Lag'mon",
+  "Chak-chak",
+  "Napoleon",
+  "Medovik",
+  "Хлеб",
+  "Нон",
+  "Самса",
+  "Торт",
+  "Пирожок",
+  "Булочка",
+  "Milk",
+  "Kefir",
+  "Apples",
+  "Olma",
+  "Banana",
+  "Pizza",
+  "Burger",
+  "Shashlik",
+  "Chuchvara",
+  "Qatiq",
+];
+const SHOP_WORDS = ["Non", "Нон", "Bakery", "Kafe", "Кафе", "Market", "Oshxona", "Sweets", "Ширин", "Fresh"];
+const QUERIES = [
+  "non",
+  "нон",
+  "samsa",
+  "самса",
+  "tort",
+  "торт",
+  "salat",
+  "milk",
+  "plov",
+  "bakery",
+  "kafe",
+  "olma",
+];
+
+async function seed(url: string) {
+  const db = await openDatabase(url);
+  await migrate(db);
+  await db.query(
+    `insert into users (id, first_name, language)
+       select 9000000000 + g, 'Owner ' || g, 'uz' from generate_series(1, ${SHOPS}) g`,
+  );
+  await db.query(
+    `insert into stores (owner_id, name, address, phone, lat, lng, category)
+       select 9000000000 + g,
+              ($1::text[])[1 + g % array_length($1::text[], 1)] || ' ' || ($1::text[])[1 + (g / 7) % array_length($1::text[], 1)] || ' ' || g,
+              'Tashkent, ' || g, '+998901234567',
+              41.20 + random() * 0.2, 69.10 + random() * 0.3,
+              (array['bakery','cafe','restaurant','grocery','confectionery','other'])[1 + g % 6]
+         from generate_series(1, ${SHOPS}) g`,
+    [SHOP_WORDS],
+  );
+  await db.query(
+    `insert into offers (store_id, title, description, price, original_price, quantity, pickup_from, pickup_until)
+       select s.id,
+              ($1::text[])[1 + (s.id * ${PER_SHOP} + k) % array_length($1::text[], 1)] || ' #' || k,
+              case when k % 3 = 0 then 'Fresh today' end,
+              5000 + (k * 1000) % 40000, 10000 + (k * 1000) % 40000 + 5000, 1 + k % 20,
+              now() - interval '1 hour', now() + (1 + k % 10) * interval '1 hour'
+         from stores s, generate_series(1, ${PER_SHOP}) k`,
+    [FOODS],
+  );
+  await db.query("analyze");
+  const [n] = await db.query<{ n: number }>("select count(*)::int as n from offers");
+  await db.close();
+  return n?.n ?? 0;
+}
+
+async function main() {
+  const base = process.env.BENCH_DATABASE_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `lastbite_bench_search_${process.pid}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const m = machine();
+  try {
+    const offers = await seed(u.href);
+    log(`${offers} offers in ${SHOPS} shops`);
+    const server = await startBenchServer({
+      BENCH_BOT_TOKEN: TOKEN,
+      BENCH_DATABASE_URL: u.href,
+      RATE_LIMIT_PER_MINUTE: "1000000",
+    });
+    const users = Array.from(
+      { length: 200 },
+      (_, i) => `tma ${signInitData(TOKEN, { user: { id: 7_000_000_000 + i, first_name: `B${i}` } })}`,
+    );
+    let i = 0;
+    const measure = async (label: string, next: () => Promise<{ status: number; ms: number }>) => {
+      const cpu0 = cpuSeconds(server.pid);
+      const r = await closedLoop(IN_FLIGHT, SECONDS, 2, next);
+      const cpu = (cpuSeconds(server.pid) - cpu0) / (SECONDS + 2);
+      log(
+        `${label}: ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}, server CPU ${cpu.toFixed(2)} cores`,
+      );
+      return { ...r, serverCpu: cpu };
+    };
+    const health = await measure("GET /health", () => timedGet(server.port, "/health"));
+    const search = await measure("GET /api/offers?near&q", () => {
+      const k = i++;
+      const lat = (41.2 + ((k * 7919) % 2000) / 10_000).toFixed(4);
+      const lng = (69.1 + ((k * 104_729) % 3000) / 10_000).toFixed(4);
+      const q = encodeURIComponent(QUERIES[k % QUERIES.length] as string);
+      return timedGet(server.port, `/api/offers?near=${lat},${lng}&q=${q}&sort=distance&limit=20`, {
+        authorization: users[k % users.length] as string,
+      });
+    });
+    // The plan of one such query, as the database runs it.
+    const c = new pg.Client({ connectionString: u.href });
+    await c.connect();
+    const plan = await c.query(
+      `explain (analyze, format text) select o.id from offers o join stores s on s.id = o.store_id
+        where o.active and o.quantity > 0 and (o.pickup_until is null or o.pickup_until > now())
+          and (o.search_key like '%' || search_key('нон') || '%' or s.search_key like '%' || search_key('нон') || '%')
+        order by 1 limit 21`,
+    );
+    await c.end();
+    await server.stop();
+    m.loadAverage[1] = os.loadavg()[0] ?? 0;
+    const result = {
+      date: new Date().toISOString(),
+      machine: m,
+      offers,
+      shops: SHOPS,
+      inFlight: IN_FLIGHT,
+      seconds: SECONDS,
+      health,
+      search,
+      plan: plan.rows.map((r) => r["QUERY PLAN"]),
+    };
+    const dir = path.join(root, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "search-postgres.json"), `${JSON.stringify(result, null, 2)}\n`);
+    report(result);
+    log("results written to bench/results/search-postgres.json and BENCHMARKS.md");
+  } finally {
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+}
+
+function report(r: {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  offers: number;
+  inFlight: number;
+  seconds: number;
+  health: Latency & { serverCpu: number };
+  search: Latency & { serverCpu: number };
+  plan: string[];
+}) {
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const met = r.search.p99 < 20 && r.search.errors === 0;
+  const row = (what: string, x: Latency & { serverCpu: number }) =>
+    `| ${what} | ${x.rate.toFixed(0)}/s | ${ms(x.p50)} | ${ms(x.p90)} | ${ms(x.p99)} | ${ms(x.max)} | ${x.errors} | ${x.serverCpu.toFixed(2)} |`;
+  writeSection(
+    "<!-- search:start (written by bench/search.ts; edit the script, not this section) -->",
+    "<!-- search:end -->",
+    [
+      "## Catalogue search",
+      "",
+      "`npm run bench:search` (`bench/search.ts`): 10,000 offers in 500 shops around Tashkent on PostgreSQL, the",
+      `real server as a child process, ${r.inFlight} requests in flight from one keep-alive client for ${r.seconds} s after 2 s of warm-up.`,
+      "Each search asks from a different point for a different word (Latin or Cyrillic), nearest first, 20 a page;",
+      "`GET /health` in the same run is the HTTP stack alone.",
+      "",
+      `### PostgreSQL — ${r.date.slice(0, 16).replace("T", " ")} UTC`,
+      "",
+      `Machine: ${r.machine.cpu}, ${r.machine.memoryGb} GB RAM, Node ${r.machine.node}; 1-minute load average ${r.machine.loadAverage.map((x) => x.toFixed(1)).join(" → ")}. ${r.offers} offers.`,
+      "",
+      `Target: search p99 under 20 ms at ${r.inFlight} in flight — ${met ? "met" : "**not met**"} (${ms(r.search.p99)}).`,
+      "",
+      "| request | rate | p50 | p90 | p99 | max | errors | server CPU (cores) |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|",
+      row("`GET /health` (ceiling)", r.health),
+      row("`GET /api/offers?near=…&q=…&sort=distance&limit=20`", r.search),
+      "",
+      "The plan of a word search (`нон`) over the on-sale offers:",
+      "",
+      "```",
+      ...r.plan,
+      "```",
+      "",
+    ],
+  );
+}
+
+await main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
+process.exit();

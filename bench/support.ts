@@ -1,0 +1,154 @@
+/**
+ * What the benchmarks share: the server under test as a child process, a keep-alive HTTP client,
+ * latency statistics, CPU readings, and writing a section of BENCHMARKS.md.
+ * (bench/orders.ts and bench/drain.ts predate it and still carry their own copies.)
+ */
+import { execSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const now = () => performance.now();
+export function log(tag: string, msg: string) {
+  console.log(`[${tag} ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
+/** A process's CPU time (user + system) in seconds. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown"}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverage: [os.loadavg()[0] ?? 0, 0],
+  };
+}
+
+export interface BenchServer {
+  port: number;
+  pid: number;
+  database: string;
+  stop: () => Promise<void>;
+}
+
+/** `bench/server.ts` (the real app, no bot, no jobs) as a child process; resolves once it listens. */
+export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchServer> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/server.ts")], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
+  });
+  const info = JSON.parse(first) as { port: number; pid: number; database: string };
+  return {
+    ...info,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
+
+/** One GET over the keep-alive agent: its status and milliseconds. */
+export function timedGet(port: number, url: string, headers: http.OutgoingHttpHeaders = {}) {
+  return new Promise<{ status: number; ms: number }>((resolve, reject) => {
+    const t0 = now();
+    const req = http.request({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: now() - t0 }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export interface Latency {
+  n: number;
+  rate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+}
+
+/**
+ * A closed loop: `inFlight` requests at a time for `seconds` (after `warmupSeconds` not counted),
+ * each made by `next()`. Returns the rate and the latency percentiles of the measured window.
+ */
+export async function closedLoop(
+  inFlight: number,
+  seconds: number,
+  warmupSeconds: number,
+  next: () => Promise<{ status: number; ms: number }>,
+): Promise<Latency> {
+  const times: number[] = [];
+  let errors = 0;
+  const t0 = now();
+  const measureFrom = t0 + warmupSeconds * 1000;
+  const end = measureFrom + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (now() < end) {
+        const started = now();
+        const r = await next().catch(() => ({ status: 0, ms: 0 }));
+        if (started < measureFrom) continue;
+        if (r.status !== 200) errors++;
+        else times.push(r.ms);
+      }
+    }),
+  );
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN;
+  return {
+    n: times.length,
+    rate: times.length / seconds,
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: times[times.length - 1] ?? Number.NaN,
+    errors,
+  };
+}
+
+/** Replaces (or appends) the section between `start` and `end` markers in BENCHMARKS.md. */
+export function writeSection(start: string, end: string, lines: string[]) {
+  const file = path.join(root, "BENCHMARKS.md");
+  let text = readFileSync(file, "utf8");
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  const section = [start, ...lines, end].join("\n");
+  text =
+    i >= 0 && j > i
+      ? text.slice(0, i) + section + text.slice(j + end.length)
+      : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, text);
+  try {
+    execSync("npx biome format --write BENCHMARKS.md", { cwd: root, stdio: "ignore" });
+  } catch {}
+}
