@@ -37,6 +37,8 @@ describe.each(DATABASES)("new-offer alerts to followers on %s", (kind) => {
     const paused = await h.as(seller).patch(`/api/offers/${first.id}`, { active: false }, api.offer);
     expect(paused.status).toBe(200);
     await h.as(seller).patch(`/api/offers/${first.id}`, { active: true }, api.offer); // resumed: still none
+    // Announcing it again the same day queues nothing more.
+    expect(await h.app.services.buyers.announceOffer(first.id)).toBe(0);
     await h.settle();
 
     for (const fan of fans) {
@@ -58,6 +60,16 @@ describe.each(DATABASES)("new-offer alerts to followers on %s", (kind) => {
     const { storeId } = await h.shop(seller);
     const fan = await h.person();
     await h.as(fan).put(`/api/stores/${storeId}/favourite`);
+    const extra = await h
+      .as(seller)
+      .post(
+        `/api/stores/${storeId}/offers`,
+        { title: "Paused", price: 100, quantity: 1, active: false },
+        api.offer,
+      );
+    await h.db.query("delete from outbox where kind = 'favourite_offer' and chat_id = $1", [fan.id]);
+    await h.as(seller).patch(`/api/offers/${extra.body.id}`, { active: false }, api.offer);
+    expect(await h.app.services.buyers.announceOffer(extra.body.id)).toBe(0); // not on sale: nobody told
     await post(seller, storeId, "Non");
     const alert = await h.tg.waitFor((d) => d.botMessages(fan.id).find((m) => isAlert(m.text)));
     h.tg.pressButton(fan.id, fan.id, alert.message_id, callbackOf(alert, "🔕"));

@@ -83,8 +83,9 @@ export class BuyerService {
           .whereRef("f.user_id", "<>", "s.owner_id"),
       )
       .onConflict((oc) => oc.column("dedupe_key").doNothing())
-      .executeTakeFirst();
-    const queued = Number(r.numInsertedOrUpdatedRows ?? 0);
+      .returning("id")
+      .execute();
+    const queued = r.length;
     if (queued > 0) this.changes.outboxWritten();
     return queued;
   }
