@@ -1,8 +1,10 @@
 import { Authenticator } from "./auth/authenticate.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import type { Config } from "./config.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import { Metrics } from "./core/metrics.ts";
 import type { Database } from "./db/database.ts";
+import { JobRunner } from "./jobs/job-runner.ts";
 import { OrderService } from "./orders/order.service.ts";
 import { ChangeFeed } from "./realtime/change-feed.ts";
 import { UserRepository } from "./users/user.repository.ts";
@@ -21,6 +23,10 @@ export interface Services {
   orders: OrderService;
   /** Committed changes: to this process's streams at once, to other instances in batches. */
   changes: ChangeFeed;
+  /** The time every rule compares with: the system's, or a test's fake. */
+  clock: Clock;
+  /** Scheduled jobs (expiries, reminders); main.ts starts it, tests call `runDue()`. */
+  jobs: JobRunner;
 }
 
 export function createServices(deps: {
@@ -29,10 +35,13 @@ export function createServices(deps: {
   /** The token init data is signed with. */
   botToken: string;
   metrics?: Metrics;
+  clock?: Clock;
 }): Services {
   const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
   const users = new UserRepository(db);
   const changes = new ChangeFeed(db);
+  const orders = new OrderService(db, config, changes, clock);
   return {
     changes,
     config,
@@ -41,7 +50,9 @@ export function createServices(deps: {
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
-    orders: new OrderService(db, config, changes),
+    orders,
+    clock,
+    jobs: new JobRunner({ db, clock, config, transitions: orders.transitions, changes }),
   };
 }
 

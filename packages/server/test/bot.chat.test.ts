@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClock } from "../src/core/clock.ts";
 import { type BotHarness, buttons, startBotHarness } from "./bot-harness.ts";
 import { DATABASES } from "./helpers.ts";
 
 describe.each(DATABASES)("the bot's chat on %s", (kind) => {
   let h: BotHarness;
+  const clock = new FakeClock();
   beforeAll(async () => {
-    h = await startBotHarness(kind);
+    h = await startBotHarness(kind, { clock });
   });
   afterAll(async () => h?.close());
 
@@ -66,8 +68,8 @@ describe.each(DATABASES)("the bot's chat on %s", (kind) => {
     const { offerId } = await h.shop(seller);
     const id = await h.order(buyer, offerId);
     await h.cardOf(seller.id, id);
-    await h.db.query("update orders set accept_deadline = now() - interval '1 second' where id = $1", [id]);
-    expect(await h.app.services.orders.expireDue()).toBeGreaterThanOrEqual(1);
+    clock.advance({ s: 1800 });
+    expect(await h.app.services.jobs.runDue()).toBeGreaterThanOrEqual(1);
     const buyerMsg = await h.tg.waitFor((d) =>
       d.botMessages(buyer.id).find((m) => m.text?.includes("expired")),
     );

@@ -7,6 +7,8 @@ export interface OfferInput {
   price: number;
   quantity: number;
   unit?: string;
+  pickup_from?: string;
+  pickup_until?: string;
 }
 
 const DEFAULT_OFFERS = [

@@ -37,6 +37,7 @@ const selectStores = (db: Sql) =>
       "s.min_order_amount",
       "s.rating_sum",
       "s.ratings_count",
+      "s.timezone",
       "s.created_at",
     ]);
 
@@ -57,6 +58,7 @@ export function toStore(r: StoreRow): Store {
     min_order_amount: r.min_order_amount,
     rating: r.ratings_count > 0 ? Math.round((r.rating_sum / r.ratings_count) * 10) / 10 : null,
     ratings_count: r.ratings_count,
+    timezone: r.timezone,
     created_at: iso(r.created_at) as string,
   };
 }
@@ -114,6 +116,7 @@ export class CatalogService {
         delivery_enabled: b.delivery_enabled ?? false,
         delivery_fee: b.delivery_fee ?? 0,
         min_order_amount: b.min_order_amount ?? 0,
+        timezone: b.timezone ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -133,6 +136,7 @@ export class CatalogService {
       "delivery_enabled",
       "delivery_fee",
       "min_order_amount",
+      "timezone",
     ]);
     if (Object.keys(sets).length > 0)
       await kysely(this.db)

@@ -32,6 +32,8 @@ export interface StoresTable {
   min_order_amount: Generated<number>;
   rating_sum: Generated<number>;
   ratings_count: Generated<number>;
+  /** IANA zone; null: SHOP_TIMEZONE. */
+  timezone: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -70,6 +72,11 @@ export interface OrdersTable {
   reason: string | null;
   reason_code: import("@lastbite/shared").ReasonCode | null;
   accept_deadline: Timestamp;
+  /** The order's pickup window: the latest pickup_from and earliest pickup_until of its offers. */
+  pickup_from: Timestamp | null;
+  pickup_until: Timestamp | null;
+  /** The shop's time zone when the order was placed (a zone the shop sets later wins for display). */
+  timezone: string;
   stock_returned: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
@@ -128,6 +135,19 @@ export interface OutboxTable {
   sending_since: Timestamp | null;
 }
 
+/** A scheduled job (jobs/job-runner.ts): one per (kind, order). */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: import("../orders/order-jobs.ts").JobKind;
+  order_id: number;
+  due_at: Timestamp;
+  done_at: Timestamp | null;
+  locked_until: Timestamp | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+}
+
 export interface OrderMessagesTable {
   order_id: number;
   chat_id: number;
@@ -163,6 +183,7 @@ export interface DB {
   order_events: OrderEventsTable;
   ratings: RatingsTable;
   outbox: OutboxTable;
+  jobs: JobsTable;
   order_messages: OrderMessagesTable;
   processed_updates: ProcessedUpdatesTable;
   idempotency_keys: IdempotencyKeysTable;

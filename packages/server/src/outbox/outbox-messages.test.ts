@@ -8,6 +8,10 @@ const STORED: Record<OutboxKind, unknown> = {
   seller_notice: { status: "cancelled", reason: "changed my mind", reason_code: null },
   seller_rating: { stars: 4, comment: null },
   buyer_status: { status: "expired", reason: null, reason_code: "accept_timeout" },
+  seller_accept_reminder: {},
+  buyer_pickup_reminder: {},
+  buyer_rating_reminder: {},
+  seller_delivering_overdue: {},
 };
 
 describe("parseOutboxMessage", () => {

@@ -24,6 +24,14 @@ export const OUTBOX_PAYLOADS = {
   seller_rating: z.object({ stars: z.number().int().min(1).max(5), comment: z.string().nullable() }),
   /** The buyer hears about a change of status. */
   buyer_status: statusChange,
+  /** A pending order is halfway to its accept deadline: the seller is reminded (jobs: accept_reminder). */
+  seller_accept_reminder: z.object({}),
+  /** The pickup window closes soon: the buyer is reminded (jobs: pickup_reminder). */
+  buyer_pickup_reminder: z.object({}),
+  /** A completed order is not rated yet: the buyer is asked once more (jobs: rating_reminder). */
+  buyer_rating_reminder: z.object({}),
+  /** A delivery has been under way for hours: the seller is asked to close it (jobs: delivering_overdue). */
+  seller_delivering_overdue: z.object({}),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;
