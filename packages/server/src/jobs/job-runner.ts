@@ -240,6 +240,14 @@ export class JobRunner {
     }
     const reminder = REMINDERS[job.kind];
     if (!reminder) return this.done(job);
+    // A reminder about a moment that has passed (the deadline, the window's end) is not worth sending.
+    const about =
+      job.kind === "accept_reminder"
+        ? o.accept_deadline
+        : job.kind === "pickup_reminder"
+          ? o.pickup_until
+          : null;
+    if (about && new Date(about).getTime() <= clock.now().getTime()) return this.done(job);
     const chatId = reminder.to === "buyer" ? o.buyer_id : o.owner_id;
     const now = clock.now().toISOString();
     // One statement: the reminder's outbox row (if the order is still where the reminder makes
