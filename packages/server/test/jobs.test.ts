@@ -87,6 +87,27 @@ describe.each(DATABASES)("scheduled jobs on %s", (kind) => {
     await seller(o.id, "reject");
   });
 
+  it("the shop's own time zone: set and shown on its orders; a zone that does not exist is refused", async () => {
+    clock.set(start);
+    const o = await place();
+    const bad = await t.as(shop.owner).patch(`/api/stores/${shop.store.id}`, { timezone: "Mars/Olympus" });
+    expect(bad.status).toBe(400);
+    expect(bad.problem.code).toBe("invalid_request");
+    expect((await t.as(shop.owner).get(`/api/stores/${shop.store.id}`, api.store)).body.timezone).toBeNull();
+    const ok = await t
+      .as(shop.owner)
+      .patch(`/api/stores/${shop.store.id}`, { timezone: "Europe/Moscow" }, api.store);
+    expect(ok.body.timezone).toBe("Europe/Moscow");
+    expect((await t.as(buyer).get(`/api/orders/${o.id}`, api.order)).body.store.timezone).toBe(
+      "Europe/Moscow",
+    );
+    await t.as(shop.owner).patch(`/api/stores/${shop.store.id}`, { timezone: null }, api.store);
+    expect((await t.as(buyer).get(`/api/orders/${o.id}`, api.order)).body.store.timezone).toBe(
+      "Asia/Tashkent",
+    );
+    await seller(o.id, "reject");
+  });
+
   it("reminds the seller at half the accept timeout, then expires the order at the deadline, to the second, once", async () => {
     clock.set(start);
     const o = await place();
