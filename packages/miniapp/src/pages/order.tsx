@@ -313,6 +313,8 @@ export default function OrderPage({ id }: { id: number }) {
             <Timeline order={order} />
           </section>
 
+          <PickupWindow order={order} />
+
           {showQr && order.code ? (
             <section className="card code-card" data-testid="booking">
               <h2 className="section-title inline">{t("app.order.code")}</h2>
@@ -334,8 +336,6 @@ export default function OrderPage({ id }: { id: number }) {
           ) : awaitsCode(order) ? (
             <p className="notice">{t("app.order.codeLater")}</p>
           ) : null}
-
-          <PickupWindow order={order} />
 
           <Details order={order} i18n={i18n} />
 
