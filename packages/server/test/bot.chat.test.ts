@@ -81,6 +81,37 @@ describe.each(DATABASES)("the bot's chat on %s", (kind) => {
     expect(card.text).toContain("Expired");
   });
 
+  it("asks the seller to close a delivery out for more than 3 hours; the button completes it", async () => {
+    const seller = await h.person();
+    const buyer = await h.person();
+    const { offerId } = await h.shop(seller);
+    const id = await h.order(buyer, offerId, {
+      delivery_type: "delivery",
+      delivery_address: "Yunusobod 4",
+      customer_phone: "+998901234567",
+    });
+    for (const action of ["accept", "delivering"])
+      expect((await h.as(seller).post(`/api/seller/orders/${id}/${action}`, {})).status).toBe(200);
+    clock.advance({ s: 3 * 3600 });
+    await h.app.services.jobs.runDue();
+    const ask = await h.tg.waitFor((d) =>
+      d.botMessages(seller.id).find((m) => m.text?.includes(`Order #${id} has been out for delivery`)),
+    );
+    expect((await h.as(buyer).get(`/api/orders/${id}`)).json).toMatchObject({ status: "delivering" });
+    const [button] = buttons(ask);
+    expect(button?.text).toBe("✅ Handed over");
+    h.tg.pressButton(
+      seller.id,
+      seller.id,
+      ask.message_id,
+      (button as { callback_data: string }).callback_data,
+    );
+    await h.tg.waitFor((d) =>
+      d.botMessages(buyer.id).find((m) => m.text?.includes(`Order #${id} completed`)),
+    );
+    expect((await h.as(buyer).get(`/api/orders/${id}`)).json).toMatchObject({ status: "completed" });
+  });
+
   it("answers presses it does not understand, and rating twice", async () => {
     const user = await h.person();
     h.tg.sendText(user.id, "/start");

@@ -3,9 +3,10 @@ import { FakeClock } from "../src/core/clock.ts";
 import { makeShop, type Shop, stockOf } from "./fixtures.ts";
 import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
-const clock = new FakeClock();
 
 describe.each(DATABASES)("order lifecycle on %s", (kind) => {
+  // each database's suite has its own clock: moving one must not move the other
+  const clock = new FakeClock();
   let t: TestApp;
   let shop: Shop;
   const buyer = newUser({ first_name: "Aziza", username: "aziza" });
