@@ -3,7 +3,6 @@ import { FakeClock } from "../src/core/clock.ts";
 import { makeShop, type Shop, stockOf } from "./fixtures.ts";
 import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
-
 describe.each(DATABASES)("order lifecycle on %s", (kind) => {
   // each database's suite has its own clock: moving one must not move the other
   const clock = new FakeClock();
