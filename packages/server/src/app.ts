@@ -15,6 +15,7 @@ import {
 import { buyerRoutes } from "./buyers/buyer.routes.ts";
 import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import type { Config } from "./config.ts";
+import type { Clock } from "./core/clock.ts";
 import type { Metrics } from "./core/metrics.ts";
 import { closeRedis, openRedis } from "./core/redis.ts";
 import type { Database } from "./db/database.ts";
@@ -40,6 +41,8 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** The metrics registry; main.ts passes one that also reports the process's CPU and memory. */
   metrics?: Metrics;
+  /** The clock the rules compare with; tests pass a FakeClock. Default: the system's. */
+  clock?: Clock;
   /**
    * Prefix of every key this app writes to Redis (REDIS_URL); default `lastbite:`. Tests give each
    * run its own. Deployments sharing one Redis should rather use different database numbers.
@@ -126,9 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db,
     botToken: deps.botToken,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const { metrics } = services;
   app.decorate("services", services);
+  // The job runner runs only where main.ts starts it; stopping is harmless either way.
+  app.addHook("onClose", async () => services.jobs.stop());
   app.decorateRequest("user", null);
 
   app.setErrorHandler((err, req, reply) => {

@@ -14,6 +14,28 @@ describe("loadConfig", () => {
     expect(loadConfig({ TELEGRAM_MESSAGES_PER_SECOND: "15" }).telegramMessagesPerSecond).toBe(15);
   });
 
+  it("reads the time rules: reminders, no-show grace and the shops' default zone", () => {
+    const d = loadConfig({});
+    expect([d.pickupReminderBefore, d.noShowGrace, d.ratingReminderAfter, d.shopTimezone]).toEqual([
+      1800,
+      7200,
+      7200,
+      "Asia/Tashkent",
+    ]);
+    const c = loadConfig({
+      PICKUP_REMINDER_BEFORE: "0",
+      NO_SHOW_GRACE: "30",
+      RATING_REMINDER_AFTER: "60",
+      SHOP_TIMEZONE: "Europe/Moscow",
+    });
+    expect([c.pickupReminderBefore, c.noShowGrace, c.ratingReminderAfter, c.shopTimezone]).toEqual([
+      0,
+      30,
+      60,
+      "Europe/Moscow",
+    ]);
+  });
+
   it("derives webhook mode and a secret from PUBLIC_URL and BOT_TOKEN", () => {
     const c = loadConfig({
       PUBLIC_URL: "https://shop.example/",
@@ -53,6 +75,11 @@ describe("loadConfig", () => {
     ["REDIS_URL", { REDIS_URL: "redis://cache:99999" }],
     ["TELEGRAM_MESSAGES_PER_SECOND", { TELEGRAM_MESSAGES_PER_SECOND: "0" }],
     ["TELEGRAM_MESSAGES_PER_SECOND", { TELEGRAM_MESSAGES_PER_SECOND: "2.5" }],
+    ["SHOP_TIMEZONE", { SHOP_TIMEZONE: "Mars/Olympus" }],
+    ["SHOP_TIMEZONE", { SHOP_TIMEZONE: "+05:00 please" }],
+    ["PICKUP_REMINDER_BEFORE", { PICKUP_REMINDER_BEFORE: "soon" }],
+    ["NO_SHOW_GRACE", { NO_SHOW_GRACE: "-1" }],
+    ["RATING_REMINDER_AFTER", { RATING_REMINDER_AFTER: "1.5" }],
   ])("stops on a bad %s with a line naming it", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

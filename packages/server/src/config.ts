@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import path from "node:path";
+import { isTimeZone } from "@lastbite/shared";
 
 /** Everything the server reads from its environment, parsed and checked once. */
 export interface Config {
@@ -20,6 +21,12 @@ export interface Config {
   orderAcceptTimeout: number;
   /** Seconds after the pickup window closes that an uncollected pickup order expires (a no-show). */
   noShowGrace: number;
+  /** Seconds before a confirmed pickup order's window closes that the buyer is reminded; 0: never. */
+  pickupReminderBefore: number;
+  /** Seconds after completion that a buyer who has not rated is reminded once; 0: never. */
+  ratingReminderAfter: number;
+  /** SHOP_TIMEZONE: the IANA zone of shops that set none; times are shown in the shop's zone. */
+  shopTimezone: string;
   logLevel: string;
   /** Requests per minute per user on /api, and orders placed per minute per user. */
   rateLimit: { perMinute: number; ordersPerMinute: number };
@@ -127,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminIds,
     orderAcceptTimeout: int(env, "ORDER_ACCEPT_TIMEOUT", 1800, 1, 30 * 86400),
     noShowGrace: int(env, "NO_SHOW_GRACE", 7200, 0, 30 * 86400),
+    pickupReminderBefore: int(env, "PICKUP_REMINDER_BEFORE", 1800, 0, 30 * 86400),
+    ratingReminderAfter: int(env, "RATING_REMINDER_AFTER", 7200, 0, 30 * 86400),
+    shopTimezone: timeZone(env.SHOP_TIMEZONE),
     logLevel,
     rateLimit: {
       perMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, 1, 1_000_000),
@@ -138,6 +148,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: redisUrl(env.REDIS_URL),
     warnings,
   };
+}
+
+/** SHOP_TIMEZONE: an IANA zone name this runtime knows (checked with Intl), default Asia/Tashkent. */
+function timeZone(raw: string | undefined): string {
+  const v = raw?.trim() || "Asia/Tashkent";
+  if (!isTimeZone(v))
+    throw new ConfigError("SHOP_TIMEZONE", `"${v}" is not an IANA time zone (e.g. Asia/Tashkent)`);
+  return v;
 }
 
 /** TRUST_PROXY: unset = trust no proxy; a hop count; or a comma-separated list of addresses/CIDRs. */

@@ -111,15 +111,10 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 // Workers first, then listen: /health answers only once everything is running.
-// Pending orders the seller never answered expire (and give their stock back).
-stopJobs.push(
-  every(
-    "expire-pending-orders",
-    Math.min(15_000, config.orderAcceptTimeout * 250),
-    () => app.services.orders.expireDue(),
-    app.log,
-  ),
-);
+// Scheduled jobs (expiries, no-shows, reminders): due rows of the jobs table, at once for whatever
+// fell due while no instance ran, then on a timer for the next one.
+app.services.jobs.start();
+stopJobs.push(() => void app.services.jobs.stop());
 // Old outbox rows, idempotency keys and processed updates are deleted hourly (and once at start).
 stopJobs.push(every("prune-old-rows", 3_600_000, () => pruneOldRows(db), app.log, { runAtStart: true }));
 // The outbox worker runs in every mode; BOT_MODE only decides how updates arrive (or that they don't).

@@ -3,9 +3,11 @@ import { BuyerService } from "./buyers/buyer.service.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import { OfferSearch } from "./catalog/offer-search.ts";
 import type { Config } from "./config.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import { Cursors } from "./core/cursor.ts";
 import { Metrics } from "./core/metrics.ts";
 import type { Database } from "./db/database.ts";
+import { JobRunner } from "./jobs/job-runner.ts";
 import { OrderService } from "./orders/order.service.ts";
 import { ChangeFeed } from "./realtime/change-feed.ts";
 import { UserRepository } from "./users/user.repository.ts";
@@ -32,6 +34,10 @@ export interface Services {
   cursors: Cursors;
   /** The bot, once Telegram has said who it is (for t.me links the Mini App shares). */
   bot: { username: string | null };
+  /** The time every rule compares with: the system's, or a test's fake. */
+  clock: Clock;
+  /** Scheduled jobs (expiries, reminders); main.ts starts it, tests call `runDue()`. */
+  jobs: JobRunner;
 }
 
 export function createServices(deps: {
@@ -40,11 +46,14 @@ export function createServices(deps: {
   /** The token init data is signed with. */
   botToken: string;
   metrics?: Metrics;
+  clock?: Clock;
 }): Services {
   const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
   const users = new UserRepository(db);
   const changes = new ChangeFeed(db);
   const cursors = new Cursors(deps.botToken);
+  const orders = new OrderService(db, config, changes, clock, cursors);
   return {
     cursors,
     bot: { username: null },
@@ -56,8 +65,10 @@ export function createServices(deps: {
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db),
     offerSearch: new OfferSearch(db, cursors),
-    buyers: new BuyerService(db, changes, "Asia/Tashkent"),
-    orders: new OrderService(db, config, changes, cursors),
+    buyers: new BuyerService(db, changes, config.shopTimezone),
+    orders,
+    clock,
+    jobs: new JobRunner({ db, clock, config, transitions: orders.transitions, changes }),
   };
 }
 

@@ -3,6 +3,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import type { InitDataUser } from "../src/auth/init-data.ts";
 import { createTelegram, type Telegram, type TelegramOptions } from "../src/bot/telegram.ts";
+import type { Clock } from "../src/core/clock.ts";
 import { api, createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 
 /** The app, the real grammY bot and outbox worker, and the fake Telegram they talk to over HTTP. */
@@ -31,6 +32,8 @@ export async function startBotHarness(
     mode?: TelegramOptions["mode"];
     config?: Record<string, string>;
     worker?: TelegramOptions["worker"];
+    /** The clock the rules read (a FakeClock to move time); default the system's. */
+    clock?: Clock;
   } = {},
 ): Promise<BotHarness> {
   const tg = await TelegramDouble.start({ token: TEST_TOKEN, webhookRetryDelaysMs: [20, 40] });
@@ -38,6 +41,7 @@ export async function startBotHarness(
   const t = await createTestApp(kind, {
     config: { TELEGRAM_API_ROOT: tg.apiRoot, ...opts.config },
     deps: {
+      ...(opts.clock ? { clock: opts.clock } : {}),
       plugins: [
         async (app, services) => {
           telegram = createTelegram({

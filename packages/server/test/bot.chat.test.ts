@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClock } from "../src/core/clock.ts";
 import { type BotHarness, buttons, startBotHarness } from "./bot-harness.ts";
 import { DATABASES } from "./helpers.ts";
 
 describe.each(DATABASES)("the bot's chat on %s", (kind) => {
   let h: BotHarness;
+  const clock = new FakeClock();
   beforeAll(async () => {
-    h = await startBotHarness(kind);
+    h = await startBotHarness(kind, { clock });
   });
   afterAll(async () => h?.close());
 
@@ -66,8 +68,8 @@ describe.each(DATABASES)("the bot's chat on %s", (kind) => {
     const { offerId } = await h.shop(seller);
     const id = await h.order(buyer, offerId);
     await h.cardOf(seller.id, id);
-    await h.db.query("update orders set accept_deadline = now() - interval '1 second' where id = $1", [id]);
-    expect(await h.app.services.orders.expireDue()).toBeGreaterThanOrEqual(1);
+    clock.advance({ s: 1800 });
+    expect(await h.app.services.jobs.runDue()).toBeGreaterThanOrEqual(1);
     const buyerMsg = await h.tg.waitFor((d) =>
       d.botMessages(buyer.id).find((m) => m.text?.includes("expired")),
     );
@@ -77,6 +79,37 @@ describe.each(DATABASES)("the bot's chat on %s", (kind) => {
     );
     const card = await h.cardOf(seller.id, id, (m) => buttons(m).length === 0);
     expect(card.text).toContain("Expired");
+  });
+
+  it("asks the seller to close a delivery out for more than 3 hours; the button completes it", async () => {
+    const seller = await h.person();
+    const buyer = await h.person();
+    const { offerId } = await h.shop(seller);
+    const id = await h.order(buyer, offerId, {
+      delivery_type: "delivery",
+      delivery_address: "Yunusobod 4",
+      customer_phone: "+998901234567",
+    });
+    for (const action of ["accept", "delivering"])
+      expect((await h.as(seller).post(`/api/seller/orders/${id}/${action}`, {})).status).toBe(200);
+    clock.advance({ s: 3 * 3600 });
+    await h.app.services.jobs.runDue();
+    const ask = await h.tg.waitFor((d) =>
+      d.botMessages(seller.id).find((m) => m.text?.includes(`Order #${id} has been out for delivery`)),
+    );
+    expect((await h.as(buyer).get(`/api/orders/${id}`)).json).toMatchObject({ status: "delivering" });
+    const [button] = buttons(ask);
+    expect(button?.text).toBe("✅ Handed over");
+    h.tg.pressButton(
+      seller.id,
+      seller.id,
+      ask.message_id,
+      (button as { callback_data: string }).callback_data,
+    );
+    await h.tg.waitFor((d) =>
+      d.botMessages(buyer.id).find((m) => m.text?.includes(`Order #${id} completed`)),
+    );
+    expect((await h.as(buyer).get(`/api/orders/${id}`)).json).toMatchObject({ status: "completed" });
   });
 
   it("answers presses it does not understand, and rating twice", async () => {

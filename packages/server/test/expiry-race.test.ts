@@ -39,9 +39,11 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
     const fireAt = Date.now() + 400;
     for (const [i, id] of ids.entries()) {
       const offsetMs = ((i * 37) % 101) - 50;
-      await t.db.query("update orders set accept_deadline = $2 where id = $1", [
+      const at = new Date(fireAt + offsetMs).toISOString();
+      await t.db.query("update orders set accept_deadline = $2 where id = $1", [id, at]);
+      await t.db.query("update jobs set due_at = $2 where order_id = $1 and kind = 'accept_expiry'", [
         id,
-        new Date(fireAt + offsetMs).toISOString(),
+        at,
       ]);
     }
     await new Promise((r) => setTimeout(r, Math.max(0, fireAt - Date.now())));
@@ -49,7 +51,7 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
     const sweeper = (async () => {
       let expired = 0;
       while (sweeping) {
-        expired += await t.app.services.orders.expireDue(1000);
+        expired += await t.app.services.jobs.runDue(1000);
         // Yield to timers: PGlite can answer from microtasks alone, which would starve the accepts.
         await new Promise((r) => setTimeout(r, 3));
       }
@@ -65,8 +67,8 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
     sweeping = false;
     await sweeper;
     // Whatever the sweep did not reach yet goes now; accepted orders must survive this too.
-    await t.app.services.orders.expireDue(1000);
-    expect(await t.app.services.orders.expireDue(1000)).toBe(0);
+    await t.app.services.jobs.runDue(1000);
+    expect(await t.app.services.jobs.runDue(1000)).toBe(0);
 
     const accepted = accepts.filter((a) => a.res.status === 200).map((a) => a.id);
     for (const a of accepts) expect([200, 409]).toContain(a.res.status);
@@ -92,17 +94,13 @@ describe.each(DATABASES)("expiry racing accepts at the deadline on %s", (kind) =
   it("never expires a confirmed order before its pickup window and grace have passed", async () => {
     const late = await makeShop(t, { offers: [{ title: "Lunch box", price: 20000, quantity: 5 }] });
     const offerId = late.offers[0].id;
-    await t.db.query(
-      "update offers set pickup_from = now() - interval '2 hours', pickup_until = now() - interval '1 hour' where id = $1",
-      [offerId],
-    );
     // Ordered while on sale (the window is moved after the order), accepted, and not yet a no-show.
     await t.db.query("update offers set pickup_until = now() + interval '1 hour' where id = $1", [offerId]);
     const order = (
       await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
     ).body;
     expect((await t.as(late.owner).post(`/api/seller/orders/${order.id}/accept`, {})).status).toBe(200);
-    await t.db.query("update offers set pickup_until = now() - interval '1 hour' where id = $1", [offerId]);
+    await t.db.query("update orders set pickup_until = now() - interval '1 hour' where id = $1", [order.id]);
     // One hour after the window: within NO_SHOW_GRACE (2 h), so the order stays.
     expect(
       await t.app.services.orders.act({ type: "system", id: null }, "system", order.id, "expire", "late"),

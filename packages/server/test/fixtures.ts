@@ -8,6 +8,8 @@ export interface OfferInput {
   quantity: number;
   unit?: string;
   original_price?: number;
+  pickup_from?: string;
+  pickup_until?: string;
 }
 
 const DEFAULT_OFFERS = [

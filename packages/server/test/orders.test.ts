@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClock } from "../src/core/clock.ts";
 import { makeShop, type Shop, stockOf } from "./fixtures.ts";
 import { api, createTestApp, DATABASES, newUser, type TestApp } from "./helpers.ts";
 
 describe.each(DATABASES)("order lifecycle on %s", (kind) => {
+  // each database's suite has its own clock: moving one must not move the other
+  const clock = new FakeClock();
   let t: TestApp;
   let shop: Shop;
   const buyer = newUser({ first_name: "Aziza", username: "aziza" });
   const stranger = newUser();
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, { deps: { clock } });
     shop = await makeShop(t, { min: 20000 });
   });
   afterAll(async () => t?.close());
@@ -354,35 +357,51 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
   });
 
   it("expires pending orders past the accept deadline and returns their stock", async () => {
-    const before = await stockOf(t, samsa());
+    // a shop of its own: moving the clock expires every order still pending, not only this one
+    const own = await makeShop(t, { offers: [{ title: "Kulcha", price: 3000, quantity: 10 }] });
+    const before = await stockOf(t, own.offers[0].id);
     const order = (
-      await t.as(buyer).post("/api/orders", { items: [{ offer_id: samsa(), quantity: 1 }] }, api.order)
+      await t
+        .as(buyer)
+        .post("/api/orders", { items: [{ offer_id: own.offers[0].id, quantity: 1 }] }, api.order)
     ).body;
-    await t.db.query("update orders set accept_deadline = now() - interval '1 second' where id = $1", [
-      order.id,
-    ]);
-    expect(await t.app.services.orders.expireDue()).toBeGreaterThanOrEqual(1);
+    expect(order.accept_deadline).toBe(new Date(clock.now().getTime() + 1800_000).toISOString());
+    clock.advance({ s: 1799 });
+    await t.app.services.jobs.runDue();
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status).toBe("pending");
+    clock.advance({ s: 1 });
+    expect(await t.app.services.jobs.runDue()).toBeGreaterThanOrEqual(1);
     const after = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body;
     expect(after.status).toBe("expired");
-    expect(await stockOf(t, samsa())).toBe(before);
-    expect((await t.as(shop.owner).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(409);
+    expect(await stockOf(t, own.offers[0].id)).toBe(before);
+    expect((await t.as(own.owner).post(`/api/seller/orders/${order.id}/accept`)).status).toBe(409);
   });
 
   it("expires confirmed pickup orders nobody collected after the pickup window", async () => {
     const late = await makeShop(t, {
-      offers: [{ title: "Lunch box", price: 20000, quantity: 5 }],
+      offers: [
+        {
+          title: "Lunch box",
+          price: 20000,
+          quantity: 5,
+          pickup_until: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      ],
     });
     const offerId = late.offers[0].id;
     const order = (
       await t.as(buyer).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] }, api.order)
     ).body;
     await t.as(late.owner).post(`/api/seller/orders/${order.id}/accept`);
-    expect(await t.app.services.orders.expireDue()).toBe(0);
-    await t.db.query(
-      "update offers set pickup_from = now() - interval '5 hours', pickup_until = now() - interval '3 hours' where id = $1",
-      [offerId],
-    );
-    expect(await t.app.services.orders.expireDue()).toBe(1);
+    await t.app.services.jobs.runDue();
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status).toBe("confirmed");
+    // NO_SHOW_GRACE (2 h) after the window closes, to the second, it is a no-show
+    const until = Date.parse(order.pickup_until as string);
+    clock.set(until + 7200_000 - 1000);
+    await t.app.services.jobs.runDue();
+    expect((await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.status).toBe("confirmed");
+    clock.set(until + 7200_000);
+    await t.app.services.jobs.runDue();
     const after = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body;
     expect(after.status).toBe("expired");
     expect(after.timeline.at(-1)?.reason).toBe("the order was not picked up in time");

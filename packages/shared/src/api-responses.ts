@@ -33,6 +33,7 @@ export const storeSchema = z.object({
   min_order_amount: z.number().int(),
   rating: z.number().nullable(),
   ratings_count: z.number().int(),
+  timezone: z.string().nullable().describe("IANA time zone; null: the server's SHOP_TIMEZONE"),
   created_at: time,
   /** Where the shop is (WGS 84), if it said. */
   lat: z.number().nullable().optional(),
@@ -87,6 +88,7 @@ export const orderSchema = z.object({
     address: z.string(),
     phone: z.string(),
     owner_username: z.string().nullable(),
+    timezone: z.string().describe("IANA zone the order's times are shown in"),
   }),
   buyer: z.object({ id: z.number().int(), first_name: z.string(), username: z.string().nullable() }),
   timeline: z.array(
@@ -103,6 +105,9 @@ export const orderSchema = z.object({
     .nullable()
     .describe("why the system ended the order (a catalogue key: reason.<code>); null for people's reasons"),
   rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
+  pickup_from: time.nullable().describe("start of the window in which all items can be collected"),
+  pickup_until: time.nullable().describe("end of that window"),
+  accept_deadline: time.describe("when a pending order expires unless the shop accepts it"),
   created_at: time,
   updated_at: time,
 });

@@ -9,6 +9,7 @@ import {
   type Unit,
 } from "./order-status.ts";
 import { normalizePhone } from "./phone.ts";
+import { isTimeZone } from "./time.ts";
 
 /** Largest amount of so'm we accept anywhere: 1 billion. */
 export const MAX_MONEY = 1_000_000_000;
@@ -81,6 +82,12 @@ export const createStoreBody = z.strictObject({
   lat: z.number().min(-90).max(90).nullable().optional(),
   lng: z.number().min(-180).max(180).nullable().optional(),
   category: z.enum(STORE_CATEGORIES).nullable().optional(),
+  /** IANA time zone of the shop (e.g. Asia/Tashkent); null or absent: SHOP_TIMEZONE. */
+  timezone: z
+    .string()
+    .refine(isTimeZone, "must be an IANA time zone such as Asia/Tashkent")
+    .nullable()
+    .optional(),
 });
 export const patchStoreBody = createStoreBody.partial();
 export type CreateStoreBody = z.infer<typeof createStoreBody>;
@@ -245,6 +252,8 @@ export interface Store {
   /** Average stars, one decimal; null before the first rating. */
   rating: number | null;
   ratings_count: number;
+  /** The shop's IANA time zone; null: the server's SHOP_TIMEZONE. */
+  timezone: string | null;
   created_at: string;
   lat?: number | null;
   lng?: number | null;
@@ -302,9 +311,22 @@ export interface Order {
   total: number;
   /** Booking code, null until the order is confirmed. */
   code: string | null;
-  store: { id: number; name: string; address: string; phone: string; owner_username: string | null };
+  store: {
+    id: number;
+    name: string;
+    address: string;
+    phone: string;
+    owner_username: string | null;
+    /** The IANA zone the order's times are shown in: the shop's own, else SHOP_TIMEZONE. */
+    timezone: string;
+  };
   buyer: { id: number; first_name: string; username: string | null };
   timeline: TimelineEntry[];
+  /** The window in which all items can be collected (the intersection of the offers' windows). */
+  pickup_from: string | null;
+  pickup_until: string | null;
+  /** When a `pending` order expires unless the shop accepts it. */
+  accept_deadline: string;
   /** Reason given for the last reject/cancel/expiry, if any (in English when the system gave it). */
   reason: string | null;
   /** Set when the system ended the order: show `t(lang, "reason.<code>")` rather than `reason`. */

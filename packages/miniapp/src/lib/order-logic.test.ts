@@ -1,11 +1,13 @@
 import { extractBookingCode } from "@lastbite/shared";
 import { sampleOrder } from "@lastbite/shared/testing";
 import { describe, expect, it } from "vitest";
+import { makeI18n } from "./i18n.tsx";
 import {
   awaitsCode,
   buyerCanCancel,
   hasLiveCode,
   newestFirst,
+  pickupWindowState,
   reasonText,
   sellerActions,
   timelineSteps,
@@ -110,5 +112,46 @@ describe("order lists", () => {
     expect(upsert([a], b, "active").map((o) => o.id)).toEqual([2, 1]);
     expect(upsert([a, b], { ...a, status: "completed" }, "active").map((o) => o.id)).toEqual([2]);
     expect(upsert([], { ...a, status: "completed" }, "finished").map((o) => o.id)).toEqual([1]);
+  });
+});
+
+describe("the pickup window's countdown", () => {
+  const order = sampleOrder({
+    pickup_from: "2026-01-15T13:00:00.000Z",
+    pickup_until: "2026-01-15T16:00:00.000Z",
+  });
+  const at = (iso: string) => Date.parse(iso);
+
+  it("opens, closes in…, then closed; nothing for delivery or without a window", () => {
+    expect(pickupWindowState(order, at("2026-01-15T12:00:00Z"))).toEqual({ state: "opens", inMs: 3600_000 });
+    expect(pickupWindowState(order, at("2026-01-15T15:18:00Z"))).toEqual({
+      state: "closes",
+      inMs: 42 * 60_000,
+    });
+    expect(pickupWindowState(order, at("2026-01-15T16:00:00Z"))).toEqual({ state: "closed" });
+    expect(pickupWindowState({ ...order, delivery_type: "delivery" }, 0)).toEqual({ state: "none" });
+    expect(pickupWindowState({ ...order, pickup_from: null, pickup_until: null }, 0)).toEqual({
+      state: "none",
+    });
+  });
+
+  it("says it in words: 42 min, 1 h 5 min, 45 s", () => {
+    const en = makeI18n("en");
+    expect(en.t("app.order.closesIn", { time: en.duration(42 * 60_000) })).toBe("closes in 42 min");
+    expect(en.duration(65 * 60_000)).toBe("1 h 5 min");
+    expect(en.duration(44_200)).toBe("45 s");
+    expect(makeI18n("ru").duration(42 * 60_000)).toBe("42 мин");
+  });
+
+  it("shows times in the shop's zone, whatever the device's", () => {
+    const now = at("2026-01-15T12:00:00Z");
+    const en = makeI18n("en");
+    expect(en.timeIn("2026-01-15T13:00:00Z", "Asia/Tashkent")).toBe("18:00");
+    expect(en.timeIn("2026-01-15T13:00:00Z", "Europe/Moscow")).toBe("16:00");
+    expect(en.dateTimeIn("2026-01-15T13:00:00Z", "Asia/Tashkent", now)).toBe("today 18:00");
+    // 20:00 UTC is tomorrow in Tashkent, still today in Moscow
+    expect(en.dateTimeIn("2026-01-15T20:00:00Z", "Asia/Tashkent", now)).toBe("tomorrow 01:00");
+    expect(en.dateTimeIn("2026-01-15T20:00:00Z", "Europe/Moscow", now)).toBe("today 23:00");
+    expect(makeI18n("ru").dateTimeIn("2026-01-15T13:00:00Z", "Asia/Tashkent", now)).toBe("сегодня 18:00");
   });
 });

@@ -108,3 +108,23 @@ export function upsert(orders: Order[], order: Order, tab: "active" | "finished"
   const rest = orders.filter((o) => o.id !== order.id);
   return belongs ? newestFirst([order, ...rest]) : rest;
 }
+
+/** Where the order's pickup window stands at `now`: how long until it opens or closes, or closed. */
+export type WindowState =
+  | { state: "opens"; inMs: number }
+  | { state: "closes"; inMs: number }
+  | { state: "closed" }
+  | { state: "none" };
+
+export function pickupWindowState(
+  order: Pick<Order, "pickup_from" | "pickup_until" | "delivery_type">,
+  now: number,
+): WindowState {
+  if (order.delivery_type !== "pickup" || (!order.pickup_from && !order.pickup_until))
+    return { state: "none" };
+  const from = order.pickup_from ? Date.parse(order.pickup_from) : null;
+  const until = order.pickup_until ? Date.parse(order.pickup_until) : null;
+  if (from !== null && now < from) return { state: "opens", inMs: from - now };
+  if (until === null) return { state: "none" };
+  return now < until ? { state: "closes", inMs: until - now } : { state: "closed" };
+}

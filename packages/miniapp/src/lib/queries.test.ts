@@ -9,7 +9,14 @@ const SHOP = 1;
 
 function order(over: Partial<Order> = {}): Order {
   return sampleOrder({
-    store: { id: SHOP, name: "S", address: "A", phone: "+998901234567", owner_username: null },
+    store: {
+      id: SHOP,
+      name: "S",
+      address: "A",
+      phone: "+998901234567",
+      owner_username: null,
+      timezone: "Asia/Tashkent",
+    },
     buyer: { id: BUYER, first_name: "B", username: null },
     ...over,
   });
@@ -29,6 +36,7 @@ function me(userId: number, storeIds: number[]): Me {
     min_order_amount: 0,
     rating: null,
     ratings_count: 0,
+    timezone: null,
     created_at: "2026-01-01T10:00:00+05:00",
   });
   return {

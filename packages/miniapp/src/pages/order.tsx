@@ -10,7 +10,14 @@ import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents } from "../lib/live.ts";
 import { useMe } from "../lib/me.ts";
-import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } from "../lib/order-logic.ts";
+import {
+  awaitsCode,
+  buyerCanCancel,
+  hasLiveCode,
+  pickupWindowState,
+  reasonText,
+  timelineSteps,
+} from "../lib/order-logic.ts";
 import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
@@ -25,10 +32,74 @@ function Timeline({ order }: { order: Order }) {
         <li key={s.status} className={`step ${s.state}`} data-status={s.status}>
           <span className="dot" />
           <span className="step-text">{i18n.t(`status.${s.status}`)}</span>
-          {s.at && <span className="meta">{i18n.dateTime(s.at)}</span>}
+          {s.at && <span className="meta">{i18n.dateTimeIn(s.at, order.store.timezone)}</span>}
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The current time, ticking every second while `on`: what a countdown re-renders with. */
+function useNow(on: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!on) return;
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [on]);
+  return now;
+}
+
+/**
+ * The pickup window in the shop's zone, with a live countdown while the order is open ("closes in
+ * 42 min", then "window closed"); for a pending order also when the shop must answer by.
+ */
+function PickupWindow({ order }: { order: Order }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const live = !isFinalStatus(order.status);
+  const now = useNow(live);
+  const w = pickupWindowState(order, now);
+  const zone = order.store.timezone;
+  const { pickup_from: from, pickup_until: until } = order;
+  const range =
+    from && until
+      ? `${i18n.dateTimeIn(from, zone, now)}–${i18n.timeIn(until, zone)}`
+      : until
+        ? t("app.offer.pickupUntil", { time: i18n.dateTimeIn(until, zone, now) })
+        : from
+          ? t("app.offer.pickupFrom", { time: i18n.dateTimeIn(from, zone, now) })
+          : null;
+  const pending = order.status === "pending" && Date.parse(order.accept_deadline) > now;
+  if (!range && !pending) return null;
+  return (
+    <section className="card" data-testid="pickup-window">
+      {range && order.delivery_type === "pickup" && (
+        <div className="kv">
+          <span>{t("app.order.window")}</span>
+          <span>
+            <span data-testid="pickup-window-range">{range}</span>
+            {live && w.state !== "none" && (
+              <>
+                {" · "}
+                <b data-testid="pickup-countdown" data-state={w.state}>
+                  {w.state === "closed"
+                    ? t("app.order.windowClosed")
+                    : t(w.state === "opens" ? "app.order.opensIn" : "app.order.closesIn", {
+                        time: i18n.duration(w.inMs),
+                      })}
+                </b>
+              </>
+            )}
+          </span>
+        </div>
+      )}
+      {pending && (
+        <p className="hint small" data-testid="accept-deadline">
+          {t("app.order.acceptBy", { time: i18n.timeIn(order.accept_deadline, zone) })}
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -242,6 +313,8 @@ export default function OrderPage({ id }: { id: number }) {
             )}
             <Timeline order={order} />
           </section>
+
+          <PickupWindow order={order} />
 
           {showQr && order.code ? (
             <section className="card code-card" data-testid="booking">

@@ -36,6 +36,15 @@ function buttonClass(action: SellerAction, asks: boolean): string {
 }
 
 /** One order as its shop sees it, with the buttons the lifecycle offers; `onDone` hears each result. */
+/** The order's pickup window in the shop's zone: "today 18:00–21:00", "until today 21:00". */
+function sellerWindow(i18n: ReturnType<typeof useI18n>, o: Order): string {
+  const zone = o.store.timezone;
+  if (o.pickup_from && o.pickup_until)
+    return `${i18n.dateTimeIn(o.pickup_from, zone)}–${i18n.timeIn(o.pickup_until, zone)}`;
+  if (o.pickup_until) return i18n.t("app.offer.pickupUntil", { time: i18n.dateTimeIn(o.pickup_until, zone) });
+  return i18n.t("app.offer.pickupFrom", { time: i18n.dateTimeIn(o.pickup_from as string, zone) });
+}
+
 export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Order) => void }) {
   const i18n = useI18n();
   const { t, som } = i18n;
@@ -75,7 +84,8 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       </div>
       <div className="meta">
         {order.buyer.first_name}
-        {order.buyer.username ? ` · @${order.buyer.username}` : ""} · {i18n.dateTime(order.created_at)}
+        {order.buyer.username ? ` · @${order.buyer.username}` : ""} ·{" "}
+        {i18n.dateTimeIn(order.created_at, order.store.timezone)}
       </div>
       <ul className="items">
         {order.items.map((i) => (
@@ -97,6 +107,12 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       ) : (
         <div className="meta">
           <Icon name="bag" size={13} /> {t("app.order.pickup")}
+          {(order.pickup_from || order.pickup_until) && (
+            <span data-testid="seller-window">
+              {" · "}
+              {t("app.seller.window", { window: sellerWindow(i18n, order) })}
+            </span>
+          )}
         </div>
       )}
       {order.comment && (

@@ -95,6 +95,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     wakeOn: (wake) => services.changes.onOutbox(wake),
     secrets: [config.webhookSecret],
     messagesPerSecond: config.telegramMessagesPerSecond,
+    timeZone: config.shopTimezone,
     ...opts.worker,
   });
 

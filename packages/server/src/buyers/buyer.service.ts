@@ -25,17 +25,19 @@ export async function loadAlertOffer(
       "offers.pickup_from",
       "offers.pickup_until",
       "s.name as store_name",
+      "s.timezone",
     ])
     .where("offers.id", "=", offerId)
     .where((w) => onSale(w))
     .executeTakeFirst();
   if (!row) return null;
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  const { timezone: _zone, ...offer } = row;
   return {
-    ...row,
+    ...offer,
     pickup_from: iso(row.pickup_from),
     pickup_until: iso(row.pickup_until),
-    time_zone: timeZone,
+    time_zone: row.timezone ?? timeZone,
   };
 }
 
@@ -60,7 +62,8 @@ export class BuyerService {
    * the outbox worker sends them at Telegram's pace. Returns how many messages it queued.
    */
   async announceOffer(offerId: number): Promise<number> {
-    const day = sql<string>`to_char(now() at time zone ${this.timeZone}, 'YYYY-MM-DD')`;
+    // The shop's calendar day, in its own zone.
+    const day = sql<string>`to_char(now() at time zone coalesce(s.timezone, ${this.timeZone}), 'YYYY-MM-DD')`;
     const r = await kysely(this.db)
       .insertInto("outbox")
       .columns(["dedupe_key", "kind", "order_id", "chat_id", "payload"])

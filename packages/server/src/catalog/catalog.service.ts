@@ -36,6 +36,7 @@ export const selectStores = (db: Sql) =>
       "s.min_order_amount",
       "s.rating_sum",
       "s.ratings_count",
+      "s.timezone",
       "s.created_at",
       "s.lat",
       "s.lng",
@@ -59,6 +60,7 @@ export function toStore(r: StoreRow): Store {
     min_order_amount: r.min_order_amount,
     rating: r.ratings_count > 0 ? Math.round((r.rating_sum / r.ratings_count) * 10) / 10 : null,
     ratings_count: r.ratings_count,
+    timezone: r.timezone,
     created_at: iso(r.created_at) as string,
     lat: r.lat,
     lng: r.lng,
@@ -122,6 +124,7 @@ export class CatalogService {
         lat: b.lat ?? null,
         lng: b.lng ?? null,
         category: b.category ?? null,
+        timezone: b.timezone ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -144,6 +147,7 @@ export class CatalogService {
       "lat",
       "lng",
       "category",
+      "timezone",
     ]);
     if (Object.keys(sets).length > 0)
       await kysely(this.db)

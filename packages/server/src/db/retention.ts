@@ -10,6 +10,8 @@ export const RETENTION = {
   idempotencyKeyDays: 7,
   /** Telegram re-delivers an update for at most a day. */
   processedUpdateDays: 3,
+  /** Jobs that have run: their order's rows tell what they did. */
+  doneJobDays: 30,
 } as const;
 
 const olderThan = (days: number) => sql<Date>`now() - make_interval(days => ${days})`;
@@ -21,7 +23,7 @@ const olderThan = (days: number) => sql<Date>`now() - make_interval(days => ${da
 export async function pruneOldRows(
   db: Sql,
   r = RETENTION,
-): Promise<{ outbox: number; keys: number; updates: number }> {
+): Promise<{ outbox: number; keys: number; updates: number; jobs: number }> {
   const k = kysely(db);
   const outbox = await k
     .deleteFrom("outbox")
@@ -39,5 +41,10 @@ export async function pruneOldRows(
     .where("processed_at", "<", olderThan(r.processedUpdateDays))
     .returning("update_id")
     .execute();
-  return { outbox: outbox.length, keys: keys.length, updates: updates.length };
+  const jobs = await k
+    .deleteFrom("jobs")
+    .where("done_at", "<", olderThan(r.doneJobDays))
+    .returning("id")
+    .execute();
+  return { outbox: outbox.length, keys: keys.length, updates: updates.length, jobs: jobs.length };
 }

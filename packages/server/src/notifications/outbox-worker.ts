@@ -17,6 +17,7 @@ import {
   renderBuyerRated,
   renderBuyerStatus,
   renderOfferAlert,
+  renderReminder,
   renderSellerCard,
   renderSellerNotice,
   renderSellerRating,
@@ -440,6 +441,11 @@ export class OutboxWorker {
       }
       case "seller_rating":
         return this.sendRating(row, order, m.payload.stars, m.payload.comment);
+      case "seller_accept_reminder":
+      case "buyer_pickup_reminder":
+      case "buyer_rating_reminder":
+      case "seller_delivering_overdue":
+        return this.sendReminder(row, m.kind, order);
       default:
         return assertNever(m);
     }
@@ -507,6 +513,38 @@ export class OutboxWorker {
     return {
       messageId: msg.message_id,
       ...(status === "completed" ? { remember: { orderId: order.id, role: "buyer_rate" } } : {}),
+    };
+  }
+
+  /** A reminder of the clock's (jobs/): rendered from the order as it is now, or not sent at all. */
+  private async sendReminder(
+    row: ClaimedRow,
+    kind:
+      | "seller_accept_reminder"
+      | "buyer_pickup_reminder"
+      | "buyer_rating_reminder"
+      | "seller_delivering_overdue",
+    order: LoadedOrder,
+  ): Promise<Delivered> {
+    const lang =
+      row.chat_id === order.buyer.id ? pickLang(order.buyer_language) : await this.langOf(row.chat_id);
+    const r = renderReminder(kind, order, lang);
+    if (!r) return { note: "the order moved on" };
+    const keyboard = [...r.keyboard];
+    if (kind === "buyer_pickup_reminder")
+      keyboard.push([
+        await this.opts.links.button(
+          t(lang, "bot.button.openOrder", { id: order.id }),
+          orderStartParam(order.id),
+        ),
+      ]);
+    const msg = await this.paced(row, row.chat_id, () =>
+      this.opts.api.sendMessage(row.chat_id, r.text, { reply_markup: { inline_keyboard: keyboard } }),
+    );
+    return {
+      messageId: msg.message_id,
+      // the rating stars of the latest ask are the ones a rating turns into the chosen stars
+      ...(kind === "buyer_rating_reminder" ? { remember: { orderId: order.id, role: "buyer_rate" } } : {}),
     };
   }
 

@@ -2,7 +2,14 @@ import type { OrderStatus } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
 import type { LoadedOrder } from "../orders/order.repository.ts";
 import { orderCallback, parseCallbackData, rateCallback } from "./callback-data.ts";
-import { renderBuyerStatus, renderSellerCard, renderSellerNotice, sellerActions } from "./renderers.ts";
+import {
+  renderBuyerStatus,
+  renderReminder,
+  renderSellerCard,
+  renderSellerNotice,
+  sellerActions,
+  windowText,
+} from "./renderers.ts";
 
 const order = (over: Partial<LoadedOrder> = {}): LoadedOrder => ({
   id: 42,
@@ -19,12 +26,22 @@ const order = (over: Partial<LoadedOrder> = {}): LoadedOrder => ({
   items_total: 27000,
   total: 27000,
   code: null,
-  store: { id: 1, name: "Non Uyi", address: "Chilonzor 5", phone: "+998901234567", owner_username: null },
+  store: {
+    id: 1,
+    name: "Non Uyi",
+    address: "Chilonzor 5",
+    phone: "+998901234567",
+    owner_username: null,
+    timezone: "Asia/Tashkent",
+  },
   buyer: { id: 7, first_name: "Aziza", username: null },
   timeline: [],
   reason: null,
   reason_code: null,
   rating: null,
+  pickup_from: null,
+  pickup_until: null,
+  accept_deadline: "2026-01-01T10:30:00.000Z",
   created_at: "2026-01-01T10:00:00.000Z",
   updated_at: "2026-01-01T10:00:00.000Z",
   owner_id: 3,
@@ -98,6 +115,109 @@ describe("buyer messages", () => {
     );
     expect(renderSellerNotice(order(), "expired", "too late", "en")).toContain("expired");
     expect(renderSellerNotice(order(), "confirmed", null, "en")).toBeNull();
+  });
+});
+
+describe("times in the shop's zone", () => {
+  // 12:00 UTC on 15 January 2026: 17:00 in Tashkent (UTC+5), 15:00 in Moscow (UTC+3)
+  const now = Date.parse("2026-01-15T12:00:00Z");
+  const windowed = (over: Partial<LoadedOrder> = {}) =>
+    order({
+      status: "confirmed",
+      code: "AB12CD",
+      pickup_from: "2026-01-15T13:00:00.000Z",
+      pickup_until: "2026-01-15T16:00:00.000Z",
+      accept_deadline: "2026-01-15T12:30:00.000Z",
+      ...over,
+    });
+
+  it("writes the window 24-hour in the shop's zone, the same in every language", () => {
+    for (const lang of ["en", "ru", "uz"] as const)
+      expect(windowText(windowed(), lang, now)).toBe("18:00–21:00");
+    const moscow = windowed();
+    moscow.store = { ...moscow.store, timezone: "Europe/Moscow" };
+    expect(windowText(moscow, "en", now)).toBe("16:00–19:00");
+    // ending tomorrow there: the date is given
+    expect(windowText(windowed({ pickup_until: "2026-01-15T20:00:00.000Z" }), "en", now)).toBe(
+      "18:00–16.01 01:00",
+    );
+    expect(windowText(windowed({ pickup_from: null }), "ru", now)).toBe("до 21:00");
+    expect(windowText(windowed({ pickup_from: null, pickup_until: null }), "en", now)).toBeNull();
+  });
+
+  it("the accepted and ready messages say when to pick up; delivery orders do not", () => {
+    const accepted = renderBuyerStatus(windowed(), "confirmed", null, "en", now);
+    expect(accepted?.text).toContain("🕒 Pick up: 18:00–21:00");
+    const ready = renderBuyerStatus(windowed({ status: "ready" }), "ready", null, "ru", now);
+    expect(ready?.text).toContain("🕒 Забрать: 18:00–21:00");
+    const delivery = renderBuyerStatus(
+      windowed({ delivery_type: "delivery", delivery_address: "X 1" }),
+      "confirmed",
+      null,
+      "en",
+      now,
+    );
+    expect(delivery?.text).not.toContain("🕒");
+  });
+
+  it("the seller's card shows the window, and while pending the accept deadline", () => {
+    const card = renderSellerCard(windowed({ status: "pending", code: null }), "uz", now).text;
+    expect(card).toContain("🕒 Olib ketish: 18:00–21:00");
+    expect(card).toContain("⏳ 17:30 gacha qabul qiling");
+    expect(renderSellerCard(windowed(), "en", now).text).not.toContain("⏳");
+  });
+});
+
+describe("reminders", () => {
+  const now = Date.parse("2026-01-15T12:00:00Z");
+  const o = (over: Partial<LoadedOrder>) =>
+    order({
+      pickup_until: "2026-01-15T12:30:00.000Z",
+      accept_deadline: "2026-01-15T12:15:00.000Z",
+      code: "AB12CD",
+      ...over,
+    });
+
+  it("reminds of what still holds, with its time in the shop's zone and the buttons to act", () => {
+    const accept = renderReminder("seller_accept_reminder", o({ status: "pending" }), "en", now);
+    expect(accept?.text).toContain("Accept it by 17:15");
+    expect(accept?.keyboard.flat().map((b) => b.text)).toEqual(["✅ Accept", "❌ Reject"]);
+    const pickup = renderReminder("buyer_pickup_reminder", o({ status: "confirmed" }), "ru", now);
+    expect(pickup?.text).toContain("заканчивается в 17:30");
+    expect(pickup?.text).toContain("AB12CD");
+    const rate = renderReminder("buyer_rating_reminder", o({ status: "completed" }), "en", now);
+    expect(rate?.keyboard.flat().map((b) => b.text)).toEqual(["⭐1", "⭐2", "⭐3", "⭐4", "⭐5"]);
+    const overdue = renderReminder(
+      "seller_delivering_overdue",
+      o({ status: "delivering", delivery_type: "delivery" }),
+      "en",
+      now,
+    );
+    expect(overdue?.keyboard.flat().map((b) => [b.text, "callback_data" in b && b.callback_data])).toEqual([
+      ["✅ Handed over", orderCallback("complete", 42)],
+    ]);
+  });
+
+  it("says nothing once the order has moved on or the moment has passed", () => {
+    expect(renderReminder("seller_accept_reminder", o({ status: "confirmed" }), "en", now)).toBeNull();
+    expect(renderReminder("buyer_pickup_reminder", o({ status: "expired" }), "en", now)).toBeNull();
+    expect(
+      renderReminder(
+        "buyer_pickup_reminder",
+        o({ status: "ready" }),
+        "en",
+        Date.parse("2026-01-15T12:30:00Z"),
+      ),
+    ).toBeNull();
+    expect(
+      renderReminder(
+        "buyer_rating_reminder",
+        o({ status: "completed", rating: { stars: 4, comment: null } }),
+        "en",
+        now,
+      ),
+    ).toBeNull();
+    expect(renderReminder("seller_delivering_overdue", o({ status: "completed" }), "en", now)).toBeNull();
   });
 });
 

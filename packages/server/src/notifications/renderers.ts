@@ -1,6 +1,8 @@
 import {
   CODE_SHOWN_STATUSES,
   FAILED_STATUSES,
+  formatClock,
+  formatClockOnDay,
   formatQuantity,
   formatSom,
   type Lang,
@@ -8,6 +10,7 @@ import {
   offeredActions,
   type SellerAction,
   t,
+  zonedParts,
 } from "@lastbite/shared";
 import type { InlineKeyboardButton } from "grammy/types";
 import type { LoadedOrder } from "../orders/order.repository.ts";
@@ -26,6 +29,32 @@ export interface Rendered {
 const buyerName = (o: LoadedOrder) =>
   o.buyer.username ? `${o.buyer.first_name} (@${o.buyer.username})` : o.buyer.first_name;
 
+/**
+ * The order's pickup window in the shop's zone, 24-hour (`18:00–21:00`, `until 21:00`, with the
+ * date when it is not today there); null when its offers set none.
+ */
+export function windowText(
+  o: Pick<LoadedOrder, "pickup_from" | "pickup_until" | "store">,
+  lang: Lang,
+  now: number = Date.now(),
+): string | null {
+  const zone = o.store.timezone;
+  const { pickup_from: from, pickup_until: until } = o;
+  if (from && until) {
+    const day = (v: string) => {
+      const p = zonedParts(v, zone);
+      return `${p.year}-${p.month}-${p.day}`;
+    };
+    return t(lang, "bot.window.range", {
+      from: formatClockOnDay(from, zone, now),
+      // the end without its date when it is on the start's day
+      until: day(from) === day(until) ? formatClock(until, zone) : formatClockOnDay(until, zone, now),
+    });
+  }
+  if (until) return t(lang, "bot.window.until", { time: formatClockOnDay(until, zone, now) });
+  return from ? t(lang, "bot.window.from", { time: formatClockOnDay(from, zone, now) }) : null;
+}
+
 /** What the owner can do next from the card: exactly what the lifecycle offers the shop. */
 export function sellerActions(o: Pick<LoadedOrder, "status" | "delivery_type">): SellerAction[] {
   return offeredActions(o, "seller") as SellerAction[];
@@ -40,7 +69,7 @@ export function sellerKeyboard(o: LoadedOrder, lang: Lang): InlineKeyboardButton
 }
 
 /** The seller's order card: one message, edited in place as the order moves on. */
-export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
+export function renderSellerCard(o: LoadedOrder, lang: Lang, now: number = Date.now()): Rendered {
   const lines = [
     t(lang, o.status === "pending" ? "bot.card.new" : "bot.card.title", { id: o.id }),
     t(lang, "bot.card.shop", { name: o.store.name }),
@@ -67,7 +96,13 @@ export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
   if (o.customer_phone) lines.push(t(lang, "bot.card.phone", { phone: o.customer_phone }));
   lines.push(t(lang, "bot.card.buyer", { name: buyerName(o) }));
   if (o.comment) lines.push(t(lang, "bot.card.comment", { comment: o.comment }));
+  const window = o.delivery_type === "pickup" ? windowText(o, lang, now) : null;
+  if (window) lines.push(t(lang, "bot.card.window", { window }));
   lines.push("", t(lang, "bot.card.status", { status: t(lang, `status.${o.status}`) }));
+  if (o.status === "pending")
+    lines.push(
+      t(lang, "bot.card.acceptBy", { time: formatClockOnDay(o.accept_deadline, o.store.timezone, now) }),
+    );
   if (o.code && CODE_SHOWN_STATUSES.includes(o.status))
     lines.push(t(lang, "bot.card.code", { code: o.code }));
   const reason = o.reason_code ? t(lang, `reason.${o.reason_code}`) : o.reason;
@@ -92,8 +127,12 @@ export function renderBuyerStatus(
   status: OrderStatus,
   reason: string | null,
   lang: Lang,
+  now: number = Date.now(),
 ): BuyerMessage | null {
   const p = { id: o.id, shop: o.store.name, address: o.store.address, code: o.code ?? "—" };
+  const window = o.delivery_type === "pickup" ? windowText(o, lang, now) : null;
+  const withWindow = (text: string) =>
+    window ? `${text}\n${t(lang, "bot.buyer.window", { window })}` : text;
   const withReason = (text: string) =>
     reason ? `${text}\n${t(lang, "bot.buyer.reason", { reason })}` : text;
   switch (status) {
@@ -103,22 +142,25 @@ export function renderBuyerStatus(
         ? t(lang, "bot.buyer.confirmedPickup", { address: o.store.address })
         : t(lang, "bot.buyer.confirmedDelivery", { address: o.delivery_address ?? "" });
       return {
-        text: `${t(lang, "bot.buyer.confirmed", p)}\n${tail}`,
+        text: withWindow(`${t(lang, "bot.buyer.confirmed", p)}\n${tail}`),
         keyboard: [],
         qrCode: pickup && o.code ? o.code : null,
         openButton: true,
       };
     }
     case "ready":
-      return { text: t(lang, "bot.buyer.ready", p), keyboard: [], qrCode: null, openButton: true };
+      return {
+        text: withWindow(t(lang, "bot.buyer.ready", p)),
+        keyboard: [],
+        qrCode: null,
+        openButton: true,
+      };
     case "delivering":
       return { text: t(lang, "bot.buyer.delivering", p), keyboard: [], qrCode: null, openButton: true };
     case "completed":
       return {
         text: t(lang, "bot.buyer.completed", p),
-        keyboard: o.rating
-          ? []
-          : [[1, 2, 3, 4, 5].map((n) => ({ text: `⭐${n}`, callback_data: rateCallback(o.id, n) }))],
+        keyboard: o.rating ? [] : ratingKeyboard(o),
         qrCode: null,
         openButton: false,
       };
@@ -216,4 +258,64 @@ export function renderOfferAlert(o: AlertOffer, lang: Lang): string {
       }),
     );
   return lines.join("\n");
+}
+
+/** The stars a buyer rates with: each button's text starts with ⭐ and holds its number. */
+export function ratingKeyboard(o: LoadedOrder): InlineKeyboardButton[][] {
+  return [[1, 2, 3, 4, 5].map((n) => ({ text: `⭐${n}`, callback_data: rateCallback(o.id, n) }))];
+}
+
+/**
+ * A reminder the clock sends (jobs/), or null when the order has moved on since it was written:
+ * a reminder never goes out about something that no longer holds.
+ */
+export function renderReminder(
+  kind:
+    | "seller_accept_reminder"
+    | "buyer_pickup_reminder"
+    | "buyer_rating_reminder"
+    | "seller_delivering_overdue",
+  o: LoadedOrder,
+  lang: Lang,
+  now: number = Date.now(),
+): Rendered | null {
+  const zone = o.store.timezone;
+  switch (kind) {
+    case "seller_accept_reminder":
+      if (o.status !== "pending" || Date.parse(o.accept_deadline) <= now) return null;
+      return {
+        text: t(lang, "bot.reminder.accept", {
+          id: o.id,
+          time: formatClockOnDay(o.accept_deadline, zone, now),
+        }),
+        keyboard: sellerKeyboard(o, lang),
+      };
+    case "buyer_pickup_reminder":
+      if (!(o.status === "confirmed" || o.status === "ready") || !o.pickup_until) return null;
+      if (Date.parse(o.pickup_until) <= now) return null;
+      return {
+        text: t(lang, "bot.reminder.pickup", {
+          id: o.id,
+          shop: o.store.name,
+          address: o.store.address,
+          code: o.code ?? "—",
+          time: formatClockOnDay(o.pickup_until, zone, now),
+        }),
+        keyboard: [],
+      };
+    case "buyer_rating_reminder":
+      if (o.status !== "completed" || o.rating) return null;
+      return {
+        text: t(lang, "bot.reminder.rating", { id: o.id, shop: o.store.name }),
+        keyboard: ratingKeyboard(o),
+      };
+    case "seller_delivering_overdue":
+      if (o.status !== "delivering") return null;
+      return {
+        text: t(lang, "bot.reminder.delivering", { id: o.id }),
+        keyboard: [
+          [{ text: t(lang, "bot.action.complete"), callback_data: orderCallback("complete", o.id) }],
+        ],
+      };
+  }
 }

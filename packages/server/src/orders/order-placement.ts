@@ -5,11 +5,13 @@ import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
 import { z } from "zod";
 import { offerOpen } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import { type LoadedOrder, loadOrder } from "./order.repository.ts";
 import { notificationsFor, type OrderChange, type OrderChanges, outboxRecords } from "./order-events.ts";
+import { type JobTimes, jobsFor } from "./order-jobs.ts";
 
 export interface CreatedOrder {
   order: LoadedOrder;
@@ -39,8 +41,9 @@ const iso = (v: string) => new Date(v).toISOString();
 export class OrderPlacement {
   constructor(
     private readonly db: Database,
-    private readonly config: Pick<Config, "orderAcceptTimeout">,
+    private readonly config: Pick<Config, "orderAcceptTimeout" | "shopTimezone"> & JobTimes,
     private readonly changes: OrderChanges,
+    private readonly clock: Clock,
   ) {}
 
   async create(
@@ -77,6 +80,8 @@ export class OrderPlacement {
               "offers.price",
               "offers.unit",
               "offers.quantity",
+              "offers.pickup_from",
+              "offers.pickup_until",
               // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
               offerOpen(e).as("open"),
               "s.owner_id",
@@ -86,6 +91,7 @@ export class OrderPlacement {
               "s.delivery_enabled",
               "s.delivery_fee",
               "s.min_order_amount",
+              "s.timezone",
               "ow.username as owner_username",
             ])
             .where(
@@ -161,17 +167,32 @@ export class OrderPlacement {
       reasonCode: null,
     };
     const deliveryAddress = body.delivery_type === "delivery" ? (body.delivery_address ?? null) : null;
+    const now = this.clock.now();
+    const acceptDeadline = new Date(now.getTime() + this.config.orderAcceptTimeout * 1000).toISOString();
+    const window = pickupWindow(
+      items.map((i) => byId.get(i.offer_id) as NonNullable<ReturnType<typeof byId.get>>),
+    );
+    const deliveryType = body.delivery_type ?? "pickup";
     const input = {
       buyer_id: buyerId,
       store_id: store.store_id,
-      delivery_type: body.delivery_type ?? "pickup",
+      delivery_type: deliveryType,
       delivery_address: deliveryAddress,
       customer_phone: body.customer_phone ?? null,
       delivery_cost: deliveryCost,
       items_total: total,
       total: total + deliveryCost,
       comment: body.comment ?? null,
-      accept_timeout: this.config.orderAcceptTimeout,
+      accept_deadline: acceptDeadline,
+      pickup_from: window.from,
+      pickup_until: window.until,
+      timezone: store.timezone ?? this.config.shopTimezone,
+      jobs: jobsFor(
+        "pending",
+        { delivery_type: deliveryType, accept_deadline: acceptDeadline, pickup_until: window.until },
+        this.config,
+        now,
+      ),
       idempotency_key: idempotencyKey ?? null,
       request_hash: requestHash,
       lines,
@@ -214,12 +235,16 @@ export class OrderPlacement {
         address: store.store_address,
         phone: store.store_phone,
         owner_username: store.owner_username,
+        timezone: input.timezone,
       },
       buyer: { id: buyerId, first_name: buyer.first_name, username: buyer.username },
       timeline: [{ status: "pending", at, reason: null, reason_code: null }],
       reason: null,
       reason_code: null,
       rating: null,
+      pickup_from: window.from,
+      pickup_until: window.until,
+      accept_deadline: iso(result.accept_deadline),
       created_at: at,
       updated_at: at,
       owner_id: store.owner_id,
@@ -253,4 +278,21 @@ export class OrderPlacement {
       return fail("idempotency_conflict", "a request with this Idempotency-Key is still being processed");
     return ok({ order, replayed: true });
   }
+}
+
+/**
+ * The window in which every item can be collected: the latest start and the earliest end of the
+ * offers' windows (an offer without one does not narrow it). Null ends where no offer set one.
+ */
+export function pickupWindow(
+  offers: readonly { pickup_from: Date | string | null; pickup_until: Date | string | null }[],
+): { from: string | null; until: string | null } {
+  const times = (vs: (Date | string | null)[]) =>
+    vs.filter((v): v is Date | string => v !== null).map((v) => new Date(v).getTime());
+  const froms = times(offers.map((o) => o.pickup_from));
+  const untils = times(offers.map((o) => o.pickup_until));
+  return {
+    from: froms.length ? new Date(Math.max(...froms)).toISOString() : null,
+    until: untils.length ? new Date(Math.min(...untils)).toISOString() : null,
+  };
 }

@@ -9,21 +9,16 @@ import {
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Config } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import { inTransaction } from "../db/result-transaction.ts";
 import { enqueue } from "../outbox/outbox.writer.ts";
 import { newBookingCode } from "./booking-code.ts";
-import {
-  afterChange,
-  type LoadedOrder,
-  lastPickupUntil,
-  loadOrder,
-  selectOrders,
-  toLoadedOrder,
-} from "./order.repository.ts";
+import { afterChange, type LoadedOrder, loadOrder, selectOrders, toLoadedOrder } from "./order.repository.ts";
 import { notificationsFor, type OrderChange, type OrderChanges, outboxRecords } from "./order-events.ts";
+import { type JobTimes, jobsFor } from "./order-jobs.ts";
 
 /** Through which door an actor came: a buyer sees only their orders, a seller only their shops'. */
 export type Door = "buyer" | "seller" | "system";
@@ -55,8 +50,9 @@ const applied = z.object({
 export class OrderTransitions {
   constructor(
     private readonly db: Database,
-    private readonly config: Pick<Config, "adminIds" | "noShowGrace">,
+    private readonly config: Pick<Config, "adminIds"> & JobTimes,
     private readonly changes: OrderChanges,
+    private readonly clock: Clock,
   ) {}
 
   async act(
@@ -83,16 +79,14 @@ export class OrderTransitions {
     why: Why,
   ): Promise<Result<LoadedOrder> | "moved"> {
     const grace = this.config.noShowGrace;
+    // One moment for the whole decision: the read's facts and the write's re-check use the same now.
+    const now = this.clock.now().toISOString();
     const row = await selectOrders(this.db)
-      .select((eb) => [
-        sql<boolean>`coalesce(o.accept_deadline <= now(), false)`.as("accept_deadline_passed"),
-        eb
-          .fn("coalesce", [
-            sql<boolean>`(${lastPickupUntil(eb)}) <= now() - make_interval(secs => ${grace})`,
-            sql<boolean>`false`,
-          ])
-          .$castTo<boolean>()
-          .as("no_show_due"),
+      .select([
+        sql<boolean>`coalesce(o.accept_deadline <= ${now}::timestamptz, false)`.as("accept_deadline_passed"),
+        sql<boolean>`coalesce(o.pickup_until <= ${now}::timestamptz - make_interval(secs => ${grace}), false)`.as(
+          "no_show_due",
+        ),
         "o.stock_returned",
       ])
       .where("o.id", "=", orderId)
@@ -135,6 +129,8 @@ export class OrderTransitions {
       reason: endsBadly ? change.reason : null,
       reasonCode: endsBadly ? change.reasonCode : null,
       returnsStock: endsBadly && !row.stock_returned,
+      // Reaching `to` schedules what follows from it (reminders, a no-show), once per kind.
+      jobs: JSON.stringify(jobsFor(to, before, this.config, new Date(now))),
     };
     let result: z.infer<typeof applied> | undefined;
     for (let draw = 0; ; draw++) {
@@ -146,9 +142,8 @@ export class OrderTransitions {
               reason_code = coalesce(${params.reasonCode}::text, reason_code),
               stock_returned = stock_returned or ${params.returnsStock}, updated_at = now()
             where id = ${params.id} and status = ${params.from}
-              and coalesce(accept_deadline <= now(), false) = ${facts.accept_deadline_passed}
-              and coalesce((select max(f.pickup_until) from order_items i join offers f on f.id = i.offer_id
-                  where i.order_id = orders.id) <= now() - make_interval(secs => ${grace}), false) = ${facts.no_show_due}
+              and coalesce(accept_deadline <= ${now}::timestamptz, false) = ${facts.accept_deadline_passed}
+              and coalesce(pickup_until <= ${now}::timestamptz - make_interval(secs => ${grace}), false) = ${facts.no_show_due}
             returning id, store_id, buyer_id, status, code, reason, reason_code, updated_at
           ), back as (
             update offers f set quantity = f.quantity + i.quantity, updated_at = now()
@@ -168,6 +163,12 @@ export class OrderTransitions {
             from ev, jsonb_to_recordset(${JSON.stringify(outboxRecords(notificationsFor(change)))}::jsonb)
               as r(dedupe_key text, kind text, chat_id bigint, payload jsonb)
             on conflict (dedupe_key) do nothing
+            returning id
+          ), jb as (
+            insert into jobs (kind, order_id, due_at)
+            select j.kind, o.id, j.due_at
+            from o, jsonb_to_recordset(${params.jobs}::jsonb) as j(kind text, due_at timestamptz)
+            on conflict (kind, order_id) do nothing
             returning id
           )
           select o.status, o.code, o.reason, o.reason_code, o.updated_at, ev.id as event_id

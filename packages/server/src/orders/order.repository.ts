@@ -16,14 +16,6 @@ type OrderTables = DB & { o: DB["orders"]; s: DB["stores"] };
 type OrderScope = ExpressionBuilder<OrderTables, "o" | "s">;
 export type OrderWhere = (eb: OrderScope) => Expression<SqlBool>;
 
-/** When the last pickup window of an order's items closes, as a correlated subquery on `o`. */
-export const lastPickupUntil = (eb: ExpressionBuilder<DB & { o: DB["orders"] }, "o">) =>
-  eb
-    .selectFrom("order_items as i")
-    .innerJoin("offers as f", "f.id", "i.offer_id")
-    .select((e) => e.fn.max("f.pickup_until").as("until"))
-    .whereRef("i.order_id", "=", "o.id");
-
 /** The API's `reason`: what a person wrote, or the system's reason in English (clients translate `reason_code`). */
 export const reasonText = (reason: string | null, code: ReasonCode | null) =>
   reason ?? (code ? t("en", `reason.${code}`) : null);
@@ -66,6 +58,11 @@ export function selectOrders(db: Sql) {
       "o.reason_code",
       "o.created_at",
       "o.updated_at",
+      "o.pickup_from",
+      "o.pickup_until",
+      "o.accept_deadline",
+      // the zone the shop sets wins; else the one it had (SHOP_TIMEZONE) when the order was placed
+      eb.fn.coalesce("s.timezone", "o.timezone").as("timezone"),
       "s.id as store_id",
       "s.name as store_name",
       "s.address as store_address",
@@ -117,6 +114,7 @@ export function toLoadedOrder(r: OrderRow): LoadedOrder {
       address: r.store_address,
       phone: r.store_phone,
       owner_username: r.owner_username,
+      timezone: r.timezone,
     },
     buyer: { id: r.buyer_id, first_name: r.buyer_first_name, username: r.buyer_username },
     timeline: r.events.map(
@@ -130,6 +128,9 @@ export function toLoadedOrder(r: OrderRow): LoadedOrder {
     reason: reasonText(r.reason, r.reason_code),
     reason_code: r.reason_code,
     rating: r.rating_stars == null ? null : { stars: r.rating_stars, comment: r.rating_comment },
+    pickup_from: r.pickup_from === null ? null : iso(r.pickup_from),
+    pickup_until: r.pickup_until === null ? null : iso(r.pickup_until),
+    accept_deadline: iso(r.accept_deadline),
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
     owner_id: r.owner_id,

@@ -1,11 +1,12 @@
 import type { Actor, CreateOrderBody, OrderAction, OrderFilter } from "@lastbite/shared";
 import type { Config } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Cursors } from "../core/cursor.ts";
 import type { Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import type { LoadedOrder } from "./order.repository.ts";
 import type { OrderChanges } from "./order-events.ts";
-import { OrderExpiry } from "./order-expiry.ts";
+import type { JobTimes } from "./order-jobs.ts";
 import { type CreatedOrder, OrderPlacement } from "./order-placement.ts";
 import { type OrderPage, OrderQueries, type PageRequest } from "./order-queries.ts";
 import { type Door, OrderTransitions } from "./order-transitions.ts";
@@ -14,25 +15,24 @@ export type { OrderChanges, OrderEventNotice } from "./order-events.ts";
 export type { CreatedOrder } from "./order-placement.ts";
 
 /**
- * The orders context's one door for routes, the bot and jobs: placement, transitions, queries and
- * expiry live in their own modules; this only composes them.
+ * The orders context's one door for routes, the bot and jobs: placement, transitions and queries
+ * live in their own modules; this only composes them.
  */
 export class OrderService {
   readonly placement: OrderPlacement;
   readonly transitions: OrderTransitions;
   readonly queries: OrderQueries;
-  readonly expiry: OrderExpiry;
 
   constructor(
     db: Database,
-    config: Pick<Config, "orderAcceptTimeout" | "adminIds" | "noShowGrace">,
+    config: Pick<Config, "adminIds" | "shopTimezone"> & JobTimes,
     changes: OrderChanges,
+    clock: Clock,
     cursors: Cursors,
   ) {
-    this.placement = new OrderPlacement(db, config, changes);
-    this.transitions = new OrderTransitions(db, config, changes);
+    this.placement = new OrderPlacement(db, config, changes, clock);
+    this.transitions = new OrderTransitions(db, config, changes, clock);
     this.queries = new OrderQueries(db, config, cursors);
-    this.expiry = new OrderExpiry(db, this.transitions, config);
   }
 
   create(buyerId: number, body: CreateOrderBody, idempotencyKey?: string): Promise<Result<CreatedOrder>> {
@@ -72,9 +72,5 @@ export class OrderService {
 
   verifyCode(ownerId: number, input: string): Promise<Result<LoadedOrder>> {
     return this.queries.verifyCode(ownerId, input);
-  }
-
-  expireDue(limit?: number): Promise<number> {
-    return this.expiry.expireDue(limit);
   }
 }

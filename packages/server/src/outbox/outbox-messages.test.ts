@@ -9,6 +9,10 @@ const STORED: Record<OutboxKind, unknown> = {
   seller_rating: { stars: 4, comment: null },
   buyer_status: { status: "expired", reason: null, reason_code: "accept_timeout" },
   favourite_offer: { offer_id: 7, store_id: 3 },
+  seller_accept_reminder: {},
+  buyer_pickup_reminder: {},
+  buyer_rating_reminder: {},
+  seller_delivering_overdue: {},
 };
 
 describe("parseOutboxMessage", () => {

@@ -26,6 +26,14 @@ export const OUTBOX_PAYLOADS = {
   buyer_status: statusChange,
   /** A shop the chat follows put a new offer on sale (not about an order: `order_id` is null). */
   favourite_offer: z.object({ offer_id: z.number().int(), store_id: z.number().int() }),
+  /** A pending order is halfway to its accept deadline: the seller is reminded (jobs: accept_reminder). */
+  seller_accept_reminder: z.object({}),
+  /** The pickup window closes soon: the buyer is reminded (jobs: pickup_reminder). */
+  buyer_pickup_reminder: z.object({}),
+  /** A completed order is not rated yet: the buyer is asked once more (jobs: rating_reminder). */
+  buyer_rating_reminder: z.object({}),
+  /** A delivery has been under way for hours: the seller is asked to close it (jobs: delivering_overdue). */
+  seller_delivering_overdue: z.object({}),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;

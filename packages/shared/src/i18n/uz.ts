@@ -160,6 +160,14 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.order.pickup": "Olib ketish",
   "app.order.delivery": "Yetkazib berish",
   "app.order.timeline": "Holat",
+  "app.order.window": "Olib ketish vaqti",
+  "app.order.closesIn": "{time} dan keyin yopiladi",
+  "app.order.opensIn": "{time} dan keyin ochiladi",
+  "app.order.windowClosed": "olib ketish vaqti tugadi",
+  "app.order.acceptBy": "Do'kon {time} gacha javob beradi",
+  "app.duration.seconds": "{s} s",
+  "app.duration.minutes": "{m} daq",
+  "app.duration.hours": "{h} soat {m} daq",
 
   "app.seller.incoming": "Kelgan buyurtmalar",
   "app.seller.active": "Faol",
@@ -228,6 +236,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.order.again": "Yana buyurtma berish",
   "app.order.againSome": "Savatga qo'shildi. Hozir sotuvda yo'q: {titles}",
   "app.order.againNone": "Bularning hech biri hozir sotuvda yo'q.",
+  "app.seller.window": "Olib ketish {window}",
   "bot.start.greeting":
     "👋 Salom, {name}! Lastbite yaqin atrofdagi do'konlarning bugungi ortiqcha mahsulotlarini chegirma bilan sotadi. Takliflarni ko'rish uchun ilovani oching.",
   "bot.start.order": "Buyurtma №{id}: uni ilovada oching.",
@@ -250,6 +259,19 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.card.code": "🎫 Kod: {code}",
   "bot.card.reason": "Sabab: {reason}",
   "bot.card.rating": "⭐ Baho: {stars}/5",
+  "bot.card.window": "🕒 Olib ketish: {window}",
+  "bot.card.acceptBy": "⏳ {time} gacha qabul qiling",
+  "bot.window.range": "{from}–{until}",
+  "bot.window.from": "{time} dan",
+  "bot.window.until": "{time} gacha",
+  "bot.buyer.window": "🕒 Olib keting: {window}",
+  "bot.reminder.accept":
+    "⏰ №{id} buyurtma hali sizni kutmoqda. Uni {time} gacha qabul qiling, aks holda muddati tugaydi.",
+  "bot.reminder.pickup":
+    "⏰ {shop} dan №{id} buyurtma: olib ketish vaqti {time} da tugaydi.\n📍 {address}\n🎫 Kod: {code}",
+  "bot.reminder.rating": "⭐ {shop} dan №{id} buyurtma qanday bo'ldi? Bir bosishda baholang:",
+  "bot.reminder.delivering":
+    "🚚 №{id} buyurtma 3 soatdan beri yetkazilmoqda. Agar yetkazilgan bo'lsa, uni yoping:",
   "bot.action.accept": "✅ Qabul qilish",
   "bot.action.reject": "❌ Rad etish",
   "bot.action.ready": "🔔 Tayyor",

@@ -61,6 +61,7 @@ const store: Store = {
   min_order_amount: 30000,
   rating: null,
   ratings_count: 0,
+  timezone: null,
   created_at: at(-600),
 };
 

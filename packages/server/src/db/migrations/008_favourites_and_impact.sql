@@ -37,4 +37,5 @@ create trigger order_items_original_price before insert on order_items
 alter table outbox drop constraint outbox_kind_known;
 alter table outbox add constraint outbox_kind_known
   check (kind in ('seller_new_order','seller_card','seller_notice','seller_rating','buyer_status',
-                  'favourite_offer'));
+    'seller_accept_reminder','buyer_pickup_reminder','buyer_rating_reminder','seller_delivering_overdue',
+    'favourite_offer'));
