@@ -116,6 +116,7 @@ export const meSchema = z.object({
     phone: z.string().nullable().optional(),
   }),
   stores: z.array(storeSchema),
+  shop_timezone: z.string().describe("SHOP_TIMEZONE: the IANA zone of shops whose timezone is null"),
 });
 
 /** The usual error answers of an authenticated route. */

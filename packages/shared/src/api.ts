@@ -261,4 +261,6 @@ export interface User {
 export interface MeResponse {
   user: User;
   stores: Store[];
+  /** The zone times of shops without their own `timezone` are shown in (SHOP_TIMEZONE). */
+  shop_timezone: string;
 }

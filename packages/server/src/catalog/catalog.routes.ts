@@ -31,7 +31,11 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     async (req) => {
       const user = userOf(req);
       const phone = await users.phoneOf(user.id);
-      return { user: { ...user, phone }, stores: await catalog.storesOwnedBy(user.id) };
+      return {
+        user: { ...user, phone },
+        stores: await catalog.storesOwnedBy(user.id),
+        shop_timezone: services.config.shopTimezone,
+      };
     },
   );
 
