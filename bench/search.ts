@@ -10,6 +10,7 @@
  * Environment: BENCH_DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres:
  * the script makes its own database there and drops it), BENCH_SECONDS (10), BENCH_IN_FLIGHT (50).
  */
+import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -191,6 +192,9 @@ async function main() {
     const dir = path.join(root, "bench/results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "search-postgres.json"), `${JSON.stringify(result, null, 2)}\n`);
+    try {
+      execSync("npx biome format --write bench/results/search-postgres.json", { cwd: root, stdio: "ignore" });
+    } catch {}
     report(result);
     log("results written to bench/results/search-postgres.json and BENCHMARKS.md");
   } finally {

@@ -138,6 +138,7 @@ export const meSchema = z.object({
   stores: z.array(storeSchema),
   /** The bot's username, for t.me links (null until Telegram has answered, or with the bot off). */
   bot_username: z.string().nullable().optional(),
+  shop_timezone: z.string().describe("SHOP_TIMEZONE: the IANA zone of shops whose timezone is null"),
 });
 
 /** A buyer's shops they follow. */

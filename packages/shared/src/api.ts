@@ -351,4 +351,6 @@ export interface MeResponse {
   user: User;
   stores: Store[];
   bot_username?: string | null;
+  /** The zone times of shops without their own `timezone` are shown in (SHOP_TIMEZONE). */
+  shop_timezone: string;
 }

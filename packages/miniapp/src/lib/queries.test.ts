@@ -42,6 +42,7 @@ function me(userId: number, storeIds: number[]): Me {
   return {
     user: { id: userId, first_name: "U", username: null, language: "en" },
     stores: storeIds.map(store),
+    shop_timezone: "Asia/Tashkent",
   };
 }
 

@@ -28,6 +28,7 @@ import { addToCart, roundQty, useCart } from "../lib/cart.ts";
 import { type Offer, type OfferFilter, type Store, setFavourite } from "../lib/endpoints.ts";
 import { pickupWindow } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
+import { useMe } from "../lib/me.ts";
 import {
   catalogQuery,
   favouritesQuery,
@@ -63,7 +64,8 @@ function StoreMeta({ store }: { store: Store }) {
 
 function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
   const i18n = useI18n();
-  const window = pickupWindow(i18n, offer.pickup_from, offer.pickup_until);
+  const shopZone = useMe().me?.shop_timezone;
+  const window = pickupWindow(i18n, offer.pickup_from, offer.pickup_until, store?.timezone ?? shopZone);
   const soldOut = !isOnSale(offer);
   return (
     <button
@@ -391,6 +393,7 @@ export function OfferPage({ id }: { id: number }) {
   const offer = useQuery(offerQuery(id));
   const o = offer.data;
   const store = useQuery({ ...storeQuery(o?.store_id ?? 0), enabled: !!o });
+  const shopZone = useMe().me?.shop_timezone;
   const cart = useCart();
   const inCart = cart?.items.find((i) => i.offer_id === id);
   const [qty, setQty] = useState<number | null>(null);
@@ -419,7 +422,8 @@ export function OfferPage({ id }: { id: number }) {
       : null,
   );
 
-  const window = o ? pickupWindow(i18n, o.pickup_from, o.pickup_until) : null;
+  const zone = store.data?.timezone ?? shopZone;
+  const window = o ? pickupWindow(i18n, o.pickup_from, o.pickup_until, zone) : null;
   return (
     <Page onBack={() => goBack({ name: "catalog" })}>
       {offer.error && !o ? (

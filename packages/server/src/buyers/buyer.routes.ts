@@ -5,11 +5,12 @@ import { z } from "zod";
 import { unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
+import { meResponse } from "../users/me.ts";
 
 /** A buyer's own things: favourite shops, alert settings, their impact. */
 export async function buyerRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { buyers, catalog, users } = services;
+  const { buyers } = services;
   const noContent = { 204: z.null().describe("done"), ...errorResponses };
 
   app.put(
@@ -63,14 +64,7 @@ export async function buyerRoutes(root: FastifyInstance, { services }: { service
     async (req) => {
       const user = userOf(req);
       await buyers.setOfferAlerts(user.id, req.body.offer_alerts);
-      return {
-        user: {
-          ...user,
-          phone: await users.phoneOf(user.id),
-          offer_alerts: await buyers.offerAlerts(user.id),
-        },
-        stores: await catalog.storesOwnedBy(user.id),
-      };
+      return meResponse(services, user);
     },
   );
 }

@@ -16,10 +16,11 @@ import { z } from "zod";
 import { unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
+import { meResponse } from "../users/me.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { buyers, catalog, offerSearch, users } = services;
+  const { buyers, catalog, offerSearch } = services;
 
   app.get(
     "/api/me",
@@ -32,12 +33,7 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     },
     async (req) => {
       const user = userOf(req);
-      const [phone, offer_alerts, stores] = await Promise.all([
-        users.phoneOf(user.id),
-        buyers.offerAlerts(user.id),
-        catalog.storesOwnedBy(user.id),
-      ]);
-      return { user: { ...user, phone, offer_alerts }, stores, bot_username: services.bot.username };
+      return meResponse(services, user);
     },
   );
 
