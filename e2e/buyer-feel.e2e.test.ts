@@ -4,6 +4,9 @@
  * phone and address input. Real server, real Chromium.
  * Run: `npm run build && npx vitest run --config e2e/vitest.config.ts e2e/buyer-feel.e2e.test.ts`.
  */
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Order, Store } from "@lastbite/shared";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +20,7 @@ import {
   newUser,
   type RunningServer,
   screenshotPath,
+  startSandboxServer,
   startServer,
 } from "./support.ts";
 
@@ -142,6 +146,84 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
       await page.screenshot({ path: screenshotPath(`feel-checkout-typed-${name}`), fullPage: true });
     }
   });
-});
 
-void ({} as Order);
+  it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
+    // A server with its database on disk, so the order outlives a restart.
+    const env = { DATABASE_URL: "", DATA_DIR: mkdtempSync(path.join(tmpdir(), "lastbite-e2e-restart-")) };
+    let srv = await startServer({ env });
+    const owner = newUser({ first_name: "Rustam" });
+    const buyer = newUser({ first_name: "John" });
+    try {
+      const s = await apiAs<Store>(srv.url, owner, "POST", "/api/stores", {
+        name: "Non Bakery",
+        address: "Tashkent, Chorsu 1",
+        phone: "+998901110000",
+      });
+      const o = await apiAs<{ id: number }>(srv.url, owner, "POST", `/api/stores/${s.body.id}/offers`, {
+        title: "Non",
+        price: 4000,
+        quantity: 10,
+      });
+      const placed = await apiAs<Order>(srv.url, buyer, "POST", "/api/orders", {
+        items: [{ offer_id: o.body.id, quantity: 1 }],
+        delivery_type: "pickup",
+      });
+      expect(placed.status).toBe(201);
+      const page = await (await newContext()).newPage();
+      await page.goto(launchUrl(srv.url, buyer, { startParam: `order_${placed.body.id}` }));
+      const live = page.getByTestId("live-state");
+      await expect.poll(() => live.getAttribute("data-state"), { timeout: 20_000 }).toBe("live");
+
+      // The server goes away: the page no longer claims to be live.
+      await srv.stop();
+      await expect
+        .poll(() => live.getAttribute("data-state"), { timeout: 20_000 })
+        .toMatch(/^(reconnecting|offline)$/);
+      await page.screenshot({ path: screenshotPath("feel-tracking-reconnecting-light") });
+
+      // Back on the same port: live again, and a change made meanwhile arrives.
+      srv = await startServer({ env, port: srv.port });
+      await expect.poll(() => live.getAttribute("data-state"), { timeout: 40_000 }).toBe("live");
+      await apiAs(srv.url, owner, "POST", `/api/seller/orders/${placed.body.id}/accept`, {});
+      await page.waitForSelector('[data-testid="order-page"][data-status="confirmed"]', { timeout: 30_000 });
+      expect(await page.getByTestId("session-expired").count()).toBe(0);
+
+      // Restarted with another bot token: this launch's init data is no longer valid.
+      await srv.stop();
+      srv = await startServer({
+        env: { ...env, BOT_TOKEN: "777000111:another_token_for_the_restart_test" },
+        port: srv.port,
+      });
+      await page.getByTestId("session-expired").waitFor({ timeout: 40_000 });
+      expect(await page.getByTestId("session-expired").textContent()).toMatch(/Telegram/);
+      expect(await live.count()).toBe(0);
+      await page.screenshot({ path: screenshotPath("feel-tracking-session-expired-light") });
+    } finally {
+      await srv.stop();
+    }
+  }, 180_000);
+
+  it("2. the sandbox keeps its generated bot token in DATA_DIR, so a restart signs nobody out", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "lastbite-e2e-sandbox-"));
+    const env = { DATABASE_URL: "", DATA_DIR: dataDir };
+    let sbx = await startSandboxServer({ env });
+    try {
+      const launch = (await (await fetch(`${sbx.url}/sandbox/api/launch/700000001`)).json()) as {
+        url: string;
+      };
+      const initData =
+        new URLSearchParams(new URL(launch.url, sbx.url).hash.slice(1)).get("tgWebAppData") ?? "";
+      const me = () => fetch(`${sbx.url}/api/me`, { headers: { authorization: `tma ${initData}` } });
+      expect((await me()).status).toBe(200);
+      const file = path.join(dataDir, "sandbox-bot-token");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const token = readFileSync(file, "utf8").trim();
+      await sbx.stop();
+      sbx = await startSandboxServer({ env, port: sbx.port });
+      expect((await me()).status).toBe(200);
+      expect(sbx.logs()).not.toContain(token);
+    } finally {
+      await sbx.stop();
+    }
+  }, 120_000);
+});

@@ -82,12 +82,18 @@ export function ensureMiniappBuilt(): void {
 
 export interface RunningServer {
   url: string;
+  port: number;
   stop: () => Promise<void>;
   logs: () => string;
 }
 
-/** Starts the real server process, as `npm start` does, and waits for GET /health. */
-export async function startServer(): Promise<RunningServer> {
+/**
+ * Starts the real server process, as `npm start` does, and waits for GET /health. `env` adds to
+ * (or overrides) its environment; `port` restarts a server where a page still points.
+ */
+export async function startServer(
+  opts: { env?: NodeJS.ProcessEnv; port?: number } = {},
+): Promise<RunningServer> {
   const deadPort = await freePort(); // Bot API root that refuses connections: no internet needed
   return spawnServer(
     {
@@ -95,8 +101,11 @@ export async function startServer(): Promise<RunningServer> {
       BOT_MODE: "off",
       TELEGRAM_API_ROOT: `http://127.0.0.1:${deadPort}`,
       PUBLIC_URL: "",
+      ...opts.env,
     },
     async (url) => (await fetch(`${url}/health`)).ok,
+    [],
+    opts.port,
   );
 }
 
@@ -108,9 +117,10 @@ async function spawnServer(
   env: NodeJS.ProcessEnv,
   ready: (url: string, logs: string) => Promise<boolean>,
   drop: string[] = [],
+  fixedPort?: number,
 ): Promise<RunningServer> {
   ensureMiniappBuilt();
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -159,6 +169,7 @@ async function spawnServer(
   }
   return {
     url,
+    port,
     logs: () => out,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -228,9 +239,11 @@ export function screenshotPath(name: string): string {
  * the seeded demo users). Any Telegram settings of the calling shell are dropped so the sandbox
  * cannot be switched off (or pointed at the real Telegram) by accident.
  */
-export async function startSandboxServer(): Promise<RunningServer> {
+export async function startSandboxServer(
+  opts: { env?: NodeJS.ProcessEnv; port?: number } = {},
+): Promise<RunningServer> {
   return spawnServer(
-    {},
+    { ...opts.env },
     async (url, logs) => {
       // /health answers before the bot's first poll; /sandbox only exists in sandbox mode.
       const [health, page] = await Promise.all([fetch(`${url}/health`), fetch(`${url}/sandbox`)]);
@@ -239,6 +252,7 @@ export async function startSandboxServer(): Promise<RunningServer> {
       return health.ok && page.ok && logs.includes("SANDBOX MODE");
     },
     ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"],
+    opts.port,
   );
 }
 

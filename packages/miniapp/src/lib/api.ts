@@ -1,5 +1,6 @@
 import { type Problem, problemSchema } from "@lastbite/shared";
 import type { z } from "zod";
+import { markSessionExpired } from "./session.ts";
 
 /**
  * A failed API call: the server's problem+json; `network` when the server was not reached;
@@ -29,6 +30,16 @@ export function setInitData(raw: string): void {
 }
 export function getInitData(): string {
   return initData;
+}
+/** The Telegram user id in the init data (not verified here: only to keep each user's things apart). */
+export function getUserId(): number | null {
+  try {
+    const user = new URLSearchParams(initData).get("user");
+    const id = user ? (JSON.parse(user) as { id?: unknown }).id : null;
+    return typeof id === "number" ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -78,6 +89,7 @@ export async function api<S extends z.ZodType>(
     isJson = false;
   }
   if (!res.ok) {
+    if (res.status === 401) markSessionExpired();
     const problem = isJson ? problemSchema.safeParse(json) : null;
     if (problem?.success) {
       const p = problem.data;

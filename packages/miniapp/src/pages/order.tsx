@@ -2,6 +2,7 @@ import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/share
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
+import { LiveBadge } from "../components/live-badge.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
 import type { Order } from "../lib/endpoints.ts";
@@ -227,12 +228,7 @@ export default function OrderPage({ id }: { id: number }) {
           <section className="card status-card">
             <div className="row spread">
               <StatusChip status={order.status} />
-              {live && !isFinalStatus(order.status) && (
-                <span className="live" title={t("app.order.live")}>
-                  <span className="live-dot" />
-                  {t("app.order.live")}
-                </span>
-              )}
+              {!isFinalStatus(order.status) && <LiveBadge state={live} />}
             </div>
             {reason && (
               <p className="hint" data-testid="order-reason">
