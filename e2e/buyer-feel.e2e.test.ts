@@ -147,6 +147,82 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     }
   });
 
+  it("3. each Telegram user on one device has their own cart", async () => {
+    const context = await newContext(); // one browser profile: shared localStorage
+    const john = newUser({ first_name: "John" });
+    const aziza = newUser({ first_name: "Aziza" });
+    const jp = await open(john, { context });
+    await jp.getByTestId(`offer-${offers.bread}`).click();
+    await jp.getByTestId("add-to-cart").click();
+    await jp.getByTestId("back").click();
+    await jp.getByTestId("cart-badge").waitFor();
+    await jp.close();
+
+    const ap = await open(aziza, { context });
+    await ap.getByTestId(`offer-${offers.bread}`).waitFor();
+    expect(await ap.getByTestId("cart-badge").count()).toBe(0);
+    await ap.getByTestId("tab-cart").click();
+    await ap.getByTestId("empty").waitFor();
+    await ap.close();
+
+    const jp2 = await open(john, { context });
+    await jp2.getByTestId("cart-badge").waitFor();
+    await jp2.getByTestId("tab-cart").click();
+    await jp2.getByTestId("checkout").waitFor();
+    expect(await jp2.getByTestId("checkout").textContent()).toContain("Croissants");
+  });
+
+  it("3. inside a Telegram client with DeviceStorage the cart is kept there too, and restored from it", async () => {
+    const context = await newContext();
+    await context.addInitScript(() => {
+      const w = window as unknown as {
+        __tg: [string, Record<string, unknown>][];
+        __device: Record<string, string>;
+        TelegramWebviewProxy: unknown;
+        Telegram?: { WebView?: { receiveEvent?: (t: string, d: unknown) => void } };
+      };
+      w.__tg = [];
+      // The client's DeviceStorage, kept across page loads of this test in sessionStorage.
+      w.__device = JSON.parse(sessionStorage.getItem("__device") ?? "{}");
+      w.TelegramWebviewProxy = {
+        postEvent: (type: string, raw: string) => {
+          const d = JSON.parse(raw || "{}");
+          w.__tg.push([type, d]);
+          const answer = (t: string, data: unknown) =>
+            setTimeout(() => w.Telegram?.WebView?.receiveEvent?.(t, data), 0);
+          if (type === "web_app_device_storage_save_key") {
+            w.__device[d.key] = d.value;
+            sessionStorage.setItem("__device", JSON.stringify(w.__device));
+            answer("device_storage_key_saved", { req_id: d.req_id });
+          }
+          if (type === "web_app_device_storage_get_key")
+            answer("device_storage_key_received", { req_id: d.req_id, value: w.__device[d.key] ?? null });
+        },
+      };
+    });
+    const buyer = newUser();
+    const page = await context.newPage();
+    await page.goto(launchUrl(server.url, buyer, { platform: "ios", version: "9.0" }));
+    await page.getByTestId(`offer-${offers.bread}`).click();
+    await page.getByTestId("offer-detail").waitFor();
+    await page.evaluate(() =>
+      (
+        window as unknown as { Telegram: { WebView: { receiveEvent: (t: string, d: unknown) => void } } }
+      ).Telegram.WebView.receiveEvent("main_button_pressed", {}),
+    );
+    await expect
+      .poll(() =>
+        page.evaluate(() => (window as unknown as { __device: Record<string, string> }).__device.cart ?? ""),
+      )
+      .toContain(String(offers.bread));
+    // The WebView's storage is cleared (as a client may do); DeviceStorage still has the cart.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await expect
+      .poll(() => page.evaluate((id) => localStorage.getItem(`lastbite.cart.${id}`) ?? "", buyer.id))
+      .toContain(String(offers.bread));
+  });
+
   it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
     // A server with its database on disk, so the order outlives a restart.
     const env = { DATABASE_URL: "", DATA_DIR: mkdtempSync(path.join(tmpdir(), "lastbite-e2e-restart-")) };

@@ -206,11 +206,11 @@ export function initDataFor(user: InitDataUser, startParam?: string): string {
 export function launchUrl(
   base: string,
   user: InitDataUser,
-  opts: { theme?: Record<string, string>; startParam?: string; platform?: string } = {},
+  opts: { theme?: Record<string, string>; startParam?: string; platform?: string; version?: string } = {},
 ): string {
   const p = new URLSearchParams();
   p.set("tgWebAppData", initDataFor(user, opts.startParam));
-  p.set("tgWebAppVersion", "8.0");
+  p.set("tgWebAppVersion", opts.version ?? "8.0");
   p.set("tgWebAppPlatform", opts.platform ?? "unknown");
   p.set("tgWebAppThemeParams", JSON.stringify(opts.theme ?? LIGHT_THEME));
   if (opts.startParam) p.set("tgWebAppStartParam", opts.startParam);

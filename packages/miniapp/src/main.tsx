@@ -8,6 +8,7 @@ import { initRouter, routeFromStartParam } from "./lib/router.ts";
 import { NoTelegram } from "./pages/no-telegram.tsx";
 import { initBridge, isNative } from "./telegram/bridge.ts";
 import { readLaunchParams } from "./telegram/launch-params.ts";
+import { setClientVersion } from "./telegram/storage.ts";
 import { applyTheme, followTelegram } from "./telegram/theme.ts";
 import "./styles.css";
 
@@ -19,6 +20,7 @@ if (!launch) {
   root.render(<NoTelegram />);
 } else {
   initBridge(launch.platform);
+  setClientVersion(launch.version);
   followTelegram(launch.themeParams);
   setInitData(launch.initData);
   followFocus();
