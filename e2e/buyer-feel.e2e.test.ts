@@ -223,6 +223,42 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
       .toContain(String(offers.bread));
   });
 
+  it("4. seven open tabs share one event stream: every tab loads and every tab gets the live change", async () => {
+    const context = await newContext();
+    const buyer = newUser();
+    const placed = await apiAs<Order>(server.url, buyer, "POST", "/api/orders", {
+      items: [{ offer_id: offers.bread, quantity: 1 }],
+      delivery_type: "pickup",
+    });
+    expect(placed.status).toBe(201);
+    const streams: string[] = [];
+    context.on("request", (r) => {
+      if (r.url().includes("/api/events")) streams.push(r.url());
+    });
+    const tabs: Page[] = [];
+    for (let i = 0; i < 7; i++) {
+      const tab = await open(buyer, { context, startParam: `order_${placed.body.id}` });
+      // Each tab loads its order: with six streams held open, the seventh would wait forever.
+      await tab.waitForSelector('[data-testid="order-page"][data-status="pending"]', { timeout: 15_000 });
+      tabs.push(tab);
+    }
+    for (const tab of tabs)
+      await expect.poll(() => tab.getByTestId("live-state").getAttribute("data-state")).toBe("live");
+    expect(streams).toHaveLength(1);
+    const r = await apiAs(server.url, seller, "POST", `/api/seller/orders/${placed.body.id}/accept`, {});
+    expect(r.status).toBe(200);
+    for (const tab of tabs)
+      await tab.waitForSelector('[data-testid="order-page"][data-status="confirmed"]', { timeout: 10_000 });
+
+    // The leading tab closes: another takes over the stream, resuming where it left off.
+    await tabs[0]?.close();
+    await expect.poll(() => streams.length, { timeout: 10_000 }).toBe(2);
+    expect(streams[1]).toContain("last_event_id=");
+    await apiAs(server.url, seller, "POST", `/api/seller/orders/${placed.body.id}/complete`, {});
+    for (const tab of tabs.slice(1))
+      await tab.waitForSelector('[data-testid="order-page"][data-status="completed"]', { timeout: 10_000 });
+  }, 120_000);
+
   it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
     // A server with its database on disk, so the order outlives a restart.
     const env = { DATABASE_URL: "", DATA_DIR: mkdtempSync(path.join(tmpdir(), "lastbite-e2e-restart-")) };
