@@ -259,6 +259,35 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
       await tab.waitForSelector('[data-testid="order-page"][data-status="completed"]', { timeout: 10_000 });
   }, 120_000);
 
+  it("6. numbers and units follow the language: ru and uz decimals, unit names, no 'ta' for kilograms", async () => {
+    const nb = (s: string | null) => (s ?? "").replace(/[\u00a0\u202f]/g, " ");
+    const ru = await open(newUser({ language_code: "ru" }));
+    const card = ru.getByTestId(`offer-${offers.apples}`);
+    await card.waitFor();
+    const ruText = nb(await card.textContent());
+    expect(ruText).toContain("Осталось 25,5 кг");
+    expect(ruText).toContain("10 000 сум/кг");
+    expect(ruText).not.toMatch(/25\.5|\bkg\b/);
+    expect(nb(await ru.getByTestId(`offer-${offers.bread}`).textContent())).toContain("Осталось 40 штук");
+    await card.click();
+    await ru.getByTestId("offer-detail").waitFor();
+    expect(nb(await ru.getByTestId("qty").textContent())).toBe("1 кг");
+    await ru.screenshot({ path: screenshotPath("feel-offer-kg-ru") });
+    const uz = await open(newUser({ language_code: "uz" }));
+    const uzCard = uz.getByTestId(`offer-${offers.apples}`);
+    await uzCard.waitFor();
+    const uzText = nb(await uzCard.textContent());
+    expect(uzText).toContain("25,5 kg qoldi");
+    expect(uzText).not.toContain(" ta ");
+    expect(uzText).toContain("so'm/kg");
+    await uz.screenshot({ path: screenshotPath("feel-catalog-uz") });
+
+    const en = await open(newUser({ language_code: "en" }));
+    const enCard = en.getByTestId(`offer-${offers.apples}`);
+    await enCard.waitFor();
+    expect(nb(await enCard.textContent())).toContain("25.5 kg left");
+  });
+
   it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
     // A server with its database on disk, so the order outlives a restart.
     const env = { DATABASE_URL: "", DATA_DIR: mkdtempSync(path.join(tmpdir(), "lastbite-e2e-restart-")) };

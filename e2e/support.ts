@@ -84,6 +84,8 @@ export interface RunningServer {
   url: string;
   port: number;
   stop: () => Promise<void>;
+  /** Ends the process at once (SIGKILL), as a crash or an OOM kill would. */
+  kill: () => Promise<void>;
   logs: () => string;
 }
 
@@ -171,9 +173,15 @@ async function spawnServer(
     url,
     port,
     logs: () => out,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
         child.once("exit", () => {
           clearTimeout(timer);

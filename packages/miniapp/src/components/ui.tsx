@@ -1,6 +1,7 @@
-import type { OrderStatus } from "@lastbite/shared";
+import type { OrderStatus, Unit } from "@lastbite/shared";
 import type { ReactNode } from "react";
 import type { ApiError } from "../lib/api.ts";
+import { unitPrice } from "../lib/format.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { isNative } from "../telegram/bridge.ts";
 import { useBackButton } from "../telegram/buttons.ts";
@@ -166,13 +167,22 @@ export function Stepper(props: {
   );
 }
 
-/** Price with the crossed-out original and the discount. */
-export function Price({ price, original }: { price: number; original: number | null }) {
-  const { som } = useI18n();
+/** Price (per kg or l for weighed goods) with the crossed-out original and the discount. */
+export function Price({
+  price,
+  original,
+  unit = "piece",
+}: {
+  price: number;
+  original: number | null;
+  unit?: Unit;
+}) {
+  const i18n = useI18n();
+  const { som } = i18n;
   const off = original && original > price ? Math.round((1 - price / original) * 100) : 0;
   return (
     <span className="price">
-      <b>{som(price)}</b>
+      <b>{unitPrice(i18n, price, unit)}</b>
       {off > 0 && original && (
         <>
           <s>{som(original)}</s>

@@ -1,4 +1,4 @@
-import { formatQuantity, isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
+import { isOnSale, lineTotal, quantityStep } from "@lastbite/shared";
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
@@ -6,7 +6,7 @@ import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
 import { addToCart, roundQty, useCart } from "../lib/cart.ts";
 import type { Offer, Store } from "../lib/endpoints.ts";
-import { pickupWindow } from "../lib/format.ts";
+import { amount, pickupWindow, stepperValue } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
 import { offerQuery, offersQuery, storeQuery, storesQuery } from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
@@ -46,12 +46,12 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
       <div className="offer-body">
         <div className="offer-title">{offer.title}</div>
         {store && <div className="meta">{store.name}</div>}
-        <Price price={offer.price} original={offer.original_price} />
+        <Price price={offer.price} original={offer.original_price} unit={offer.unit} />
         <div className="meta">
           <span className={soldOut ? "bad" : "stock"}>
             {soldOut
               ? i18n.t("app.offer.soldOut")
-              : i18n.t("app.offer.left", { count: formatQuantity(offer.quantity, offer.unit) })}
+              : i18n.t("app.offer.left", { count: amount(i18n, offer.quantity, offer.unit) })}
           </span>
           {window && <> · {window}</>}
         </div>
@@ -232,11 +232,11 @@ export function OfferPage({ id }: { id: number }) {
           <OfferPhoto offer={o} large />
           <section className="card">
             <h1>{o.title}</h1>
-            <Price price={o.price} original={o.original_price} />
+            <Price price={o.price} original={o.original_price} unit={o.unit} />
             <div className="meta">
               <span className={available ? "stock" : "bad"}>
                 {available
-                  ? i18n.t("app.offer.left", { count: formatQuantity(o.quantity, o.unit) })
+                  ? i18n.t("app.offer.left", { count: amount(i18n, o.quantity, o.unit) })
                   : i18n.t("app.offer.soldOut")}
               </span>
             </div>
@@ -258,7 +258,7 @@ export function OfferPage({ id }: { id: number }) {
                   haptic.select();
                   setQty(v);
                 }}
-                format={(v) => formatQuantity(v, o.unit)}
+                format={(v) => stepperValue(i18n, v, o.unit)}
               />
             </section>
           )}

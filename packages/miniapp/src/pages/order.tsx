@@ -146,7 +146,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
       {order.items.map((i) => (
         <div key={i.offer_id} className="row spread">
           <span>
-            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
+            {i.title} <span className="meta">{lineQuantity(i18n, i.quantity, i.unit)}</span>
           </span>
           <span>{som(i.total)}</span>
         </div>

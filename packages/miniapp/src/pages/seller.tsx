@@ -80,7 +80,7 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       <ul className="items">
         {order.items.map((i) => (
           <li key={i.offer_id}>
-            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
+            {i.title} <span className="meta">{lineQuantity(i18n, i.quantity, i.unit)}</span>
           </li>
         ))}
       </ul>

@@ -1,11 +1,13 @@
 import {
   CODE_SHOWN_STATUSES,
   FAILED_STATUSES,
-  formatQuantity,
+  formatAmount,
+  formatNumber,
   formatSom,
   type Lang,
   type OrderStatus,
   offeredActions,
+  perUnit,
   type SellerAction,
   t,
 } from "@lastbite/shared";
@@ -48,8 +50,9 @@ export function renderSellerCard(o: LoadedOrder, lang: Lang): Rendered {
     ...o.items.map((i) =>
       t(lang, "bot.card.item", {
         title: i.title,
-        quantity: formatQuantity(i.quantity, i.unit),
-        price: formatSom(i.price, lang),
+        quantity:
+          i.unit === "piece" ? formatNumber(lang, i.quantity) : formatAmount(lang, i.quantity, i.unit),
+        price: perUnit(lang, formatSom(i.price, lang), i.unit),
         total: formatSom(i.total, lang),
       }),
     ),
