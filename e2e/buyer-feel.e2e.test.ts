@@ -288,6 +288,75 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     expect(nb(await enCard.textContent())).toContain("25.5 kg left");
   });
 
+  it("8, 9. phone in any common Uzbek form, shown formatted; an address over the limit is called too long, with a counter", async () => {
+    const buyer = newUser();
+    const page = await open(buyer);
+    await toCheckout(page, offers.bread);
+    await page.getByTestId("delivery-type-delivery").click();
+
+    // 9: 355 characters is not "too short": it says the real limit, and the counter shows it.
+    const long = "Tashkent, Chilonzor district, block 9, house 14, apartment 33, entrance 2, floor 4; "
+      .repeat(5)
+      .slice(0, 355);
+    await page.getByTestId("address").fill(long);
+    await page.getByTestId("phone").fill("(90) 123-45-67");
+    await page.getByTestId("place-order").click();
+    const addressError = page.getByTestId("address-error");
+    await addressError.waitFor();
+    expect(await addressError.textContent()).toMatch(/too long.*300/);
+    expect(await page.getByTestId("address-count").textContent()).toBe("355/300");
+    await page.screenshot({ path: screenshotPath("feel-address-too-long-light"), fullPage: true });
+    await page.getByTestId("address").fill("Tashkent, Chilonzor 9, house 14, apt 33");
+    expect(await page.getByTestId("address-count").textContent()).toBe("39/300");
+
+    // 8: a foreign number must be valid for its country; a local one is shown formatted.
+    await page.getByTestId("phone").fill("+7 123");
+    await page.getByTestId("place-order").click();
+    await page.getByTestId("phone-error").waitFor();
+    await page.getByTestId("phone").fill("(90) 123-45-67");
+    await page.getByTestId("comment").click(); // leaves the phone field
+    await expect.poll(() => page.getByTestId("phone").inputValue()).toBe("+998 90 123 45 67");
+    await page.getByTestId("place-order").click();
+    await page.getByTestId("order-page").waitFor();
+    const mine = await apiAs<{ orders: Order[] }>(server.url, buyer, "GET", "/api/orders?filter=all");
+    expect(mine.body.orders[0]?.customer_phone).toBe("+998901234567");
+    expect(await page.getByTestId("order-page").textContent()).toContain("+998 90 123 45 67");
+  });
+
+  it("8. the server takes the same phone rule: a foreign number valid for its country, not one that is not", async () => {
+    const body = (phone: string) => ({
+      items: [{ offer_id: offers.bread, quantity: 1 }],
+      delivery_type: "delivery",
+      delivery_address: "Tashkent, Chilonzor 9",
+      customer_phone: phone,
+    });
+    const ok = await apiAs<Order>(server.url, newUser(), "POST", "/api/orders", body("+7 912 345 67 89"));
+    expect(ok.status).toBe(201);
+    expect(ok.body.customer_phone).toBe("+79123456789");
+    const bad = await apiAs<{ code: string }>(
+      server.url,
+      newUser(),
+      "POST",
+      "/api/orders",
+      body("+7 123 45"),
+    );
+    expect(bad.status).toBe(400);
+  });
+
+  it("10. contact the seller: the owner's Telegram chat and the shop's phone, both shown plainly", async () => {
+    const buyer = newUser();
+    const placed = await apiAs<Order>(server.url, buyer, "POST", "/api/orders", {
+      items: [{ offer_id: offers.bread, quantity: 1 }],
+      delivery_type: "pickup",
+    });
+    const page = await open(buyer, { startParam: `order_${placed.body.id}` });
+    const contact = page.getByTestId("contact-seller");
+    await contact.waitFor();
+    expect(await contact.getByTestId("contact-chat").textContent()).toContain("@aziza_bakery");
+    expect(await contact.getByTestId("contact-phone").textContent()).toContain("+998 90 111 22 44");
+    expect(await contact.getByTestId("contact-phone").getAttribute("href")).toBe("tel:+998901112244");
+  });
+
   it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
     // A server with its database on disk, so the order outlives a restart.
     const env = { DATABASE_URL: "", DATA_DIR: mkdtempSync(path.join(tmpdir(), "lastbite-e2e-restart-")) };

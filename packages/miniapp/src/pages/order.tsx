@@ -1,7 +1,7 @@
-import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
+import { formatPhone, isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { Icon } from "../components/icon.tsx";
+import { ContactSeller } from "../components/contact-seller.tsx";
 import { LiveBadge } from "../components/live-badge.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
@@ -14,7 +14,7 @@ import { awaitsCode, buyerCanCancel, hasLiveCode, reasonText, timelineSteps } fr
 import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
 import { goBack } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { haptic, openTelegramLink } from "../telegram/bridge.ts";
+import { haptic } from "../telegram/bridge.ts";
 import { SellerOrder } from "./seller.tsx";
 
 function Timeline({ order }: { order: Order }) {
@@ -30,13 +30,6 @@ function Timeline({ order }: { order: Order }) {
       ))}
     </ol>
   );
-}
-
-function contactSeller(order: Order): void {
-  haptic.impact();
-  const u = order.store.owner_username;
-  if (u) openTelegramLink(`https://t.me/${encodeURIComponent(u)}`);
-  else window.location.href = `tel:${order.store.phone.replace(/[^\d+]/g, "")}`;
 }
 
 function Rating({ order }: { order: Order }) {
@@ -132,7 +125,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
           {order.customer_phone && (
             <div className="kv">
               <span>{t("app.order.phone")}</span>
-              <span>{order.customer_phone}</span>
+              <span>{formatPhone(order.customer_phone)}</span>
             </div>
           )}
         </>
@@ -264,14 +257,7 @@ export default function OrderPage({ id }: { id: number }) {
 
           {order.status === "completed" && <Rating order={order} />}
 
-          <button
-            type="button"
-            className="btn secondary"
-            onClick={() => contactSeller(order)}
-            data-testid="contact-seller"
-          >
-            <Icon name="chat" /> {t("app.order.contact")}
-          </button>
+          <ContactSeller store={order.store} />
 
           {actionError && <p className="notice bad">{actionError}</p>}
           {buyerCanCancel(order) &&

@@ -1,6 +1,7 @@
 import {
   asksReason,
   extractBookingCode,
+  formatPhone,
   isActiveStatus,
   type MessageKey,
   type SellerAction,
@@ -90,7 +91,7 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
           {order.customer_phone && (
             <>
               {" · "}
-              <a href={`tel:${order.customer_phone}`}>{order.customer_phone}</a>
+              <a href={`tel:${order.customer_phone}`}>{formatPhone(order.customer_phone)}</a>
             </>
           )}
         </div>

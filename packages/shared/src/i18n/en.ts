@@ -123,6 +123,7 @@ export const en = {
   "app.cart.ordered": "Order placed! The shop will confirm it soon.",
   "app.cart.required": "Required for delivery",
   "app.cart.addressTooShort": "Please enter the full address",
+  "app.cart.addressTooLong": "The address is too long: at most {max} characters",
   "app.cart.invalidPhone": "Enter a phone number like +998 90 123 45 67",
   "app.cart.fixErrors": "Please fill in the highlighted fields.",
 
@@ -148,6 +149,8 @@ export const en = {
   "app.order.comment": "Comment",
   "app.order.reason": "Reason: {reason}",
   "app.order.contact": "Contact the seller",
+  "app.order.writeTo": "Write to @{username} in Telegram",
+  "app.order.call": "Call {phone}",
   "app.order.cancel": "Cancel order",
   "app.order.cancelConfirm": "Cancel this order?",
   "app.order.cancelYes": "Yes, cancel it",

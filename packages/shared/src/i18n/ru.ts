@@ -119,6 +119,7 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.cart.ordered": "Заказ оформлен! Магазин скоро его подтвердит.",
   "app.cart.required": "Обязательно для доставки",
   "app.cart.addressTooShort": "Укажите полный адрес",
+  "app.cart.addressTooLong": "Адрес слишком длинный: не больше {max} символов",
   "app.cart.invalidPhone": "Введите номер в виде +998 90 123 45 67",
   "app.cart.fixErrors": "Заполните выделенные поля.",
 
@@ -144,6 +145,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.order.comment": "Комментарий",
   "app.order.reason": "Причина: {reason}",
   "app.order.contact": "Связаться с продавцом",
+  "app.order.writeTo": "Написать @{username} в Telegram",
+  "app.order.call": "Позвонить: {phone}",
   "app.order.cancel": "Отменить заказ",
   "app.order.cancelConfirm": "Отменить этот заказ?",
   "app.order.cancelYes": "Да, отменить",

@@ -120,6 +120,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.cart.ordered": "Buyurtma qabul qilindi! Do'kon tez orada tasdiqlaydi.",
   "app.cart.required": "Yetkazib berish uchun majburiy",
   "app.cart.addressTooShort": "To'liq manzilni kiriting",
+  "app.cart.addressTooLong": "Manzil juda uzun: ko'pi bilan {max} ta belgi",
   "app.cart.invalidPhone": "Raqamni +998 90 123 45 67 ko'rinishida kiriting",
   "app.cart.fixErrors": "Belgilangan maydonlarni to'ldiring.",
 
@@ -145,6 +146,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.order.comment": "Izoh",
   "app.order.reason": "Sabab: {reason}",
   "app.order.contact": "Sotuvchi bilan bog'lanish",
+  "app.order.writeTo": "Telegramda @{username} ga yozish",
+  "app.order.call": "Qo'ng'iroq qilish: {phone}",
   "app.order.cancel": "Buyurtmani bekor qilish",
   "app.order.cancelConfirm": "Bu buyurtma bekor qilinsinmi?",
   "app.order.cancelYes": "Ha, bekor qilish",
