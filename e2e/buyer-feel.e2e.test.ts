@@ -271,7 +271,7 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     expect(nb(await ru.getByTestId(`offer-${offers.bread}`).textContent())).toContain("Осталось 40 штук");
     await card.click();
     await ru.getByTestId("offer-detail").waitFor();
-    expect(nb(await ru.getByTestId("qty").textContent())).toBe("1 кг");
+    expect(nb(await ru.getByTestId("qty").inputValue())).toBe("1 кг");
     await ru.screenshot({ path: screenshotPath("feel-offer-kg-ru") });
     const uz = await open(newUser({ language_code: "uz" }));
     const uzCard = uz.getByTestId(`offer-${offers.apples}`);
@@ -286,6 +286,31 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     const enCard = en.getByTestId(`offer-${offers.apples}`);
     await enCard.waitFor();
     expect(nb(await enCard.textContent())).toContain("25.5 kg left");
+  });
+
+  it("7. weighed goods: half-kilogram taps and typed amounts", async () => {
+    const nb = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
+    const buyer = newUser({ language_code: "ru" });
+    const page = await open(buyer);
+    await page.getByTestId(`offer-${offers.apples}`).click();
+    await page.getByTestId("offer-detail").waitFor();
+    const qty = page.getByTestId("qty");
+    expect(nb(await qty.inputValue())).toBe("1 кг");
+    await page.getByTestId("qty-plus").click();
+    await page.getByTestId("qty-plus").click();
+    expect(nb(await qty.inputValue())).toBe("2 кг"); // two taps, not ten
+    await qty.fill("3,7");
+    await qty.press("Enter");
+    await expect.poll(async () => nb(await qty.inputValue())).toBe("3,7 кг");
+    await page.getByTestId("add-to-cart").click();
+    await expect
+      .poll(() => page.evaluate((id) => localStorage.getItem(`lastbite.cart.${id}`) ?? "", buyer.id))
+      .toContain('"quantity":3.7');
+    // More than is left is capped at what is left.
+    await qty.fill("99");
+    await qty.press("Enter");
+    await expect.poll(async () => nb(await qty.inputValue())).toBe("25,5 кг");
+    await page.screenshot({ path: screenshotPath("feel-offer-weighed-ru") });
   });
 
   it("8, 9. phone in any common Uzbek form, shown formatted; an address over the limit is called too long, with a counter", async () => {

@@ -157,6 +157,22 @@ export function cartCount(c: Cart | null): number {
   return c ? c.items.length : 0;
 }
 
+/**
+ * What one tap on + or − adds for the unit: a piece, or half a kilogram (litre) so that 2 kg is
+ * four taps, not twenty; finer amounts (0.1 steps, as the server takes them) are typed.
+ */
+export function tapStep(unit: Unit): number {
+  return unit === "piece" ? 1 : 0.5;
+}
+
+/** A typed amount ("1,5", "2.25", "3 kg") as the unit takes it, or null when it is no number. */
+export function parseQty(text: string, unit: Unit): number | null {
+  const m = /^\s*(\d+(?:[.,]\d*)?|[.,]\d+)/.exec(text);
+  if (!m?.[1]) return null;
+  const q = roundQty(Number(m[1].replace(",", ".")), unit);
+  return Number.isFinite(q) && q > 0 ? q : null;
+}
+
 /** Rounds a quantity to the unit's step (whole pieces, 0.1 kg or l), as the server checks it. */
 export function roundQty(q: number, unit: Unit): number {
   const perUnit = Math.round(1 / quantityStep(unit));

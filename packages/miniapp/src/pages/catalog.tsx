@@ -4,7 +4,7 @@ import { type ReactNode, useMemo, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { OfferPhoto } from "../components/offer-photo.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Price, Stepper } from "../components/ui.tsx";
-import { addToCart, roundQty, useCart } from "../lib/cart.ts";
+import { addToCart, parseQty, roundQty, tapStep, useCart } from "../lib/cart.ts";
 import type { Offer, Store } from "../lib/endpoints.ts";
 import { amount, pickupWindow, stepperValue } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
@@ -253,7 +253,8 @@ export function OfferPage({ id }: { id: number }) {
                 value={quantity}
                 min={step}
                 max={maxFor(o)}
-                step={step}
+                step={tapStep(o.unit)}
+                parse={o.unit === "piece" ? undefined : (text) => parseQty(text, o.unit)}
                 onChange={(v) => {
                   haptic.select();
                   setQty(v);

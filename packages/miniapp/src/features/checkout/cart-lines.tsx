@@ -1,7 +1,7 @@
-import { lineTotal, quantityStep } from "@lastbite/shared";
+import { lineTotal } from "@lastbite/shared";
 import { OfferPhoto } from "../../components/offer-photo.tsx";
 import { Stepper } from "../../components/ui.tsx";
-import { type CartItem, setQuantity } from "../../lib/cart.ts";
+import { type CartItem, parseQty, setQuantity, tapStep } from "../../lib/cart.ts";
 import type { Offer } from "../../lib/endpoints.ts";
 import { amount, stepperValue, unitPrice } from "../../lib/format.ts";
 import { useI18n } from "../../lib/i18n.tsx";
@@ -36,7 +36,8 @@ function CartLine(props: { item: CartItem; offers: Map<number, Offer> | undefine
               value={item.quantity}
               min={0}
               max={offer?.quantity ?? item.quantity}
-              step={quantityStep(item.unit)}
+              step={tapStep(item.unit)}
+              parse={item.unit === "piece" ? undefined : (text) => parseQty(text, item.unit)}
               onChange={(v) => {
                 haptic.select();
                 setQuantity(item.offer_id, v);
