@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiAs,
+  apiWithInitData,
   browserAvailable,
   DARK_THEME,
   LIGHT_THEME,
@@ -381,6 +382,122 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     expect(await contact.getByTestId("contact-phone").textContent()).toContain("+998 90 111 22 44");
     expect(await contact.getByTestId("contact-phone").getAttribute("href")).toBe("tel:+998901112244");
   });
+
+  it("11. toasts keep clear of the title and Back button; future timeline dots show in dark; the badge counts items", async () => {
+    const buyer = newUser();
+    const placed = await apiAs<Order>(server.url, buyer, "POST", "/api/orders", {
+      items: [{ offer_id: offers.bread, quantity: 1 }],
+      delivery_type: "pickup",
+    });
+    const page = await open(buyer, { theme: DARK_THEME, startParam: `order_${placed.body.id}` });
+    await page.waitForSelector('[data-testid="order-page"][data-status="pending"]');
+    // Future steps: a ring in the hint colour, at least 3:1 against the card (non-text contrast).
+    const ring = await page
+      .locator(".step.todo .dot")
+      .first()
+      .evaluate((el) => {
+        const cs = getComputedStyle(el);
+        return {
+          border: cs.borderTopColor,
+          width: cs.borderTopWidth,
+          card: getComputedStyle(el.closest(".card") as Element).backgroundColor,
+        };
+      });
+    const lum = (c: string) => {
+      const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+        const x = Number(v) / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+    };
+    const [hi, lo] = [lum(ring.border), lum(ring.card)].sort((a, b) => b - a) as [number, number];
+    expect((hi + 0.05) / (lo + 0.05)).toBeGreaterThanOrEqual(3);
+    expect(ring.width).toBe("2px");
+
+    await apiAs(server.url, seller, "POST", `/api/seller/orders/${placed.body.id}/accept`, {});
+    const toast = page.getByTestId("toast").first();
+    await toast.waitFor();
+    const t = await toast.boundingBox();
+    const title = await page.locator(".page-header").boundingBox();
+    expect(t && title && t.y > title.y + title.height).toBe(true);
+    await page.screenshot({ path: screenshotPath("feel-tracking-toast-dark") });
+
+    // Two croissants and a kilogram of apples: three items, not two lines.
+    const shopper = await open(newUser());
+    await shopper.getByTestId(`offer-${offers.bread}`).click();
+    await shopper.getByTestId("qty-plus").click();
+    await shopper.getByTestId("add-to-cart").click();
+    await shopper.getByTestId("back").click();
+    await shopper.getByTestId(`offer-${offers.apples}`).click();
+    await shopper.getByTestId("add-to-cart").click();
+    await shopper.getByTestId("back").click();
+    await expect.poll(() => shopper.getByTestId("cart-badge").textContent()).toBe("3");
+  });
+
+  it("11, 12. sandbox: every chat fits at 1280 px; theme and language per user; the QR scan can be simulated", async () => {
+    const sbx = await startSandboxServer();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${sbx.url}/sandbox`);
+      await page.locator("#dot.on").waitFor({ timeout: 45_000 });
+      const chats = page.locator("section.chat");
+      await expect.poll(() => chats.count()).toBeGreaterThanOrEqual(4);
+      for (const box of await Promise.all((await chats.all()).map((c) => c.boundingBox())))
+        expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(1280);
+      await page.screenshot({ path: screenshotPath("feel-sandbox-1280") });
+
+      // Rustam (owner of Non Bakery) in night mode and Russian.
+      const rustam = page.locator("#chat-700000002");
+      await rustam.locator("select.look-theme").selectOption("dark");
+      await rustam.locator("select.look-lang").selectOption("ru");
+      const [app] = await Promise.all([
+        context.waitForEvent("page"),
+        rustam.getByRole("button", { name: "Open Mini App" }).click(),
+      ]);
+      await app.waitForURL(/#tgWebAppData=/);
+      await expect.poll(() => app.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+      await expect.poll(() => app.evaluate(() => document.documentElement.lang)).toBe("ru");
+
+      // Aziza orders from Rustam's shop; Rustam accepts; his "scanner" reads her QR's text.
+      const launch = async (id: number) => {
+        const r = (await (await fetch(`${sbx.url}/sandbox/api/launch/${id}`)).json()) as { url: string };
+        return new URLSearchParams(new URL(r.url, sbx.url).hash.slice(1)).get("tgWebAppData") ?? "";
+      };
+      const [aziza, rustamInit] = [await launch(700000001), await launch(700000002)];
+      const me = await apiWithInitData<{ stores: { id: number }[] }>(sbx.url, rustamInit, "GET", "/api/me");
+      const storeId = me.body.stores[0]?.id ?? 0;
+      const list = await apiWithInitData<{ offers: { id: number; unit: string }[] }>(
+        sbx.url,
+        aziza,
+        "GET",
+        `/api/offers?store_id=${storeId}`,
+      );
+      const offer = list.body.offers.find((o) => o.unit === "piece") ?? list.body.offers[0];
+      const placed = await apiWithInitData<Order>(sbx.url, aziza, "POST", "/api/orders", {
+        items: [{ offer_id: offer?.id, quantity: 1 }],
+        delivery_type: "pickup",
+      });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      const accepted = await apiWithInitData<Order>(
+        sbx.url,
+        rustamInit,
+        "POST",
+        `/api/seller/orders/${placed.body.id}/accept`,
+        {},
+      );
+      expect(accepted.body.code).toMatch(/^[A-Z0-9]{6}$/);
+      await app.getByTestId("tab-seller").click();
+      await app.getByTestId("scan-qr").click();
+      await app.getByTestId("scan-text").fill(`lastbite:${placed.body.id}:${accepted.body.code}`);
+      await app.getByTestId("scan-read").click();
+      await app.getByTestId("handover").getByTestId(`seller-order-${placed.body.id}`).waitFor();
+      await app.screenshot({ path: screenshotPath("feel-sandbox-seller-scan-dark-ru") });
+    } finally {
+      await sbx.stop();
+    }
+  }, 120_000);
 
   it("2. the tracking page says when its stream is lost and back, and asks to reopen from Telegram on 401", async () => {
     // A server with its database on disk, so the order outlives a restart.

@@ -118,7 +118,7 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     // Once added, the Main button leads to the cart.
     await expect.poll(() => page.getByTestId("add-to-cart").textContent()).toContain("Go to cart");
     await page.getByTestId("back").click();
-    await expect.poll(() => page.getByTestId("cart-badge").textContent()).toBe("1");
+    await expect.poll(() => page.getByTestId("cart-badge").textContent()).toBe("2"); // two bundles
 
     // The cart survives a reload.
     await page.reload();

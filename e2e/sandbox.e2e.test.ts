@@ -100,7 +100,7 @@ describe.skipIf(!enabled)("Telegram sandbox page in Chromium (no BOT_TOKEN)", ()
       .poll(() => app.evaluate((id) => localStorage.getItem(`lastbite.cart.${id}`) ?? "", AZIZA), LONG)
       .toContain(String(offerId));
     await app.getByTestId("back").click();
-    await expect.poll(() => app.getByTestId("cart-badge").textContent(), LONG).toBe("1");
+    await expect.poll(() => app.getByTestId("cart-badge").textContent(), LONG).toBe("4"); // four samsas
     await app.getByTestId("tab-cart").click();
     await app.getByTestId("checkout").waitFor();
     await app.getByTestId("delivery-type-pickup").click();

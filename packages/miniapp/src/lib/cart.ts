@@ -153,8 +153,9 @@ export function clearCart(): void {
   save(null);
 }
 
+/** What the cart badge says: the pieces in the cart, and one for each weighed line (1.5 kg is one item). */
 export function cartCount(c: Cart | null): number {
-  return c ? c.items.length : 0;
+  return c ? c.items.reduce((n, i) => n + (i.unit === "piece" ? i.quantity : 1), 0) : 0;
 }
 
 /**

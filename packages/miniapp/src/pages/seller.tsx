@@ -163,6 +163,42 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
   );
 }
 
+/**
+ * Outside Telegram there is no camera popup: the sandbox (or a desktop browser) pastes what the
+ * camera would read, and it goes the same way as a scan (the whole QR text, not just a code).
+ */
+function ScanSimulator({ onText }: { onText: (text: string) => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState("");
+  if (!open)
+    return (
+      <button type="button" className="btn secondary" onClick={() => setOpen(true)} data-testid="scan-qr">
+        <Icon name="camera" /> {t("app.seller.scan")}
+      </button>
+    );
+  return (
+    <form
+      className="fields"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!text.trim()) return;
+        onText(text);
+        setText("");
+        setOpen(false);
+      }}
+    >
+      <label className="field">
+        <span>{t("app.seller.scanSimulated")}</span>
+        <textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} data-testid="scan-text" />
+      </label>
+      <button type="submit" className="btn" disabled={!text.trim()} data-testid="scan-read">
+        {t("app.seller.scanRead")}
+      </button>
+    </form>
+  );
+}
+
 /** Hand over an order: the buyer's code, typed or scanned from their QR, finds it. */
 function HandOver() {
   const i18n = useI18n();
@@ -205,6 +241,13 @@ function HandOver() {
   return (
     <section className="card" data-testid="handover">
       <h2 className="section-title inline">{t("app.seller.scanTitle")}</h2>
+      {!isNative() && (
+        <ScanSimulator
+          onText={(text) => {
+            verify(text);
+          }}
+        />
+      )}
       {isNative() && (
         <button
           type="button"

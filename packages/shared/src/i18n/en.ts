@@ -194,6 +194,8 @@ export const en = {
   "app.seller.confirmReject": "Reject the order",
   "app.seller.confirmCancel": "Cancel the order",
   "app.seller.buyer": "Buyer",
+  "app.seller.scanSimulated": "No camera here: paste what the camera would read",
+  "app.seller.scanRead": "Read it",
   "app.seller.scan": "Scan QR",
   "app.seller.enterCode": "Booking code",
   "app.seller.codePlaceholder": "ABC123",

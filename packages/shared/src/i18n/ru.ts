@@ -189,6 +189,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.seller.confirmReject": "Отклонить заказ",
   "app.seller.confirmCancel": "Отменить заказ",
   "app.seller.buyer": "Покупатель",
+  "app.seller.scanSimulated": "Камеры здесь нет: вставьте то, что прочитала бы камера",
+  "app.seller.scanRead": "Считать",
   "app.seller.scan": "Сканировать QR",
   "app.seller.enterCode": "Код брони",
   "app.seller.check": "Проверить",

@@ -188,6 +188,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.seller.confirmReject": "Buyurtmani rad etish",
   "app.seller.confirmCancel": "Buyurtmani bekor qilish",
   "app.seller.buyer": "Xaridor",
+  "app.seller.scanSimulated": "Bu yerda kamera yo'q: kamera o'qiydigan matnni qo'ying",
+  "app.seller.scanRead": "O'qish",
   "app.seller.scan": "QR skanerlash",
   "app.seller.enterCode": "Bron kodi",
   "app.seller.check": "Tekshirish",
