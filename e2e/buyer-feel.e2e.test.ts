@@ -434,6 +434,29 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     await expect.poll(() => shopper.getByTestId("cart-badge").textContent()).toBe("3");
   });
 
+  it("11. a code already handed over says so, with the time, instead of 'no confirmed order'", async () => {
+    const buyer = newUser();
+    const placed = await apiAs<Order>(server.url, buyer, "POST", "/api/orders", {
+      items: [{ offer_id: offers.bread, quantity: 1 }],
+      delivery_type: "pickup",
+    });
+    const accepted = await apiAs<Order>(
+      server.url,
+      seller,
+      "POST",
+      `/api/seller/orders/${placed.body.id}/accept`,
+      {},
+    );
+    await apiAs(server.url, seller, "POST", `/api/seller/orders/${placed.body.id}/complete`, {});
+    const page = await open(seller);
+    await page.getByTestId("tab-seller").click();
+    await page.getByTestId("code-input").fill(accepted.body.code ?? "");
+    await page.getByTestId("code-check").click();
+    const error = page.getByTestId("code-error");
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/already handed over \(today \d\d:\d\d\)/);
+  });
+
   it("11, 12. sandbox: every chat fits at 1280 px; theme and language per user; the QR scan can be simulated", async () => {
     const sbx = await startSandboxServer();
     try {

@@ -10,12 +10,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly errors: { path: string; message: string }[];
-  constructor(status: number, code: string, detail: string, errors: Problem["errors"] = []) {
+  /** When what the code refers to happened (`code_already_used`: the hand-over), if the server said. */
+  readonly at: string | null;
+  constructor(status: number, code: string, detail: string, errors: Problem["errors"] = [], at?: string) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.errors = errors ?? [];
+    this.at = at ?? null;
   }
 }
 
@@ -93,7 +96,7 @@ export async function api<S extends z.ZodType>(
     const problem = isJson ? problemSchema.safeParse(json) : null;
     if (problem?.success) {
       const p = problem.data;
-      throw new ApiError(res.status, p.code, p.detail, p.errors);
+      throw new ApiError(res.status, p.code, p.detail, p.errors, p.at);
     }
     // Not our problem+json (a proxy's 502 page, say): the status is all we know.
     throw new ApiError(

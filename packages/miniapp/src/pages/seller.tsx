@@ -233,7 +233,11 @@ function HandOver() {
       onError: (e) => {
         haptic.notify("error");
         setFoundId(null);
-        setCodeError(errorText(i18n, e.code));
+        setCodeError(
+          e.code === "code_already_used" && e.at
+            ? i18n.t("app.error.code_already_used_at", { time: i18n.dateTime(e.at) })
+            : errorText(i18n, e.code),
+        );
       },
     });
   }

@@ -56,6 +56,8 @@ export const en = {
   "app.error.offer_unavailable": "One of the items is no longer available. Remove it from the cart.",
   "app.error.invalid_quantity": "One of the quantities is not valid.",
   "app.error.invalid_phone": "Please enter a valid phone number, e.g. +998 90 123 45 67.",
+  "app.error.code_already_used": "This order has already been handed over.",
+  "app.error.code_already_used_at": "This order was already handed over ({time}).",
   "app.error.code_not_found": "No confirmed order with this code in your shop.",
   "app.error.invalid_request": "Please check the highlighted fields.",
   "app.error.service_unavailable": "The service is temporarily unavailable. Try again in a minute.",

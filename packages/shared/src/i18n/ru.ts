@@ -52,6 +52,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.error.offer_unavailable": "Один из товаров больше недоступен. Удалите его из корзины.",
   "app.error.invalid_quantity": "Неверное количество одного из товаров.",
   "app.error.invalid_phone": "Введите правильный номер, например +998 90 123 45 67.",
+  "app.error.code_already_used": "Этот заказ уже выдан.",
+  "app.error.code_already_used_at": "Этот заказ уже выдан ({time}).",
   "app.error.code_not_found": "В вашем магазине нет подтверждённого заказа с таким кодом.",
   "app.error.invalid_request": "Проверьте выделенные поля.",
   "app.error.service_unavailable": "Сервис временно недоступен. Попробуйте через минуту.",

@@ -52,6 +52,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.error.offer_unavailable": "Mahsulotlardan biri endi mavjud emas. Uni savatdan olib tashlang.",
   "app.error.invalid_quantity": "Mahsulotlardan birining miqdori noto'g'ri.",
   "app.error.invalid_phone": "To'g'ri telefon raqamini kiriting, masalan +998 90 123 45 67.",
+  "app.error.code_already_used": "Bu buyurtma allaqachon topshirilgan.",
+  "app.error.code_already_used_at": "Bu buyurtma allaqachon topshirilgan ({time}).",
   "app.error.code_not_found": "Do'koningizda bu kodli tasdiqlangan buyurtma yo'q.",
   "app.error.invalid_request": "Belgilangan maydonlarni tekshiring.",
   "app.error.service_unavailable": "Xizmat vaqtincha ishlamayapti. Bir daqiqadan so'ng urinib ko'ring.",
