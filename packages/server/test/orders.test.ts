@@ -106,7 +106,10 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     const completedAt = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.timeline.find(
       (s) => s.status === "completed",
     )?.at;
-    expect(used.body).toMatchObject({ code: "code_already_used", at: new Date(completedAt ?? "").toISOString() });
+    expect(used.body).toMatchObject({
+      code: "code_already_used",
+      at: new Date(completedAt ?? "").toISOString(),
+    });
     // someone else's shop learns nothing about it
     const other = await t.as(newUser()).post("/api/seller/orders/verify", { code });
     expect(other.body).toMatchObject({ code: "code_not_found" });
