@@ -207,14 +207,13 @@ export function Price({
   unit?: Unit;
 }) {
   const i18n = useI18n();
-  const { som } = i18n;
   const off = original && original > price ? Math.round((1 - price / original) * 100) : 0;
   return (
     <span className="price">
       <b>{unitPrice(i18n, price, unit)}</b>
       {off > 0 && original && (
         <>
-          <s>{som(original)}</s>
+          <s>{unitPrice(i18n, original, unit)}</s>
           <span className="discount">−{off}%</span>
         </>
       )}
