@@ -118,7 +118,7 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     // Once added, the Main button leads to the cart.
     await expect.poll(() => page.getByTestId("add-to-cart").textContent()).toContain("Go to cart");
     await page.getByTestId("back").click();
-    await expect.poll(() => page.getByTestId("cart-badge").textContent()).toBe("1");
+    await expect.poll(() => page.getByTestId("cart-badge").textContent()).toBe("2"); // two bundles
 
     // The cart survives a reload.
     await page.reload();
@@ -302,7 +302,7 @@ describe.skipIf(!enabled)("Mini App in Chromium", () => {
     await receive(page, "main_button_pressed", {});
     expect(types.length).toBeGreaterThan(0);
     await expect
-      .poll(() => page.evaluate(() => localStorage.getItem("lastbite.cart") ?? ""))
+      .poll(() => page.evaluate((id) => localStorage.getItem(`lastbite.cart.${id}`) ?? "", buyer.id))
       .toContain(String(offers.cake));
     expect((await events(page)).some(([t]) => t === "web_app_trigger_haptic_feedback")).toBe(true);
 

@@ -97,10 +97,10 @@ describe.skipIf(!enabled)("Telegram sandbox page in Chromium (no BOT_TOKEN)", ()
     for (let i = 0; i < 3; i++) await app.getByTestId("qty-plus").click();
     await app.getByTestId("add-to-cart").click();
     await expect
-      .poll(() => app.evaluate(() => localStorage.getItem("lastbite.cart") ?? ""), LONG)
+      .poll(() => app.evaluate((id) => localStorage.getItem(`lastbite.cart.${id}`) ?? "", AZIZA), LONG)
       .toContain(String(offerId));
     await app.getByTestId("back").click();
-    await expect.poll(() => app.getByTestId("cart-badge").textContent(), LONG).toBe("1");
+    await expect.poll(() => app.getByTestId("cart-badge").textContent(), LONG).toBe("4"); // four samsas
     await app.getByTestId("tab-cart").click();
     await app.getByTestId("checkout").waitFor();
     await app.getByTestId("delivery-type-pickup").click();

@@ -82,12 +82,20 @@ export function ensureMiniappBuilt(): void {
 
 export interface RunningServer {
   url: string;
+  port: number;
   stop: () => Promise<void>;
+  /** Ends the process at once (SIGKILL), as a crash or an OOM kill would. */
+  kill: () => Promise<void>;
   logs: () => string;
 }
 
-/** Starts the real server process, as `npm start` does, and waits for GET /health. */
-export async function startServer(): Promise<RunningServer> {
+/**
+ * Starts the real server process, as `npm start` does, and waits for GET /health. `env` adds to
+ * (or overrides) its environment; `port` restarts a server where a page still points.
+ */
+export async function startServer(
+  opts: { env?: NodeJS.ProcessEnv; port?: number } = {},
+): Promise<RunningServer> {
   const deadPort = await freePort(); // Bot API root that refuses connections: no internet needed
   return spawnServer(
     {
@@ -95,8 +103,11 @@ export async function startServer(): Promise<RunningServer> {
       BOT_MODE: "off",
       TELEGRAM_API_ROOT: `http://127.0.0.1:${deadPort}`,
       PUBLIC_URL: "",
+      ...opts.env,
     },
     async (url) => (await fetch(`${url}/health`)).ok,
+    [],
+    opts.port,
   );
 }
 
@@ -108,9 +119,10 @@ async function spawnServer(
   env: NodeJS.ProcessEnv,
   ready: (url: string, logs: string) => Promise<boolean>,
   drop: string[] = [],
+  fixedPort?: number,
 ): Promise<RunningServer> {
   ensureMiniappBuilt();
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -159,10 +171,17 @@ async function spawnServer(
   }
   return {
     url,
+    port,
     logs: () => out,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
         child.once("exit", () => {
           clearTimeout(timer);
@@ -195,11 +214,11 @@ export function initDataFor(user: InitDataUser, startParam?: string): string {
 export function launchUrl(
   base: string,
   user: InitDataUser,
-  opts: { theme?: Record<string, string>; startParam?: string; platform?: string } = {},
+  opts: { theme?: Record<string, string>; startParam?: string; platform?: string; version?: string } = {},
 ): string {
   const p = new URLSearchParams();
   p.set("tgWebAppData", initDataFor(user, opts.startParam));
-  p.set("tgWebAppVersion", "8.0");
+  p.set("tgWebAppVersion", opts.version ?? "8.0");
   p.set("tgWebAppPlatform", opts.platform ?? "unknown");
   p.set("tgWebAppThemeParams", JSON.stringify(opts.theme ?? LIGHT_THEME));
   if (opts.startParam) p.set("tgWebAppStartParam", opts.startParam);
@@ -228,9 +247,11 @@ export function screenshotPath(name: string): string {
  * the seeded demo users). Any Telegram settings of the calling shell are dropped so the sandbox
  * cannot be switched off (or pointed at the real Telegram) by accident.
  */
-export async function startSandboxServer(): Promise<RunningServer> {
+export async function startSandboxServer(
+  opts: { env?: NodeJS.ProcessEnv; port?: number } = {},
+): Promise<RunningServer> {
   return spawnServer(
-    {},
+    { ...opts.env },
     async (url, logs) => {
       // /health answers before the bot's first poll; /sandbox only exists in sandbox mode.
       const [health, page] = await Promise.all([fetch(`${url}/health`), fetch(`${url}/sandbox`)]);
@@ -239,6 +260,7 @@ export async function startSandboxServer(): Promise<RunningServer> {
       return health.ok && page.ok && logs.includes("SANDBOX MODE");
     },
     ["BOT_TOKEN", "BOT_MODE", "TELEGRAM_API_ROOT", "PUBLIC_URL", "WEBHOOK_SECRET"],
+    opts.port,
   );
 }
 

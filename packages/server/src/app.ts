@@ -142,7 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply
         .status(problem(err.code, err.detail).status)
         .type("application/problem+json")
-        .send(problem(err.code, err.detail, err.errors));
+        .send(problem(err.code, err.detail, err.errors, err.at));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.map((v) => ({

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { TelegramDouble } from "@lastbite/telegram-double";
 import { buildApp } from "./app.ts";
 import { signInitData } from "./auth/init-data.ts";
@@ -12,6 +11,7 @@ import { pruneOldRows } from "./db/retention.ts";
 import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
+import { sandboxToken } from "./sandbox/sandbox-token.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -36,7 +36,8 @@ const seeded = await seedIfEmpty(db);
 const sandbox = config.botToken
   ? null
   : await TelegramDouble.start({
-      token: `${700000000 + Math.floor(Math.random() * 1e6)}:SANDBOX${randomBytes(16).toString("hex")}`,
+      // Kept in DATA_DIR, so a restart does not sign out every open Mini App.
+      token: sandboxToken(config.dataDir, config.databaseUrl !== "memory://"),
     });
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
 // Nothing secret in a log line: grammY's network errors carry the request URL, token included.

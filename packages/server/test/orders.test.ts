@@ -103,8 +103,20 @@ describe.each(DATABASES)("order lifecycle on %s", (kind) => {
     expect(outbox.filter((r) => r.kind === "seller_new_order")).toEqual([
       { kind: "seller_new_order", chat_id: shop.owner.id },
     ]);
-    // a completed order no longer verifies
-    expect((await t.as(shop.owner).post("/api/seller/orders/verify", { code })).status).toBe(404);
+    // a completed order no longer verifies, and the seller is told it was handed over, and when
+    const used = await t.as(shop.owner).post("/api/seller/orders/verify", { code });
+    expect(used.status).toBe(404);
+    const completedAt = (await t.as(buyer).get(`/api/orders/${order.id}`, api.order)).body.timeline.find(
+      (s) => s.status === "completed",
+    )?.at;
+    expect(used.body).toMatchObject({
+      code: "code_already_used",
+      at: new Date(completedAt ?? "").toISOString(),
+    });
+    // someone else's shop learns nothing about it
+    const other = await t.as(newUser()).post("/api/seller/orders/verify", { code });
+    expect(other.body).toMatchObject({ code: "code_not_found" });
+    expect(other.body).not.toHaveProperty("at");
 
     const rated = await t
       .as(buyer)

@@ -17,6 +17,7 @@ export const problemSchema = z
     code: z.enum(PROBLEM_CODES),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    at: z.string().optional(),
   })
   .describe("application/problem+json");
 

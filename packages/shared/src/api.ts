@@ -132,6 +132,10 @@ function checkOfferPrices(
     ctx.addIssue({ code: "custom", path: ["pickup_until"], message: "must be after pickup_from" });
 }
 
+/** A delivery address: long enough to find the door, short enough for a courier's screen. */
+export const ADDRESS_MIN = 5;
+export const ADDRESS_MAX = 300;
+
 export const createOrderBody = z
   .strictObject({
     items: z
@@ -144,7 +148,7 @@ export const createOrderBody = z
       .min(1)
       .max(50),
     delivery_type: z.enum(DELIVERY_TYPES).default("pickup"),
-    delivery_address: plainString().trim().min(5).max(300).optional(),
+    delivery_address: plainString().trim().min(ADDRESS_MIN).max(ADDRESS_MAX).optional(),
     customer_phone: phone.optional(),
     comment: optionalText(500),
   })

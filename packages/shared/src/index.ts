@@ -6,4 +6,5 @@ export * from "./order-lifecycle.ts";
 export * from "./order-status.ts";
 export * from "./phone.ts";
 export * from "./problem.ts";
+export * from "./quantity-format.ts";
 export * from "./time.ts";

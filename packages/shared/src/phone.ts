@@ -1,16 +1,30 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+
+/** Numbers written without a country code are Uzbek. */
+export const DEFAULT_PHONE_COUNTRY = "UZ";
+
 /**
- * Normalises a phone number to E.164. Uzbek numbers may be written locally ("90 123 45 67",
- * "8 90 123-45-67") or internationally ("+998 (90) 123 45 67"); other countries must carry "+".
- * Returns null when the input is not a plausible phone number.
+ * Normalises a phone number to E.164: the one rule for the server's schemas, the bot's shared
+ * contacts and the Mini App's form. Uzbek numbers may be written locally ("(90) 123-45-67",
+ * "90 123 45 67", "8 90 123 45 67") or internationally ("+998 90 123 45 67", "998901234567");
+ * a number of another country needs its "+" code and must be valid for that country
+ * (libphonenumber-js). Returns null when it is not a valid phone number.
  */
 export function normalizePhone(input: string): string | null {
   const trimmed = input.trim();
-  if (!/^[+\d][\d\s()\-.]*$/.test(trimmed)) return null;
+  if (!/^[+(\d][\d\s()\-.]*$/.test(trimmed)) return null;
   const digits = trimmed.replace(/\D/g, "");
   const plus = trimmed.startsWith("+");
-  if (!plus && digits.length === 9) return `+998${digits}`;
-  if (!plus && digits.length === 10 && digits.startsWith("8")) return `+998${digits.slice(1)}`;
-  if (digits.startsWith("998")) return digits.length === 12 ? `+${digits}` : null;
-  if (plus && digits.length >= 8 && digits.length <= 15) return `+${digits}`;
-  return null;
+  let candidate = trimmed;
+  // The old Soviet trunk prefix 8, still written in Uzbekistan: "8 90 123 45 67".
+  if (!plus && digits.length === 10 && digits.startsWith("8")) candidate = digits.slice(1);
+  // The country code without its "+": "998 90 123 45 67".
+  else if (!plus && digits.length === 12 && digits.startsWith("998")) candidate = `+${digits}`;
+  const parsed = parsePhoneNumberFromString(candidate, DEFAULT_PHONE_COUNTRY);
+  return parsed?.isValid() ? parsed.number : null;
+}
+
+/** An E.164 number as people read it: "+998 90 123 45 67"; anything unparsable as it is. */
+export function formatPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164, DEFAULT_PHONE_COUNTRY)?.formatInternational() ?? e164;
 }

@@ -18,6 +18,7 @@ export const PROBLEM_CODES = [
   "invalid_quantity",
   "invalid_phone",
   "code_not_found",
+  "code_already_used",
   "too_many_streams",
   "internal_error",
   "service_unavailable",
@@ -33,4 +34,6 @@ export interface Problem {
   detail: string;
   /** Field-level details for `invalid_request`. */
   errors?: { path: string; message: string }[];
+  /** For `code_already_used`: when the order with that code was handed over (ISO 8601). */
+  at?: string;
 }

@@ -2,8 +2,9 @@ import type { ReactNode } from "react";
 import { cartCount, useCart } from "../lib/cart.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import { type Route, switchTab } from "../lib/router.ts";
+import { useSessionExpired } from "../lib/session.ts";
 import { useToasts } from "../lib/toast.ts";
-import { haptic, isNative } from "../telegram/bridge.ts";
+import { haptic, isNative, postEvent } from "../telegram/bridge.ts";
 import { useMainButtonState } from "../telegram/buttons.ts";
 import { Icon } from "./icon.tsx";
 import { Spinner } from "./ui.tsx";
@@ -101,11 +102,31 @@ function Toasts() {
   );
 }
 
+/**
+ * The server refused this launch's init data (expired, or the bot's token changed): nothing on
+ * screen will update any more, so say so, and how to fix it, instead of showing stale pages.
+ */
+function SessionExpired() {
+  const { t } = useI18n();
+  if (!useSessionExpired()) return null;
+  return (
+    <div className="notice bad session-expired" role="alert" data-testid="session-expired">
+      <span>{t("app.error.unauthorized")}</span>
+      {isNative() && (
+        <button type="button" className="btn danger" onClick={() => postEvent("web_app_close")}>
+          {t("app.session.close")}
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** The bottom dock: fallback Main button above the tab bar. */
 export function Shell({ tab, seller, children }: { tab: Tab | null; seller: boolean; children: ReactNode }) {
   return (
     <>
       <Toasts />
+      <SessionExpired />
       {children}
       <div className="dock">
         <FallbackMainButton />

@@ -1,6 +1,7 @@
-import type { OrderStatus } from "@lastbite/shared";
-import type { ReactNode } from "react";
+import type { OrderStatus, Unit } from "@lastbite/shared";
+import { type ReactNode, useState } from "react";
 import type { ApiError } from "../lib/api.ts";
+import { unitPrice } from "../lib/format.ts";
 import { errorText, useI18n } from "../lib/i18n.tsx";
 import { isNative } from "../telegram/bridge.ts";
 import { useBackButton } from "../telegram/buttons.ts";
@@ -139,8 +140,17 @@ export function Stepper(props: {
   step: number;
   onChange: (v: number) => void;
   format?: (v: number) => string;
+  /** Allows typing the amount (weighed goods): the typed text's value, rounded, or null if none. */
+  parse?: (text: string) => number | null;
 }) {
   const round = (v: number) => Math.round(v * 10) / 10;
+  const [typing, setTyping] = useState<string | null>(null);
+  const commit = () => {
+    const v = typing === null ? null : props.parse?.(typing);
+    setTyping(null);
+    if (v != null && v !== props.value) props.onChange(Math.min(props.max, Math.max(props.min, v)));
+  };
+  const shown = props.format ? props.format(props.value) : String(props.value);
   return (
     <div className="stepper">
       <button
@@ -152,7 +162,27 @@ export function Stepper(props: {
       >
         −
       </button>
-      <span data-testid="qty">{props.format ? props.format(props.value) : props.value}</span>
+      {props.parse ? (
+        <input
+          className="stepper-input"
+          inputMode="decimal"
+          aria-label={shown}
+          value={typing ?? shown}
+          onFocus={(e) => {
+            // The same text, all selected: typing replaces it, "2,5 кг" left as it is parses back.
+            setTyping(shown);
+            e.currentTarget.select();
+          }}
+          onChange={(e) => setTyping(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") e.currentTarget.blur();
+          }}
+          data-testid="qty"
+        />
+      ) : (
+        <span data-testid="qty">{shown}</span>
+      )}
       <button
         type="button"
         aria-label="+"
@@ -166,16 +196,24 @@ export function Stepper(props: {
   );
 }
 
-/** Price with the crossed-out original and the discount. */
-export function Price({ price, original }: { price: number; original: number | null }) {
-  const { som } = useI18n();
+/** Price (per kg or l for weighed goods) with the crossed-out original and the discount. */
+export function Price({
+  price,
+  original,
+  unit = "piece",
+}: {
+  price: number;
+  original: number | null;
+  unit?: Unit;
+}) {
+  const i18n = useI18n();
   const off = original && original > price ? Math.round((1 - price / original) * 100) : 0;
   return (
     <span className="price">
-      <b>{som(price)}</b>
+      <b>{unitPrice(i18n, price, unit)}</b>
       {off > 0 && original && (
         <>
-          <s>{som(original)}</s>
+          <s>{unitPrice(i18n, original, unit)}</s>
           <span className="discount">−{off}%</span>
         </>
       )}

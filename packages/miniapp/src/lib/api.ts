@@ -1,5 +1,6 @@
 import { type Problem, problemSchema } from "@lastbite/shared";
 import type { z } from "zod";
+import { markSessionExpired } from "./session.ts";
 
 /**
  * A failed API call: the server's problem+json; `network` when the server was not reached;
@@ -9,12 +10,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly errors: { path: string; message: string }[];
-  constructor(status: number, code: string, detail: string, errors: Problem["errors"] = []) {
+  /** When what the code refers to happened (`code_already_used`: the hand-over), if the server said. */
+  readonly at: string | null;
+  constructor(status: number, code: string, detail: string, errors: Problem["errors"] = [], at?: string) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.errors = errors ?? [];
+    this.at = at ?? null;
   }
 }
 
@@ -29,6 +33,16 @@ export function setInitData(raw: string): void {
 }
 export function getInitData(): string {
   return initData;
+}
+/** The Telegram user id in the init data (not verified here: only to keep each user's things apart). */
+export function getUserId(): number | null {
+  try {
+    const user = new URLSearchParams(initData).get("user");
+    const id = user ? (JSON.parse(user) as { id?: unknown }).id : null;
+    return typeof id === "number" ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -78,10 +92,11 @@ export async function api<S extends z.ZodType>(
     isJson = false;
   }
   if (!res.ok) {
+    if (res.status === 401) markSessionExpired();
     const problem = isJson ? problemSchema.safeParse(json) : null;
     if (problem?.success) {
       const p = problem.data;
-      throw new ApiError(res.status, p.code, p.detail, p.errors);
+      throw new ApiError(res.status, p.code, p.detail, p.errors, p.at);
     }
     // Not our problem+json (a proxy's 502 page, say): the status is all we know.
     throw new ApiError(

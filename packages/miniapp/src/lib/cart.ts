@@ -1,8 +1,16 @@
 import { quantityStep, type Unit } from "@lastbite/shared";
 import { useSyncExternalStore } from "react";
+import { isNative } from "../telegram/bridge.ts";
+import { telegramStorage } from "../telegram/storage.ts";
+import { getUserId } from "./api.ts";
 import type { Offer } from "./endpoints.ts";
 
-/** The cart, kept in localStorage across reloads. One shop per cart. */
+/**
+ * The cart, one shop per cart, one cart per Telegram user: two people using one phone (or one
+ * browser) each see their own. Kept in localStorage under the user's id across reloads, and in
+ * Telegram's DeviceStorage or CloudStorage where the client has one, so a cleared WebView cache
+ * does not lose it.
+ */
 export interface CartItem {
   offer_id: number;
   title: string;
@@ -18,13 +26,20 @@ export interface Cart {
   items: CartItem[];
 }
 
-const KEY = "lastbite.cart";
+/** Before carts were per user, one key held whoever's cart it was: it is dropped, not guessed. */
+const SHARED_KEY = "lastbite.cart";
+/** The key in Telegram's storage, which is per user and bot already. */
+const TELEGRAM_KEY = "cart";
 const subscribers = new Set<() => void>();
-let cart: Cart | null = load();
+/** undefined: not read yet (the user is known only once the launch parameters are). */
+let cart: Cart | null | undefined;
 
-function load(): Cart | null {
+export function cartKey(): string {
+  return `lastbite.cart.${getUserId() ?? "anonymous"}`;
+}
+
+function parse(raw: string | null): Cart | null {
   try {
-    const raw = localStorage.getItem(KEY);
     const c = raw ? (JSON.parse(raw) as Cart) : null;
     return c && Array.isArray(c.items) && c.items.length > 0 ? c : null;
   } catch {
@@ -32,40 +47,66 @@ function load(): Cart | null {
   }
 }
 
-function save(next: Cart | null): void {
-  cart = next && next.items.length > 0 ? next : null;
+function load(): Cart | null {
   try {
-    if (cart) localStorage.setItem(KEY, JSON.stringify(cart));
-    else localStorage.removeItem(KEY);
+    localStorage.removeItem(SHARED_KEY);
+    return parse(localStorage.getItem(cartKey()));
+  } catch {
+    return null;
+  }
+}
+
+function current(): Cart | null {
+  if (cart === undefined) {
+    cart = load();
+    if (!cart) void restoreFromTelegram();
+  }
+  return cart;
+}
+
+/** An empty local cart is filled from Telegram's storage, when the client keeps one there. */
+async function restoreFromTelegram(): Promise<void> {
+  const storage = telegramStorage(isNative());
+  if (!storage) return;
+  const kept = parse(await storage.get(TELEGRAM_KEY));
+  if (kept && !cart) save(kept, false);
+}
+
+function save(next: Cart | null, toTelegram = true): void {
+  cart = next && next.items.length > 0 ? next : null;
+  const json = cart ? JSON.stringify(cart) : "";
+  try {
+    if (cart) localStorage.setItem(cartKey(), json);
+    else localStorage.removeItem(cartKey());
   } catch {
     // storage full or disabled: the cart still lives for this session
   }
+  // CloudStorage takes at most 4096 characters a value; a bigger cart stays local.
+  if (toTelegram && json.length <= 4096) telegramStorage(isNative())?.set(TELEGRAM_KEY, json);
   for (const fn of subscribers) fn();
 }
 
 window.addEventListener("storage", (e) => {
-  if (e.key === KEY) {
+  if (e.key === cartKey()) {
     cart = load();
     for (const fn of subscribers) fn();
   }
 });
 
 export function useCart(): Cart | null {
-  return useSyncExternalStore(
-    (fn) => {
-      subscribers.add(fn);
-      return () => subscribers.delete(fn);
-    },
-    () => cart,
-  );
+  return useSyncExternalStore((fn) => {
+    subscribers.add(fn);
+    return () => subscribers.delete(fn);
+  }, current);
 }
 
 export function getCart(): Cart | null {
-  return cart;
+  return current();
 }
 
 /** Adds (or sets) an offer's quantity; a different shop's cart is replaced. */
 export function addToCart(offer: Offer, storeName: string, quantity: number): void {
+  const cart = current();
   const base: Cart =
     cart && cart.store_id === offer.store_id
       ? cart
@@ -84,6 +125,7 @@ export function addToCart(offer: Offer, storeName: string, quantity: number): vo
 }
 
 export function setQuantity(offerId: number, quantity: number): void {
+  const cart = current();
   if (!cart) return;
   const items =
     quantity <= 0
@@ -94,6 +136,7 @@ export function setQuantity(offerId: number, quantity: number): void {
 
 /** Refreshes titles and prices from the server's current offers. */
 export function refreshFromOffers(offers: Offer[]): void {
+  const cart = current();
   if (!cart) return;
   const byId = new Map(offers.map((o) => [o.id, o]));
   let changed = false;
@@ -110,8 +153,25 @@ export function clearCart(): void {
   save(null);
 }
 
+/** What the cart badge says: the pieces in the cart, and one for each weighed line (1.5 kg is one item). */
 export function cartCount(c: Cart | null): number {
-  return c ? c.items.length : 0;
+  return c ? c.items.reduce((n, i) => n + (i.unit === "piece" ? i.quantity : 1), 0) : 0;
+}
+
+/**
+ * What one tap on + or − adds for the unit: a piece, or half a kilogram (litre) so that 2 kg is
+ * four taps, not twenty; finer amounts (0.1 steps, as the server takes them) are typed.
+ */
+export function tapStep(unit: Unit): number {
+  return unit === "piece" ? 1 : 0.5;
+}
+
+/** A typed amount ("1,5", "2.25", "3 kg") as the unit takes it, or null when it is no number. */
+export function parseQty(text: string, unit: Unit): number | null {
+  const m = /^\s*(\d+(?:[.,]\d*)?|[.,]\d+)/.exec(text);
+  if (!m?.[1]) return null;
+  const q = roundQty(Number(m[1].replace(",", ".")), unit);
+  return Number.isFinite(q) && q > 0 ? q : null;
 }
 
 /** Rounds a quantity to the unit's step (whole pieces, 0.1 kg or l), as the server checks it. */

@@ -1,11 +1,4 @@
-import {
-  formatQuantity,
-  isOnSale,
-  lineTotal,
-  type OfferSort,
-  quantityStep,
-  STORE_CATEGORIES,
-} from "@lastbite/shared";
+import { isOnSale, lineTotal, type OfferSort, quantityStep, STORE_CATEGORIES } from "@lastbite/shared";
 import {
   keepPreviousData,
   useInfiniteQuery,
@@ -24,9 +17,9 @@ import {
   useCatalogFilter,
 } from "../features/discovery/catalog-filter.ts";
 import { shareOffer } from "../features/discovery/share.ts";
-import { addToCart, roundQty, useCart } from "../lib/cart.ts";
+import { addToCart, parseQty, roundQty, tapStep, useCart } from "../lib/cart.ts";
 import { type Offer, type OfferFilter, type Store, setFavourite } from "../lib/endpoints.ts";
-import { pickupWindow } from "../lib/format.ts";
+import { amount, pickupWindow, stepperValue } from "../lib/format.ts";
 import { type I18n, useI18n } from "../lib/i18n.tsx";
 import { useMe } from "../lib/me.ts";
 import {
@@ -85,12 +78,12 @@ function OfferCard({ offer, store }: { offer: Offer; store?: Store }) {
             )}
           </div>
         )}
-        <Price price={offer.price} original={offer.original_price} />
+        <Price price={offer.price} original={offer.original_price} unit={offer.unit} />
         <div className="meta">
           <span className={soldOut ? "bad" : "stock"}>
             {soldOut
               ? i18n.t("app.offer.soldOut")
-              : i18n.t("app.offer.left", { count: formatQuantity(offer.quantity, offer.unit) })}
+              : i18n.t("app.offer.left", { count: amount(i18n, offer.quantity, offer.unit) })}
           </span>
           {window && <> · {window}</>}
         </div>
@@ -435,11 +428,11 @@ export function OfferPage({ id }: { id: number }) {
           <OfferPhoto offer={o} large />
           <section className="card">
             <h1>{o.title}</h1>
-            <Price price={o.price} original={o.original_price} />
+            <Price price={o.price} original={o.original_price} unit={o.unit} />
             <div className="meta">
               <span className={available ? "stock" : "bad"}>
                 {available
-                  ? i18n.t("app.offer.left", { count: formatQuantity(o.quantity, o.unit) })
+                  ? i18n.t("app.offer.left", { count: amount(i18n, o.quantity, o.unit) })
                   : i18n.t("app.offer.soldOut")}
               </span>
             </div>
@@ -456,12 +449,13 @@ export function OfferPage({ id }: { id: number }) {
                 value={quantity}
                 min={step}
                 max={maxFor(o)}
-                step={step}
+                step={tapStep(o.unit)}
+                parse={o.unit === "piece" ? undefined : (text) => parseQty(text, o.unit)}
                 onChange={(v) => {
                   haptic.select();
                   setQty(v);
                 }}
-                format={(v) => formatQuantity(v, o.unit)}
+                format={(v) => stepperValue(i18n, v, o.unit)}
               />
             </section>
           )}

@@ -1,7 +1,9 @@
-import { isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
+import { formatPhone, isFailedStatus, isFinalStatus, type OrderStatus } from "@lastbite/shared";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
+import { ContactSeller } from "../components/contact-seller.tsx";
 import { Icon } from "../components/icon.tsx";
+import { LiveBadge } from "../components/live-badge.tsx";
 import { QrCode } from "../components/qr.tsx";
 import { ErrorView, LoadingView, Page, StatusChip } from "../components/ui.tsx";
 import { orderAgain } from "../features/discovery/order-again.ts";
@@ -21,7 +23,7 @@ import {
 import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from "../lib/queries.ts";
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
-import { haptic, openTelegramLink } from "../telegram/bridge.ts";
+import { haptic } from "../telegram/bridge.ts";
 import { SellerOrder } from "./seller.tsx";
 
 function Timeline({ order }: { order: Order }) {
@@ -101,13 +103,6 @@ function PickupWindow({ order }: { order: Order }) {
       )}
     </section>
   );
-}
-
-function contactSeller(order: Order): void {
-  haptic.impact();
-  const u = order.store.owner_username;
-  if (u) openTelegramLink(`https://t.me/${encodeURIComponent(u)}`);
-  else window.location.href = `tel:${order.store.phone.replace(/[^\d+]/g, "")}`;
 }
 
 function Rating({ order }: { order: Order }) {
@@ -203,7 +198,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
           {order.customer_phone && (
             <div className="kv">
               <span>{t("app.order.phone")}</span>
-              <span>{order.customer_phone}</span>
+              <span>{formatPhone(order.customer_phone)}</span>
             </div>
           )}
         </>
@@ -217,7 +212,7 @@ function Details({ order, i18n }: { order: Order; i18n: I18n }) {
       {order.items.map((i) => (
         <div key={i.offer_id} className="row spread">
           <span>
-            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
+            {i.title} <span className="meta">{lineQuantity(i18n, i.quantity, i.unit)}</span>
           </span>
           <span>{som(i.total)}</span>
         </div>
@@ -299,12 +294,7 @@ export default function OrderPage({ id }: { id: number }) {
           <section className="card status-card">
             <div className="row spread">
               <StatusChip status={order.status} />
-              {live && !isFinalStatus(order.status) && (
-                <span className="live" title={t("app.order.live")}>
-                  <span className="live-dot" />
-                  {t("app.order.live")}
-                </span>
-              )}
+              {!isFinalStatus(order.status) && <LiveBadge state={live} />}
             </div>
             {reason && (
               <p className="hint" data-testid="order-reason">
@@ -344,14 +334,7 @@ export default function OrderPage({ id }: { id: number }) {
 
           {isFinalStatus(order.status) && <OrderAgain order={order} />}
 
-          <button
-            type="button"
-            className="btn secondary"
-            onClick={() => contactSeller(order)}
-            data-testid="contact-seller"
-          >
-            <Icon name="chat" /> {t("app.order.contact")}
-          </button>
+          <ContactSeller store={order.store} />
 
           {actionError && <p className="notice bad">{actionError}</p>}
           {buyerCanCancel(order) &&

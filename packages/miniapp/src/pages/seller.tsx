@@ -1,6 +1,7 @@
 import {
   asksReason,
   extractBookingCode,
+  formatPhone,
   isActiveStatus,
   type MessageKey,
   type SellerAction,
@@ -90,7 +91,7 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       <ul className="items">
         {order.items.map((i) => (
           <li key={i.offer_id}>
-            {i.title} <span className="meta">{lineQuantity(i.quantity, i.unit)}</span>
+            {i.title} <span className="meta">{lineQuantity(i18n, i.quantity, i.unit)}</span>
           </li>
         ))}
       </ul>
@@ -100,7 +101,7 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
           {order.customer_phone && (
             <>
               {" · "}
-              <a href={`tel:${order.customer_phone}`}>{order.customer_phone}</a>
+              <a href={`tel:${order.customer_phone}`}>{formatPhone(order.customer_phone)}</a>
             </>
           )}
         </div>
@@ -178,6 +179,42 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
   );
 }
 
+/**
+ * Outside Telegram there is no camera popup: the sandbox (or a desktop browser) pastes what the
+ * camera would read, and it goes the same way as a scan (the whole QR text, not just a code).
+ */
+function ScanSimulator({ onText }: { onText: (text: string) => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState("");
+  if (!open)
+    return (
+      <button type="button" className="btn secondary" onClick={() => setOpen(true)} data-testid="scan-qr">
+        <Icon name="camera" /> {t("app.seller.scan")}
+      </button>
+    );
+  return (
+    <form
+      className="fields"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!text.trim()) return;
+        onText(text);
+        setText("");
+        setOpen(false);
+      }}
+    >
+      <label className="field">
+        <span>{t("app.seller.scanSimulated")}</span>
+        <textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} data-testid="scan-text" />
+      </label>
+      <button type="submit" className="btn" disabled={!text.trim()} data-testid="scan-read">
+        {t("app.seller.scanRead")}
+      </button>
+    </form>
+  );
+}
+
 /** Hand over an order: the buyer's code, typed or scanned from their QR, finds it. */
 function HandOver() {
   const i18n = useI18n();
@@ -212,7 +249,11 @@ function HandOver() {
       onError: (e) => {
         haptic.notify("error");
         setFoundId(null);
-        setCodeError(errorText(i18n, e.code));
+        setCodeError(
+          e.code === "code_already_used" && e.at
+            ? i18n.t("app.error.code_already_used_at", { time: i18n.dateTime(e.at) })
+            : errorText(i18n, e.code),
+        );
       },
     });
   }
@@ -220,6 +261,13 @@ function HandOver() {
   return (
     <section className="card" data-testid="handover">
       <h2 className="section-title inline">{t("app.seller.scanTitle")}</h2>
+      {!isNative() && (
+        <ScanSimulator
+          onText={(text) => {
+            verify(text);
+          }}
+        />
+      )}
       {isNative() && (
         <button
           type="button"

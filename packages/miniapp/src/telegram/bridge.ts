@@ -2,6 +2,8 @@
  * A small bridge to the Telegram client, speaking the Mini Apps protocol directly
  * (https://core.telegram.org/api/web-events) instead of loading telegram-web-app.js.
  */
+import { versionAtLeast } from "./version.ts";
+
 type Listener = (data: Record<string, unknown>) => void;
 
 interface TelegramWindow {
@@ -52,9 +54,7 @@ export function isNative(): boolean {
 
 /** True when the Telegram client's Mini App API is at least `version` (e.g. "8.0"). */
 export function supports(version: string): boolean {
-  const [a = 0, b = 0] = clientVersion.split(".").map(Number);
-  const [x = 0, y = 0] = version.split(".").map(Number);
-  return a > x || (a === x && b >= y);
+  return versionAtLeast(clientVersion, version);
 }
 
 export function postEvent(type: string, data?: Record<string, unknown>): void {

@@ -8,8 +8,11 @@ export interface Failure {
   ok: false;
   code: ProblemCode;
   detail: string;
+  /** When the thing refused already happened (e.g. a code handed over), for the reader's message. */
+  at?: string;
 }
 export type Result<T> = { ok: true; value: T } | Failure;
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ProblemCode, detail: string): Failure => ({ ok: false, code, detail });
+export const fail = (code: ProblemCode, detail: string, at?: string): Failure =>
+  at === undefined ? { ok: false, code, detail } : { ok: false, code, detail, at };

@@ -9,6 +9,8 @@ const STATUS: Record<ProblemCode, number> = {
   forbidden: 403,
   not_found: 404,
   code_not_found: 404,
+  // 404 as before (there is no order to hand over), with its own code and the time it was handed over.
+  code_already_used: 404,
   insufficient_stock: 409,
   invalid_transition: 409,
   already_rated: 409,
@@ -37,6 +39,7 @@ const TITLES: Partial<Record<ProblemCode, string>> = {
   below_min_order: "Below the shop's minimum order",
   idempotency_conflict: "Idempotency key reused with a different request",
   rate_limited: "Too many requests",
+  code_already_used: "This code was already handed over",
   internal_error: "Something went wrong on our side",
 };
 
@@ -44,7 +47,7 @@ export function statusOf(code: ProblemCode): number {
   return STATUS[code];
 }
 
-export function problem(code: ProblemCode, detail: string, errors?: Problem["errors"]): Problem {
+export function problem(code: ProblemCode, detail: string, errors?: Problem["errors"], at?: string): Problem {
   return {
     type: `https://lastbite.uz/problems/${code.replace(/_/g, "-")}`,
     title: TITLES[code] ?? code.replace(/_/g, " "),
@@ -52,6 +55,7 @@ export function problem(code: ProblemCode, detail: string, errors?: Problem["err
     code,
     detail,
     ...(errors ? { errors } : {}),
+    ...(at ? { at } : {}),
   };
 }
 
@@ -61,6 +65,7 @@ export class ProblemError extends Error {
     readonly code: ProblemCode,
     readonly detail: string,
     readonly errors?: Problem["errors"],
+    readonly at?: string,
   ) {
     super(detail);
   }
@@ -69,5 +74,5 @@ export class ProblemError extends Error {
 /** Unwraps a service result in a route handler: the value, or a thrown ProblemError. */
 export function unwrap<T>(r: Result<T>): T {
   if (r.ok) return r.value;
-  throw new ProblemError(r.code, r.detail);
+  throw new ProblemError(r.code, r.detail, undefined, r.at);
 }

@@ -82,7 +82,7 @@ describe("seller card", () => {
     );
     expect(text).toContain("Новый заказ №42");
     expect(text).toContain("Samsa — 2 × 6\u00a0000\u00a0сум = 12\u00a0000\u00a0сум");
-    expect(text).toContain("Olma — 1.5 kg × 10\u00a0000\u00a0сум = 15\u00a0000\u00a0сум");
+    expect(text).toContain("Olma — 1,5\u00a0кг × 10\u00a0000\u00a0сум/кг = 15\u00a0000\u00a0сум");
     expect(text).toContain("Итого: 32\u00a0000\u00a0сум");
     expect(text).toContain("Доставка");
     expect(text).toContain("Yunusobod 4");

@@ -1,13 +1,15 @@
 import {
   CODE_SHOWN_STATUSES,
   FAILED_STATUSES,
+  formatAmount,
   formatClock,
   formatClockOnDay,
-  formatQuantity,
+  formatNumber,
   formatSom,
   type Lang,
   type OrderStatus,
   offeredActions,
+  perUnit,
   type SellerAction,
   t,
   zonedParts,
@@ -77,8 +79,9 @@ export function renderSellerCard(o: LoadedOrder, lang: Lang, now: number = Date.
     ...o.items.map((i) =>
       t(lang, "bot.card.item", {
         title: i.title,
-        quantity: formatQuantity(i.quantity, i.unit),
-        price: formatSom(i.price, lang),
+        quantity:
+          i.unit === "piece" ? formatNumber(lang, i.quantity) : formatAmount(lang, i.quantity, i.unit),
+        price: perUnit(lang, formatSom(i.price, lang), i.unit),
         total: formatSom(i.total, lang),
       }),
     ),
@@ -234,11 +237,6 @@ export interface AlertOffer {
   time_zone: string;
 }
 
-const hhmm = (iso: string, timeZone: string) =>
-  new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(
-    new Date(iso),
-  );
-
 /** A followed shop's new offer. The buttons (open it, stop these) are added by the worker. */
 export function renderOfferAlert(o: AlertOffer, lang: Lang): string {
   const price =
@@ -253,8 +251,8 @@ export function renderOfferAlert(o: AlertOffer, lang: Lang): string {
   if (o.pickup_from && o.pickup_until)
     lines.push(
       t(lang, "bot.alert.pickup", {
-        from: hhmm(o.pickup_from, o.time_zone),
-        until: hhmm(o.pickup_until, o.time_zone),
+        from: formatClock(o.pickup_from, o.time_zone),
+        until: formatClock(o.pickup_until, o.time_zone),
       }),
     );
   return lines.join("\n");

@@ -111,6 +111,19 @@ export class OrderQueries {
         ]),
       1,
     );
-    return o ? ok(o) : fail("code_not_found", `no active order of your shops has the code ${code}`);
+    if (o) return ok(o);
+    // A code already handed over says so, and when: "no such order" would send the seller hunting.
+    const [done] = await loadOrders(
+      this.db,
+      (eb) =>
+        eb.and([eb("s.owner_id", "=", ownerId), eb("o.code", "=", code), eb("o.status", "=", "completed")]),
+      1,
+    );
+    if (done) {
+      const at = done.timeline.findLast((s) => s.status === "completed")?.at ?? done.updated_at;
+      const iso = new Date(at).toISOString();
+      return fail("code_already_used", `the order with the code ${code} was handed over at ${iso}`, iso);
+    }
+    return fail("code_not_found", `no active order of your shops has the code ${code}`);
   }
 }

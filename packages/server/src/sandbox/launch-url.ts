@@ -17,17 +17,43 @@ export const LIGHT_THEME = {
   destructive_text_color: "#ff3b30",
 } as const;
 
+/** Colours of Telegram's dark theme (night mode), as a client sends them. */
+export const DARK_THEME = {
+  bg_color: "#212121",
+  text_color: "#ffffff",
+  hint_color: "#aaaaaa",
+  link_color: "#8cc4ff",
+  button_color: "#3e88f7",
+  button_text_color: "#ffffff",
+  secondary_bg_color: "#0f0f0f",
+  header_bg_color: "#212121",
+  bottom_bar_bg_color: "#212121",
+  accent_text_color: "#8cc4ff",
+  section_bg_color: "#1c1c1d",
+  section_header_text_color: "#8d8e93",
+  section_separator_color: "#2c2c2e",
+  subtitle_text_color: "#98989e",
+  destructive_text_color: "#ff453a",
+} as const;
+
+export type SandboxTheme = "light" | "dark";
+
 /**
  * The URL Telegram opens for a Mini App: the app URL with launch parameters in the fragment
- * (any fragment of the original URL is replaced, its query is kept).
+ * (any fragment of the original URL is replaced, its query is kept), in the user's theme.
  */
-export function miniAppUrl(appUrl: string, initData: string, startParam?: string): string {
+export function miniAppUrl(
+  appUrl: string,
+  initData: string,
+  startParam?: string,
+  theme: SandboxTheme = "light",
+): string {
   const base = appUrl.split("#")[0] ?? appUrl;
   const params = [
     `tgWebAppData=${encodeURIComponent(initData)}`,
     "tgWebAppVersion=8.0",
     "tgWebAppPlatform=web",
-    `tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(LIGHT_THEME))}`,
+    `tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(theme === "dark" ? DARK_THEME : LIGHT_THEME))}`,
   ];
   if (startParam) params.push(`tgWebAppStartParam=${encodeURIComponent(startParam)}`);
   return `${base}#${params.join("&")}`;

@@ -27,7 +27,7 @@ body { font:15px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helveti
 .tabs button { border:1px solid var(--border); background:#fff; border-radius:999px; padding:6px 12px; font:inherit; font-size:13px;
   white-space:nowrap; cursor:pointer; }
 .tabs button.active { background:var(--accent); border-color:var(--accent); color:#fff; }
-.board { flex:1; min-height:0; display:grid; grid-auto-flow:column; grid-auto-columns:minmax(340px,1fr); gap:12px;
+.board { flex:1; min-height:0; display:grid; grid-auto-flow:column; grid-auto-columns:minmax(280px,1fr); gap:12px;
   padding:12px; overflow-x:auto; }
 .chat { position:relative; display:flex; flex-direction:column; min-height:0; background:var(--chat); border-radius:var(--radius);
   overflow:hidden; box-shadow:0 1px 3px rgba(0,0,0,.08); }
@@ -38,6 +38,8 @@ body { font:15px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helveti
   overflow-wrap:anywhere; }
 .who .meta { font-size:12px; color:var(--hint); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
 .who .meta.typing { color:var(--accent); }
+.looks { display:flex; flex-direction:column; gap:3px; flex:none; }
+.looks select { font:inherit; font-size:11.5px; border:1px solid var(--border); border-radius:7px; background:#fff; padding:1px 2px; }
 .btn { border:0; border-radius:10px; padding:7px 11px; font:inherit; font-size:13px; cursor:pointer; background:var(--accent-soft); color:var(--accent); }
 .btn.primary { background:var(--accent); color:#fff; }
 .btn.small { padding:4px 8px; font-size:12px; }
@@ -135,10 +137,20 @@ function alertIn(userId, text) {
   chat.append(box);
 }
 
+// Per user, as a Telegram client would send them: light or night theme, and the app language.
+const looks = JSON.parse(localStorage.getItem("sandbox.looks") || "{}");
+function lookOf(userId) { return looks[userId] || {}; }
+function setLook(userId, key, value) {
+  looks[userId] = Object.assign({}, lookOf(userId), { [key]: value });
+  localStorage.setItem("sandbox.looks", JSON.stringify(looks));
+}
+
 async function openApp(userId, query) {
   const w = window.open("about:blank", "_blank");
   try {
-    const res = await api("GET", "/sandbox/api/launch/" + userId + (query ? "?" + new URLSearchParams(query) : ""));
+    const q = Object.assign({}, lookOf(userId), query || {});
+    for (const k of Object.keys(q)) if (!q[k]) delete q[k];
+    const res = await api("GET", "/sandbox/api/launch/" + userId + (Object.keys(q).length ? "?" + new URLSearchParams(q) : ""));
     if (res.send) { if (w) w.close(); await send(userId, res.send); return; }
     if (w) w.location.href = res.url; else window.open(res.url, "_blank");
   } catch (e) { if (w) w.close(); toast(userId, e.message); }
@@ -231,6 +243,11 @@ function renderChat(user, i) {
     h("header", {},
       h("div", { class: "avatar", style: "background:" + color }, user.first_name.slice(0, 1)),
       h("div", { class: "who" }, h("div", { class: "name", title: user.label }, user.label), h("div", { class: "meta", "data-sub": sub, title: sub }, sub)),
+      h("div", { class: "looks" },
+        h("select", { class: "look-theme", title: "Theme the client sends (Telegram's light or night mode)", onchange: (e) => setLook(user.id, "theme", e.target.value) },
+          ["light", "dark"].map((v) => h("option", { value: v, selected: (lookOf(user.id).theme || "light") === v }, v === "dark" ? "🌙 dark" : "☀️ light"))),
+        h("select", { class: "look-lang", title: "The user's Telegram language", onchange: (e) => setLook(user.id, "lang", e.target.value) },
+          [["", "lang: " + (user.language_code || "en")], ["uz", "uz"], ["ru", "ru"], ["en", "en"]].map(([v, label]) => h("option", { value: v, selected: (lookOf(user.id).lang || "") === v }, label)))),
       h("button", { class: "btn primary", title: "Open the Mini App signed in as " + user.first_name, onclick: () => openApp(user.id) }, "Open Mini App")),
     h("div", { class: "blocked-note", hidden: true }, "This user blocked the bot: sends fail with 403"),
     h("div", { class: "messages" }),

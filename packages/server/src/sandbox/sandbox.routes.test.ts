@@ -21,7 +21,11 @@ const [AZIZA, RUSTAM] = USERS as [SandboxUser, SandboxUser];
 // a stand-in for auth/init-data.ts: readable, so the test can see what was signed
 const fakeSign = (user: SandboxUser, startParam?: string) =>
   new URLSearchParams({
-    user: JSON.stringify({ id: user.id, first_name: user.first_name }),
+    user: JSON.stringify({
+      id: user.id,
+      first_name: user.first_name,
+      ...(user.language_code ? { language_code: user.language_code } : {}),
+    }),
     ...(startParam ? { start_param: startParam } : {}),
     hash: "fake",
   }).toString();
@@ -216,6 +220,19 @@ describe("sandbox routes", () => {
     expect(
       (await app.inject(`/sandbox/api/launch/${AZIZA.id}?startapp=${encodeURIComponent("<x>")}`)).statusCode,
     ).toBe(400);
+  });
+
+  it("launches the Mini App in the theme and language the page chose for the user", async () => {
+    const url = (
+      await app.inject(`/sandbox/api/launch/${AZIZA.id}?theme=dark&lang=ru&startapp=order_3`)
+    ).json().url as string;
+    const params = fragmentOf(url);
+    expect(JSON.parse(params.get("tgWebAppThemeParams") ?? "")).toMatchObject({ bg_color: "#212121" });
+    const user = JSON.parse(new URLSearchParams(params.get("tgWebAppData") ?? "").get("user") ?? "");
+    expect(user).toMatchObject({ id: AZIZA.id, language_code: "ru" });
+    expect(params.get("tgWebAppStartParam")).toBe("order_3");
+    for (const bad of ["theme=sepia", "lang=de"])
+      expect((await app.inject(`/sandbox/api/launch/${AZIZA.id}?${bad}`)).statusCode, bad).toBe(400);
   });
 
   it("streams changes and callback answers as server-sent events", async () => {

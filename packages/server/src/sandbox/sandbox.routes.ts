@@ -1,8 +1,8 @@
-import type { ProblemCode } from "@lastbite/shared";
+import { LANGS, type ProblemCode } from "@lastbite/shared";
 import type { ChatMessage, TelegramDouble } from "@lastbite/telegram-double";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { problem } from "../http/problem.ts";
-import { interpretLink, miniAppUrl } from "./launch-url.ts";
+import { interpretLink, miniAppUrl, type SandboxTheme } from "./launch-url.ts";
 import { messageToHtml } from "./message-html.ts";
 import { sandboxPage } from "./sandbox-page.ts";
 
@@ -70,8 +70,19 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
       menuButton: menu.type === "web_app" ? { text: menu.text, url: menu.web_app.url } : null,
     };
   };
-  const launch = (user: SandboxUser, startParam?: string, appUrl?: string) =>
-    miniAppUrl(appUrl ?? `${base}/`, opts.signInitData(user, startParam), startParam);
+  /** The Mini App as `user` opens it, in the theme and language the sandbox page chose for them. */
+  const launch = (
+    user: SandboxUser,
+    startParam?: string,
+    appUrl?: string,
+    look: { theme?: SandboxTheme; lang?: string } = {},
+  ) =>
+    miniAppUrl(
+      appUrl ?? `${base}/`,
+      opts.signInitData(look.lang ? { ...user, language_code: look.lang } : user, startParam),
+      startParam,
+      look.theme,
+    );
 
   const fail = (reply: FastifyReply, code: ProblemCode, detail: string) =>
     reply.status(problem(code, detail).status).type("application/problem+json").send(problem(code, detail));
@@ -177,34 +188,36 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
     return { userId: user.id, blocked: body.blocked };
   });
 
-  app.get<{ Params: { userId: string }; Querystring: { startapp?: string; url?: string; button?: string } }>(
-    "/sandbox/api/launch/:userId",
-    async (req, reply) => {
-      const user = findUser(req.params.userId);
-      if (!user) return fail(reply, "not_found", `No sandbox user ${req.params.userId}.`);
-      const { startapp, url, button } = req.query;
-      if (
-        startapp !== undefined &&
-        (typeof startapp !== "string" || !/^[A-Za-z0-9_-]{0,512}$/.test(startapp))
-      ) {
-        return fail(
-          reply,
-          "invalid_request",
-          "startapp may contain only A-Z, a-z, 0-9, _ and - (up to 512).",
-        );
-      }
-      if (url === undefined) return { url: launch(user, startapp || undefined) };
-      if (typeof url !== "string" || !/^https?:\/\//i.test(url)) {
-        return fail(reply, "invalid_request", "url must be an absolute http(s) URL.");
-      }
-      const action = interpretLink(url, double.bot.username);
-      if (action.kind === "mini_app") return { url: launch(user, action.startParam) };
-      if (action.kind === "start") return { send: `/start ${action.payload}`.trim() };
-      // a web_app button opens its URL with fresh launch parameters; a url button just opens
-      if (button === "web_app") return { url: launch(user, undefined, url) };
-      return { url };
-    },
-  );
+  app.get<{
+    Params: { userId: string };
+    Querystring: { startapp?: string; url?: string; button?: string; theme?: string; lang?: string };
+  }>("/sandbox/api/launch/:userId", async (req, reply) => {
+    const user = findUser(req.params.userId);
+    if (!user) return fail(reply, "not_found", `No sandbox user ${req.params.userId}.`);
+    const { startapp, url, button, theme, lang } = req.query;
+    // The theme Telegram would send (light or night mode) and the user's app language.
+    if (theme !== undefined && theme !== "light" && theme !== "dark")
+      return fail(reply, "invalid_request", "theme must be light or dark.");
+    if (lang !== undefined && !(LANGS as readonly string[]).includes(lang))
+      return fail(reply, "invalid_request", `lang must be one of ${LANGS.join(", ")}.`);
+    const look = { ...(theme ? { theme: theme as SandboxTheme } : {}), ...(lang ? { lang } : {}) };
+    if (
+      startapp !== undefined &&
+      (typeof startapp !== "string" || !/^[A-Za-z0-9_-]{0,512}$/.test(startapp))
+    ) {
+      return fail(reply, "invalid_request", "startapp may contain only A-Z, a-z, 0-9, _ and - (up to 512).");
+    }
+    if (url === undefined) return { url: launch(user, startapp || undefined, undefined, look) };
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) {
+      return fail(reply, "invalid_request", "url must be an absolute http(s) URL.");
+    }
+    const action = interpretLink(url, double.bot.username);
+    if (action.kind === "mini_app") return { url: launch(user, action.startParam, undefined, look) };
+    if (action.kind === "start") return { send: `/start ${action.payload}`.trim() };
+    // a web_app button opens its URL with fresh launch parameters; a url button just opens
+    if (button === "web_app") return { url: launch(user, undefined, url, look) };
+    return { url };
+  });
 
   app.get<{ Params: { fileId: string } }>("/sandbox/api/file/:fileId", async (req, reply) => {
     const file = double.file(req.params.fileId);

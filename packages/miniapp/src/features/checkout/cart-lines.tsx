@@ -1,8 +1,9 @@
-import { formatQuantity, lineTotal, quantityStep } from "@lastbite/shared";
+import { lineTotal } from "@lastbite/shared";
 import { OfferPhoto } from "../../components/offer-photo.tsx";
 import { Stepper } from "../../components/ui.tsx";
-import { type CartItem, setQuantity } from "../../lib/cart.ts";
+import { type CartItem, parseQty, setQuantity, tapStep } from "../../lib/cart.ts";
 import type { Offer } from "../../lib/endpoints.ts";
+import { amount, stepperValue, unitPrice } from "../../lib/format.ts";
 import { useI18n } from "../../lib/i18n.tsx";
 import { haptic } from "../../telegram/bridge.ts";
 import { lineState } from "./checkout.ts";
@@ -18,14 +19,11 @@ function CartLine(props: { item: CartItem; offers: Map<number, Offer> | undefine
       <OfferPhoto offer={{ id: item.offer_id, photo_url: item.photo_url, title: item.title }} />
       <div className="cart-line-body">
         <div className="offer-title">{item.title}</div>
-        <div className="meta">
-          {i18n.som(item.price)}
-          {item.unit !== "piece" ? ` / ${item.unit}` : ""}
-        </div>
+        <div className="meta">{unitPrice(i18n, item.price, item.unit)}</div>
         {state === "gone" && <div className="bad small">{i18n.t("app.cart.unavailable")}</div>}
         {state === "short" && offer && (
           <div className="bad small" data-testid="stock-warning">
-            {i18n.t("app.cart.onlyLeft", { count: formatQuantity(offer.quantity, offer.unit) })}
+            {i18n.t("app.cart.onlyLeft", { count: amount(i18n, offer.quantity, offer.unit) })}
           </div>
         )}
         <div className="row spread">
@@ -38,12 +36,13 @@ function CartLine(props: { item: CartItem; offers: Map<number, Offer> | undefine
               value={item.quantity}
               min={0}
               max={offer?.quantity ?? item.quantity}
-              step={quantityStep(item.unit)}
+              step={tapStep(item.unit)}
+              parse={item.unit === "piece" ? undefined : (text) => parseQty(text, item.unit)}
               onChange={(v) => {
                 haptic.select();
                 setQuantity(item.offer_id, v);
               }}
-              format={(v) => formatQuantity(v, item.unit)}
+              format={(v) => stepperValue(i18n, v, item.unit)}
             />
           )}
           <b>{i18n.som(lineTotal(item.price, item.quantity))}</b>

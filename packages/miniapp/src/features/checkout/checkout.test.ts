@@ -100,6 +100,14 @@ describe("validateCheckout (the shared createOrderBody, as the server checks it)
     });
   });
 
+  it("says an address over the limit is too long, not too short", () => {
+    const v = validateCheckout(
+      cart(),
+      form({ type: "delivery", address: "Chilonzor 9, ".repeat(30), phone: "(90) 123-45-67" }),
+    );
+    expect(v.ok ? null : v.fieldErrors).toEqual({ delivery_address: "addressTooLong" });
+  });
+
   it("normalises the phone the way the server stores it", () => {
     const v = validateCheckout(
       cart(),

@@ -1,4 +1,11 @@
-import { createOrderBody, type DeliveryType, isOnSale, itemsTotal, lineSaving } from "@lastbite/shared";
+import {
+  ADDRESS_MAX,
+  createOrderBody,
+  type DeliveryType,
+  isOnSale,
+  itemsTotal,
+  lineSaving,
+} from "@lastbite/shared";
 import type { z } from "zod";
 import type { Cart, CartItem } from "../../lib/cart.ts";
 import type { Offer, Store } from "../../lib/endpoints.ts";
@@ -18,8 +25,8 @@ export interface CheckoutForm {
 
 /** The fields the buyer types that the server may refuse. */
 export type Field = "delivery_address" | "customer_phone";
-/** Why a field was refused, as a catalogue text: required, too short, not a phone number. */
-export type FieldProblem = "required" | "addressTooShort" | "invalidPhone";
+/** Why a field was refused, as a catalogue text: required, too short or long, not a phone number. */
+export type FieldProblem = "required" | "addressTooShort" | "addressTooLong" | "invalidPhone";
 export type FieldErrors = Partial<Record<Field, FieldProblem>>;
 
 export type OrderBody = z.output<typeof createOrderBody>;
@@ -52,9 +59,11 @@ export function validateCheckout(cart: Cart, form: CheckoutForm): Validation {
   let otherProblem = false;
   for (const issue of parsed.error.issues) {
     const field = issue.path[0];
-    if (field === "delivery_address")
-      fieldErrors.delivery_address = form.address.trim() ? "addressTooShort" : "required";
-    else if (field === "customer_phone")
+    if (field === "delivery_address") {
+      const length = form.address.trim().length;
+      fieldErrors.delivery_address =
+        length === 0 ? "required" : length > ADDRESS_MAX ? "addressTooLong" : "addressTooShort";
+    } else if (field === "customer_phone")
       fieldErrors.customer_phone = form.phone.trim() ? "invalidPhone" : "required";
     else otherProblem = true;
   }

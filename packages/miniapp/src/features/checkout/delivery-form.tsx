@@ -1,3 +1,4 @@
+import { ADDRESS_MAX, formatPhone, normalizePhone } from "@lastbite/shared";
 import { Icon } from "../../components/icon.tsx";
 import { Segmented } from "../../components/ui.tsx";
 import { getInitData } from "../../lib/api.ts";
@@ -10,6 +11,7 @@ import type { Checkout } from "./use-checkout.ts";
 const problemText = {
   required: "app.cart.required",
   addressTooShort: "app.cart.addressTooShort",
+  addressTooLong: "app.cart.addressTooLong",
   invalidPhone: "app.cart.invalidPhone",
 } as const satisfies Record<FieldProblem, string>;
 
@@ -20,6 +22,7 @@ export function DeliveryForm({ store, checkout }: { store: Store; checkout: Chec
   const delivery = form.type === "delivery";
   const addressError = fieldErrors.delivery_address;
   const phoneError = fieldErrors.customer_phone;
+  const addressLength = form.address.trim().length;
   return (
     <>
       <h2 className="section-title">{t("app.cart.howToGet")}</h2>
@@ -48,17 +51,29 @@ export function DeliveryForm({ store, checkout }: { store: Store; checkout: Chec
               <textarea
                 rows={2}
                 value={form.address}
+                aria-describedby="address-count"
                 placeholder={t("app.cart.addressPlaceholder")}
                 onChange={(e) => checkout.setField("address", e.target.value)}
                 aria-invalid={!!addressError}
                 data-testid="address"
                 autoComplete="street-address"
               />
-              {addressError && (
-                <small className="field-error" data-testid="address-error">
-                  {t(problemText[addressError])}
+              <span className="field-foot">
+                {addressError ? (
+                  <small className="field-error" data-testid="address-error">
+                    {t(problemText[addressError], { max: ADDRESS_MAX })}
+                  </small>
+                ) : (
+                  <span />
+                )}
+                <small
+                  id="address-count"
+                  className={addressLength > ADDRESS_MAX ? "field-count bad" : "field-count"}
+                  data-testid="address-count"
+                >
+                  {addressLength}/{ADDRESS_MAX}
                 </small>
-              )}
+              </span>
             </label>
             <label className="field">
               <span>{t("app.cart.phone")}</span>
@@ -68,6 +83,11 @@ export function DeliveryForm({ store, checkout }: { store: Store; checkout: Chec
                 value={form.phone}
                 placeholder={t("app.cart.phonePlaceholder")}
                 onChange={(e) => checkout.setField("phone", e.target.value)}
+                onBlur={() => {
+                  // "(90) 123-45-67" becomes "+998 90 123 45 67": what will be stored, as people read it.
+                  const e164 = normalizePhone(form.phone);
+                  if (e164) checkout.setField("phone", formatPhone(e164));
+                }}
                 aria-invalid={!!phoneError}
                 data-testid="phone"
                 autoComplete="tel"

@@ -1,7 +1,7 @@
 import type { DeliveryType } from "@lastbite/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { type ApiError, randomKey } from "../../lib/api.ts";
+import { type ApiError, getUserId, randomKey } from "../../lib/api.ts";
 import { type Cart, clearCart, refreshFromOffers, useCart } from "../../lib/cart.ts";
 import { type Offer, placeOrder, type Store } from "../../lib/endpoints.ts";
 import { errorText, useI18n } from "../../lib/i18n.tsx";
@@ -25,12 +25,14 @@ import {
   validateCheckout,
 } from "./checkout.ts";
 
-const CONTACT_KEY = "lastbite.contact";
+/** Per Telegram user, like the cart: one person's address is not offered to the next. */
+const contactKey = () => `lastbite.contact.${getUserId() ?? "anonymous"}`;
 
 /** The last delivery address and phone, so the next delivery order is filled in. */
 function loadContact(): { address: string; phone: string } {
   try {
-    const v = JSON.parse(localStorage.getItem(CONTACT_KEY) ?? "{}") as { address?: string; phone?: string };
+    localStorage.removeItem("lastbite.contact"); // the old key, shared by everyone on the device
+    const v = JSON.parse(localStorage.getItem(contactKey()) ?? "{}") as { address?: string; phone?: string };
     return { address: v.address ?? "", phone: v.phone ?? "" };
   } catch {
     return { address: "", phone: "" };
@@ -39,7 +41,7 @@ function loadContact(): { address: string; phone: string } {
 
 function saveContact(address: string, phone: string): void {
   try {
-    localStorage.setItem(CONTACT_KEY, JSON.stringify({ address, phone }));
+    localStorage.setItem(contactKey(), JSON.stringify({ address, phone }));
   } catch {
     // not essential
   }
