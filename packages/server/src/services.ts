@@ -40,7 +40,7 @@ export function createServices(deps: {
     metrics: deps.metrics ?? new Metrics(),
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
-    catalog: new CatalogService(db),
+    catalog: new CatalogService(db, config, changes),
     orders: new OrderService(db, config, changes),
   };
 }

@@ -14,6 +14,7 @@
  * independent of the others and of the order they run in.
  */
 import type { AddressInfo } from "node:net";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InitDataUser } from "../src/auth/init-data.ts";
@@ -65,6 +66,12 @@ const MATRIX: Row[] = [
   ["POST",   "/api/seller/orders/{id}/{action}",      "complete a confirmed order",   401,  404,         404,         200,         404,         200],
   ["POST",   "/api/seller/orders/{id}/{action}",      "cancel a confirmed order",     401,  404,         404,         200,         404,         200],
   ["GET",    "/api/events",                           "event stream",                 401,  200,         200,         200,         200,         200],
+  ["GET",    "/api/admin/stores",                     "shops to moderate",            401,  403,         403,         403,         403,         200],
+  ["POST",   "/api/admin/stores/{id}/{decision}",     "approve a pending shop",       401,  403,         403,         403,         403,         200],
+  ["POST",   "/api/offers/{id}/repost",               "post an offer again",          401,  403,         403,         201,         403,         403],
+  ["PUT",    "/api/offers/{id}/photo",                "upload an offer's photo",      401,  403,         403,         200,         403,         403],
+  ["GET",    "/photos/{id}/{file}",                   "an offer's photo",             200,  200,         200,         200,         200,         200],
+  ["GET",    "/api/seller/stats",                     "the shop's figures",           401,  403,         403,         200,         403,         200],
 ];
 
 interface Req {
@@ -76,6 +83,8 @@ interface Req {
   list?: "stores" | "offers" | "orders";
   /** The order the request acts on: a refusal must leave its status as it was. */
   orderId?: number;
+  /** A body that is not JSON (a photo), sent with this Content-Type. */
+  contentType?: string;
 }
 
 describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
@@ -90,6 +99,8 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   let offerId: number;
   let pausedOfferId: number;
   let shared: { pending: number; confirmed: number; code: string };
+  let photo: Buffer;
+  let photoUrl: string;
 
   const userOf = (role: Role): InitDataUser | null =>
     ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
@@ -101,11 +112,15 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     url: string,
     body?: unknown,
     shape?: Shape<T>,
+    contentType?: string,
   ): Promise<Res<T>> => {
     const res = await t.app.inject({
       method: method as "GET",
       url,
-      headers: who ? { authorization: authHeader(who) } : {},
+      headers: {
+        ...(who ? { authorization: authHeader(who) } : {}),
+        ...(contentType ? { "content-type": contentType } : {}),
+      },
       ...(body === undefined ? {} : { payload: body as object }),
     });
     return Res.of(res, shape, `${method} ${url}`);
@@ -219,6 +234,19 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
       return { url: `/api/seller/orders/${id}/cancel`, body: {}, orderId: id };
     },
     "event stream": async () => ({ url: "/api/events" }),
+    "shops to moderate": async () => ({ url: "/api/admin/stores" }),
+    "approve a pending shop": async () => {
+      const pendingShop = await makeShop(t, { offers: [] });
+      return { url: `/api/admin/stores/${pendingShop.store.id}/approve` };
+    },
+    "post an offer again": async () => ({ url: `/api/offers/${offerId}/repost`, body: {} }),
+    "upload an offer's photo": async () => ({
+      url: `/api/offers/${offerId}/photo`,
+      body: photo,
+      contentType: "image/jpeg",
+    }),
+    "an offer's photo": async () => ({ url: photoUrl }),
+    "the shop's figures": async () => ({ url: `/api/seller/stats?store_id=${shop.store.id}` }),
   };
 
   beforeAll(async () => {
@@ -258,6 +286,12 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     const pending = await order();
     const confirmed = await order(["accept"]);
     shared = { pending: pending.id, confirmed: confirmed.id, code: confirmed.code as string };
+    photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#c84" } })
+      .jpeg()
+      .toBuffer();
+    photoUrl = api.offer.parse(
+      (await inject(owner, "PUT", `/api/offers/${offerId}/photo`, photo, undefined, "image/jpeg")).json,
+    ).photo_url as string;
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
@@ -311,7 +345,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
       const before = req.orderId
         ? (await t.db.query<{ status: string }>("select status from orders where id = $1", [req.orderId]))[0]
         : undefined;
-      const res = await inject(who, method, req.url, req.body);
+      const res = await inject(who, method, req.url, req.body, undefined, req.contentType);
       expect(res.status, JSON.stringify(res.json)).toBe(status);
       if (status >= 400) {
         expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);

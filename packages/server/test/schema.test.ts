@@ -34,6 +34,11 @@ const SCHEMA: SchemaShape = {
     ratings_count: "number",
     created_at: "time",
     updated_at: "time",
+    status: "text",
+    lat: "number null",
+    lng: "number null",
+    category: "text null",
+    timezone: "text null",
   },
   offers: {
     id: "number",
@@ -129,6 +134,15 @@ const SCHEMA: SchemaShape = {
     order_id: "number null",
     created_at: "time",
   },
+  offer_photos: {
+    id: "number",
+    offer_id: "number",
+    width: "number",
+    height: "number",
+    small: "bytes",
+    large: "bytes",
+    created_at: "time",
+  },
   schema_migrations: { version: "number", name: "text", applied_at: "time" },
 };
 
@@ -137,6 +151,8 @@ const KIND: Record<string, string> = {
   integer: "number",
   smallint: "number",
   numeric: "number",
+  "double precision": "number",
+  bytea: "bytes",
   boolean: "boolean",
   text: "text",
   "timestamp with time zone": "time",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { REASON_CODES } from "./order-lifecycle.ts";
-import { DELIVERY_TYPES, ORDER_STATUSES, UNITS } from "./order-status.ts";
+import { DELIVERY_TYPES, ORDER_STATUSES, STORE_CATEGORIES, STORE_STATUSES, UNITS } from "./order-status.ts";
 import { PROBLEM_CODES } from "./problem.ts";
 
 /**
@@ -22,6 +22,11 @@ export const problemSchema = z
 
 export const storeSchema = z.object({
   id: z.number().int(),
+  status: z.enum(STORE_STATUSES).describe("only an active shop's offers are on sale"),
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
+  category: z.enum(STORE_CATEGORIES).nullable(),
+  timezone: z.string().nullable(),
   name: z.string(),
   address: z.string(),
   phone: z.string(),
@@ -99,6 +104,24 @@ export const orderSchema = z.object({
   rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
   created_at: time,
   updated_at: time,
+});
+
+const statsFigures = {
+  orders: z.number().int(),
+  completed: z.number().int(),
+  revenue: z.number().int(),
+  items: z.number(),
+  saved_amount: z.number().int(),
+};
+export const sellerStatsSchema = z.object({
+  store_id: z.number().int(),
+  timezone: z.string(),
+  days: z.array(
+    z.object({ date: z.string().describe("YYYY-MM-DD in the shop's time zone"), ...statsFigures }),
+  ),
+  totals: z.object({ ...statsFigures, completion_rate: z.number().nullable() }),
+  rating: z.number().nullable(),
+  ratings_count: z.number().int(),
 });
 
 export const meSchema = z.object({

@@ -1,10 +1,12 @@
-import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
+import { asksReason, type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
 import type { Bot, Context } from "grammy";
 import type { Authenticator } from "../auth/authenticate.ts";
+import { type CatalogService, loadShopForReview } from "../catalog/catalog.service.ts";
 import type { Failure } from "../core/result.ts";
 import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
 import { orderStartParam } from "../notifications/links.ts";
+import { reasonKeyboard, renderAdminStoreReview, sellerKeyboard } from "../notifications/renderers.ts";
 import type { OrderService } from "../orders/order.service.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import type { ProcessedUpdates } from "./processed-updates.ts";
@@ -13,6 +15,7 @@ export interface BotHandlerDeps {
   updates: ProcessedUpdates;
   users: UserRepository;
   orders: OrderService;
+  catalog: CatalogService;
   auth: Authenticator;
   links: MiniAppLinks;
 }
@@ -80,18 +83,67 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
         await answer(t(lang, "bot.toast.stale"));
         return;
       }
-      if (cmd.type === "order") {
+      if (cmd.type === "order" || cmd.type === "reason") {
+        if (cmd.type === "order") {
+          // ❌ first asks why: the same card shows the quick reasons and ↩️ back; nothing changes yet.
+          const o = await deps.orders.forSeller(ctx.from.id, cmd.orderId);
+          if (o.ok && asksReason(cmd.action, o.value.status)) {
+            await ctx.editMessageReplyMarkup({
+              reply_markup: { inline_keyboard: reasonKeyboard(o.value, cmd.action, lang) },
+            });
+            await answer(t(lang, "bot.toast.chooseReason"));
+            return;
+          }
+        }
         const r = await deps.orders.act(
           { type: "seller", id: ctx.from.id },
           "seller",
           cmd.orderId,
           cmd.action,
+          null,
+          cmd.type === "reason" ? cmd.reason : null,
         );
         if (r.ok) {
           await answer(t(lang, `bot.toast.${cmd.action}`));
           return;
         }
         await answer(await refusal(deps, ctx.from.id, cmd.orderId, r, lang), true);
+        return;
+      }
+      if (cmd.type === "back") {
+        // Back from the reasons: the card's buttons as the order stands now.
+        const o = await deps.orders.forSeller(ctx.from.id, cmd.orderId);
+        if (!o.ok) {
+          await answer(t(lang, "bot.toast.notYours"), true);
+          return;
+        }
+        await ctx.editMessageReplyMarkup({
+          reply_markup: { inline_keyboard: sellerKeyboard(o.value, lang) },
+        });
+        await answer(t(lang, "bot.reason.back"));
+        return;
+      }
+      if (cmd.type === "store") {
+        const r = await deps.catalog.decideStore(ctx.from.id, cmd.storeId, cmd.decision);
+        if (!r.ok && r.code === "forbidden") {
+          await answer(t(lang, "bot.admin.notAdmin"), true);
+          return;
+        }
+        // Whoever decided, this admin's card now shows the decision and loses its buttons.
+        const shop = await loadShopForReview(deps.catalog.db, cmd.storeId);
+        if (shop) {
+          const card = renderAdminStoreReview(shop, lang);
+          await ctx
+            .editMessageText(card.text, { reply_markup: { inline_keyboard: card.keyboard } })
+            .catch(() => {}); // "not modified" when it already shows it
+        }
+        if (r.ok)
+          await answer(t(lang, cmd.decision === "approve" ? "bot.admin.approved" : "bot.admin.rejected"));
+        else
+          await answer(
+            t(lang, "bot.admin.already", { status: shop ? t(lang, `store.status.${shop.status}`) : "—" }),
+            true,
+          );
         return;
       }
       const r = await deps.orders.rate(ctx.from.id, cmd.orderId, cmd.stars);

@@ -81,6 +81,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     updates: new ProcessedUpdates(services.db),
     users: services.users,
     orders: services.orders,
+    catalog: services.catalog,
     auth: services.auth,
     links,
   });

@@ -34,6 +34,11 @@ export interface StoresTable {
   ratings_count: Generated<number>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  status: Generated<import("@lastbite/shared").StoreStatus>;
+  lat: number | null;
+  lng: number | null;
+  category: import("@lastbite/shared").StoreCategory | null;
+  timezone: string | null;
 }
 
 export interface OffersTable {
@@ -52,6 +57,17 @@ export interface OffersTable {
   active: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+}
+
+/** Resized webp copies of an offer's photo; a new upload is a new row (its URL is cached for ever). */
+export interface OfferPhotosTable {
+  id: Generated<number>;
+  offer_id: number;
+  width: number;
+  height: number;
+  small: Uint8Array;
+  large: Uint8Array;
+  created_at: DefaultTimestamp;
 }
 
 export interface OrdersTable {
@@ -158,6 +174,7 @@ export interface DB {
   users: UsersTable;
   stores: StoresTable;
   offers: OffersTable;
+  offer_photos: OfferPhotosTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
   order_events: OrderEventsTable;
@@ -170,15 +187,17 @@ export interface DB {
 }
 
 /** How a column reads back, in the terms `schema.test.ts` compares with the database. */
-type Kind<V> = [V] extends [boolean | null]
-  ? "boolean"
-  : [V] extends [number | null]
-    ? "number"
-    : [V] extends [Date | null]
-      ? "time"
-      : [V] extends [string | null]
-        ? "text"
-        : "json";
+type Kind<V> = [V] extends [Uint8Array | null]
+  ? "bytes"
+  : [V] extends [boolean | null]
+    ? "boolean"
+    : [V] extends [number | null]
+      ? "number"
+      : [V] extends [Date | null]
+        ? "time"
+        : [V] extends [string | null]
+          ? "text"
+          : "json";
 type Shape<V> = `${Kind<V>}${null extends V ? " null" : ""}`;
 
 /**

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@lastbite/shared";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
+import { loadShopForReview } from "../catalog/catalog.service.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
@@ -12,11 +13,13 @@ import { UserRepository } from "../users/user.repository.ts";
 import { type MiniAppLinks, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
 import {
+  renderAdminStoreReview,
   renderBuyerRated,
   renderBuyerStatus,
   renderSellerCard,
   renderSellerNotice,
   renderSellerRating,
+  renderStoreDecision,
 } from "./renderers.ts";
 import { PacingAborted, SendPacer } from "./send-pacer.ts";
 
@@ -387,6 +390,8 @@ export class OutboxWorker {
     const message = parseOutboxMessage(row.kind, row.payload);
     // A row this code cannot read is a bug to see, not a message to pretend was sent.
     if ("error" in message) throw new UnreadableRow(message.error);
+    if (message.kind === "admin_store_review" || message.kind === "store_decision")
+      return this.deliverShopMessage(row, message);
     const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
     if (!order) return { note: "no such order" };
     return this.deliverMessage(row, message, order);
@@ -411,9 +416,32 @@ export class OutboxWorker {
       }
       case "seller_rating":
         return this.sendRating(row, order, m.payload.stars, m.payload.comment);
+      case "admin_store_review":
+      case "store_decision":
+        return this.deliverShopMessage(row, m);
       default:
         return assertNever(m);
     }
+  }
+
+  /** Messages about a shop rather than an order: an admin's review card, the owner's verdict. */
+  private async deliverShopMessage(
+    row: ClaimedRow,
+    m: Extract<OutboxMessage, { kind: "admin_store_review" | "store_decision" }>,
+  ): Promise<Delivered> {
+    const shop = await loadShopForReview(this.opts.db, m.payload.store_id);
+    if (!shop) return { note: "no such shop" };
+    const lang = await this.langOf(row.chat_id);
+    if (m.kind === "store_decision") {
+      const text = renderStoreDecision(shop, m.payload.status, lang);
+      const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));
+      return { messageId: msg.message_id };
+    }
+    const card = renderAdminStoreReview(shop, lang);
+    const msg = await this.paced(row, row.chat_id, () =>
+      this.opts.api.sendMessage(row.chat_id, card.text, { reply_markup: { inline_keyboard: card.keyboard } }),
+    );
+    return { messageId: msg.message_id };
   }
 
   private async sendCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {

@@ -8,6 +8,8 @@ const STORED: Record<OutboxKind, unknown> = {
   seller_notice: { status: "cancelled", reason: "changed my mind", reason_code: null },
   seller_rating: { stars: 4, comment: null },
   buyer_status: { status: "expired", reason: null, reason_code: "accept_timeout" },
+  admin_store_review: { store_id: 7 },
+  store_decision: { store_id: 7, status: "active" },
 };
 
 describe("parseOutboxMessage", () => {

@@ -24,6 +24,10 @@ export const OUTBOX_PAYLOADS = {
   seller_rating: z.object({ stars: z.number().int().min(1).max(5), comment: z.string().nullable() }),
   /** The buyer hears about a change of status. */
   buyer_status: statusChange,
+  /** An admin's card about a new shop waiting for approval, with ✅/❌ (no order: `order_id` is null). */
+  admin_store_review: z.object({ store_id: z.number().int() }),
+  /** The shop's owner hears an admin's decision. */
+  store_decision: z.object({ store_id: z.number().int(), status: z.enum(["active", "rejected"]) }),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;
