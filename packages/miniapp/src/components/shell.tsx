@@ -28,7 +28,7 @@ function FallbackMainButton() {
 
 type Tab = "catalog" | "cart" | "orders" | "seller";
 
-function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
+function TabBar({ active }: { active: Tab | null }) {
   const { t } = useI18n();
   const cart = useCart();
   const count = cartCount(cart);
@@ -47,13 +47,13 @@ function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
       icon: <Icon name="list" size={22} />,
     },
   ];
-  if (seller)
-    tabs.push({
-      tab: "seller",
-      route: { name: "seller" },
-      label: t("app.tabs.seller"),
-      icon: <Icon name="store" size={22} />,
-    });
+  // Always there: a user without a shop opens one from it.
+  tabs.push({
+    tab: "seller",
+    route: { name: "seller" },
+    label: t("app.tabs.seller"),
+    icon: <Icon name="store" size={22} />,
+  });
   return (
     <nav className="tabbar">
       {tabs.map((x) => (
@@ -96,14 +96,14 @@ function Toasts() {
 }
 
 /** The bottom dock: fallback Main button above the tab bar. */
-export function Shell({ tab, seller, children }: { tab: Tab | null; seller: boolean; children: ReactNode }) {
+export function Shell({ tab, children }: { tab: Tab | null; children: ReactNode }) {
   return (
     <>
       <Toasts />
       {children}
       <div className="dock">
         <FallbackMainButton />
-        {tab && <TabBar active={tab} seller={seller} />}
+        {tab && <TabBar active={tab} />}
       </div>
     </>
   );
