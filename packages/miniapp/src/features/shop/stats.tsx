@@ -38,7 +38,7 @@ function DayChart({
       if (gone || !box.current) return;
       const xs = stats.days.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000);
       const ys = stats.days.map((d) => d[field]);
-      const accent = cssVar("--button", "#2481cc");
+      const accent = cssVar("--accent", "#2ea043");
       const text = cssVar("--hint", "#999");
       chart = new UPlot(
         {
