@@ -343,7 +343,7 @@ const PAGE = `<!doctype html>
   <form class="newuser" id="newuser" title="Someone new: open a shop of your own, or buy as a stranger">
     <input name="name" placeholder="New user's name" maxlength="64" required data-testid="new-user-name">
     <select name="lang" aria-label="Language"><option value="en">en</option><option value="ru">ru</option><option value="uz">uz</option></select>
-    <button class="btn primary" data-testid="new-user-add">＋ Add user</button>
+    <button class="btn primary" data-testid="new-user-add">+ Add user</button>
   </form>
   <div class="status"><span class="dot" id="dot"></span><span id="conn">connecting…</span></div>
 </div>
