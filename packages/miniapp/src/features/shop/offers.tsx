@@ -1,11 +1,4 @@
-import {
-  createOfferBody,
-  isOnSale,
-  type MessageKey,
-  patchOfferBody,
-  UNITS,
-  type Unit,
-} from "@lastbite/shared";
+import { createOfferBody, type MessageKey, patchOfferBody, UNITS, type Unit } from "@lastbite/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { OfferPhoto } from "../../components/offer-photo.tsx";
@@ -33,17 +26,7 @@ import {
   numberOrUndefined,
   serverFieldErrors,
 } from "./form-errors.ts";
-
-export type OfferState = "onSale" | "paused" | "soldOut" | "ended";
-
-/** Where an offer stands for its owner: over (its time passed), sold out, paused, or on sale. */
-export function offerState(o: Offer, now = Date.now()): OfferState {
-  const passed = (t: string | null) => t !== null && Date.parse(t) <= now;
-  if (passed(o.expires_at) || passed(o.pickup_until)) return "ended";
-  if (o.quantity <= 0) return "soldOut";
-  if (!o.active) return "paused";
-  return isOnSale(o, now) ? "onSale" : "paused";
-}
+import { type OfferState, offerState } from "./offer-state.ts";
 
 const STATE_KEY: Record<OfferState, MessageKey> = {
   onSale: "app.offers.onSale",
