@@ -4,6 +4,8 @@ import {
   isActiveStatus,
   type MessageKey,
   type SellerAction,
+  SHOP_REASON_CODES,
+  type ShopReasonCode,
 } from "@lastbite/shared";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
@@ -48,10 +50,10 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
   const busy = act.isPending;
   const error = act.error ? errorText(i18n, act.error.code) : null;
 
-  function run(action: SellerAction, why?: string) {
+  function run(action: SellerAction, why?: string, code?: ShopReasonCode) {
     if (busy) return;
     act.mutate(
-      { id: order.id, action, reason: why },
+      { id: order.id, action, ...(why ? { reason: why } : {}), ...(code ? { reasonCode: code } : {}) },
       {
         onSuccess: (o) => {
           haptic.notify("success");
@@ -114,6 +116,23 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       {error && <p className="notice bad">{error}</p>}
       {asking ? (
         <div className="fields">
+          {/* The bot's quick reasons: the buyer reads them in their own language. */}
+          <div className="actions" data-testid="quick-reasons">
+            {SHOP_REASON_CODES.filter(
+              (r) => r !== "cannot_deliver" || order.delivery_type === "delivery",
+            ).map((r) => (
+              <button
+                key={r}
+                type="button"
+                className="btn secondary"
+                disabled={busy}
+                onClick={() => run(asking, reason.trim() || undefined, r)}
+                data-testid={`reason-${r}`}
+              >
+                {t(`bot.reason.${r}`)}
+              </button>
+            ))}
+          </div>
           <label className="field">
             <span>{t("app.seller.reason")}</span>
             <input
