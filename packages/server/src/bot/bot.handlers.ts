@@ -1,7 +1,7 @@
 import { asksReason, type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
 import type { Bot, Context } from "grammy";
 import type { Authenticator } from "../auth/authenticate.ts";
-import { type CatalogService, loadShopForReview } from "../catalog/catalog.service.ts";
+import type { CatalogService } from "../catalog/catalog.service.ts";
 import type { Failure } from "../core/result.ts";
 import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
@@ -130,7 +130,7 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           return;
         }
         // Whoever decided, this admin's card now shows the decision and loses its buttons.
-        const shop = await loadShopForReview(deps.catalog.db, cmd.storeId);
+        const shop = await deps.catalog.shopForReview(cmd.storeId);
         if (shop) {
           const card = renderAdminStoreReview(shop, lang);
           await ctx

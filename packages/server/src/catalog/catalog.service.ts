@@ -106,7 +106,7 @@ export type StoreDecision = "approve" | "reject";
 /** Shops and their offers: anyone signed in reads, only the owner writes; admins moderate new shops. */
 export class CatalogService {
   constructor(
-    readonly db: Database,
+    private readonly db: Database,
     private readonly config: Pick<Config, "adminIds">,
     private readonly changes: Pick<OrderChanges, "outboxWritten">,
   ) {}
@@ -122,6 +122,11 @@ export class CatalogService {
       .orderBy("s.id")
       .execute();
     return rows.map(toStore);
+  }
+
+  /** A shop with its owner's name, as the moderation card shows it. */
+  shopForReview(storeId: number) {
+    return loadShopForReview(this.db, storeId);
   }
 
   isAdmin(userId: number): boolean {
