@@ -22,6 +22,10 @@ export interface ResizedPhoto {
 
 const FORMATS = new Set(["jpeg", "png", "webp"]);
 
+// One libvips thread per resize: an upload never takes every core from the requests around it
+// (uploads in parallel still use several, through libuv's pool).
+sharp.concurrency(1);
+
 /**
  * Checks an uploaded image and makes its stored copies: webp, turned upright by its EXIF
  * orientation, metadata (location included) dropped. Anything that is not a readable JPEG, PNG or
