@@ -1,5 +1,6 @@
 import { asksReason, type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
-import type { Bot, Context } from "grammy";
+import { type Bot, type Context, GrammyError } from "grammy";
+import type { InlineKeyboardButton } from "grammy/types";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { CatalogService } from "../catalog/catalog.service.ts";
 import type { Failure } from "../core/result.ts";
@@ -88,9 +89,7 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           // ❌ first asks why: the same card shows the quick reasons and ↩️ back; nothing changes yet.
           const o = await deps.orders.forSeller(ctx.from.id, cmd.orderId);
           if (o.ok && asksReason(cmd.action, o.value.status)) {
-            await ctx.editMessageReplyMarkup({
-              reply_markup: { inline_keyboard: reasonKeyboard(o.value, cmd.action, lang) },
-            });
+            await editKeyboard(ctx, reasonKeyboard(o.value, cmd.action, lang));
             await answer(t(lang, "bot.toast.chooseReason"));
             return;
           }
@@ -117,9 +116,7 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
           await answer(t(lang, "bot.toast.notYours"), true);
           return;
         }
-        await ctx.editMessageReplyMarkup({
-          reply_markup: { inline_keyboard: sellerKeyboard(o.value, lang) },
-        });
+        await editKeyboard(ctx, sellerKeyboard(o.value, lang));
         await answer(t(lang, "bot.reason.back"));
         return;
       }
@@ -179,6 +176,15 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
     await deps.users.setPhone(ctx.from.id, phone);
     await ctx.reply(t(lang, "bot.contact.saved", { phone }), { reply_markup: { remove_keyboard: true } });
   });
+}
+
+/** Swaps the pressed message's buttons; a second press of the same button finds them already there. */
+async function editKeyboard(ctx: Context, keyboard: InlineKeyboardButton[][]): Promise<void> {
+  try {
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: keyboard } });
+  } catch (err) {
+    if (!(err instanceof GrammyError && /not modified/i.test(err.description))) throw err;
+  }
 }
 
 /** Why a seller's press changed nothing, in words: not their shop, or the order moved on. */
