@@ -30,7 +30,7 @@ function tabOf(route: Route): "catalog" | "cart" | "orders" | "seller" | "profil
   }
 }
 
-function Screen({ route, seller }: { route: Route; seller: boolean }) {
+function Screen({ route }: { route: Route }) {
   switch (route.name) {
     case "catalog":
       return <CatalogPage />;
@@ -45,7 +45,8 @@ function Screen({ route, seller }: { route: Route; seller: boolean }) {
     case "order":
       return <OrderPage id={route.id} />;
     case "seller":
-      return seller ? <SellerPage /> : <CatalogPage />;
+      // Everyone has "My shop": without a shop it is where one is opened.
+      return <SellerPage />;
     case "profile":
       return <ProfilePage />;
   }
@@ -65,7 +66,6 @@ export function App({ telegramLanguage }: { telegramLanguage: string | undefined
   const { me, error: meError, reload } = useMe();
 
   const lang: Lang = pickLang(me?.user.language ?? telegramLanguage);
-  const seller = (me?.stores.length ?? 0) > 0;
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
@@ -75,10 +75,10 @@ export function App({ telegramLanguage }: { telegramLanguage: string | undefined
       {meError?.code === "unauthorized" ? (
         <MeError error={meError} retry={() => void reload()} />
       ) : (
-        <Shell tab={tabOf(route)} seller={seller}>
+        <Shell tab={tabOf(route)}>
           <ErrorBoundary resetKey={JSON.stringify(route)}>
             <Suspense fallback={<LoadingView />}>
-              <Screen route={route} seller={seller} />
+              <Screen route={route} />
             </Suspense>
           </ErrorBoundary>
         </Shell>

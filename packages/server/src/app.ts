@@ -157,10 +157,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     const code = (err as { code?: string }).code;
+    // The photo upload takes an image of up to 10 MB; everything else, JSON of up to 64 KB.
+    const photo = req.routeOptions.url?.endsWith("/photo") === true;
     if (status === 413)
-      return send(reply, problem("payload_too_large", "the request body is too large (64 KB at most)"));
+      return send(
+        reply,
+        problem("payload_too_large", `the request body is too large (${photo ? "10 MB" : "64 KB"} at most)`),
+      );
     if (status === 415)
-      return send(reply, problem("unsupported_media_type", "send JSON with Content-Type: application/json"));
+      return send(
+        reply,
+        problem(
+          "unsupported_media_type",
+          photo
+            ? "send the image as image/jpeg, image/png or image/webp"
+            : "send JSON with Content-Type: application/json",
+        ),
+      );
     if (status === 429)
       return send(reply, problem("rate_limited", "too many requests; slow down and retry shortly"));
     if (status >= 400 && status < 500) {

@@ -63,7 +63,7 @@ export function createServices(deps: {
     metrics: deps.metrics ?? new Metrics(),
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
-    catalog: new CatalogService(db),
+    catalog: new CatalogService(db, config, changes),
     offerSearch: new OfferSearch(db, cursors),
     buyers: new BuyerService(db, changes, config.shopTimezone),
     orders,

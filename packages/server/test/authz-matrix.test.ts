@@ -14,6 +14,7 @@
  * independent of the others and of the order they run in.
  */
 import type { AddressInfo } from "node:net";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InitDataUser } from "../src/auth/init-data.ts";
@@ -70,6 +71,12 @@ const MATRIX: Row[] = [
   ["DELETE", "/api/stores/{id}/favourite",            "unfollow the shop",            401,  204,         204,         204,         204,         204],
   ["GET",    "/api/me/favourites",                    "my favourites",                401,  "200 sees",  "200 blind", "200 blind", "200 blind", "200 blind"],
   ["GET",    "/api/me/impact",                        "my impact",                    401,  200,         200,         200,         200,         200],
+  ["GET",    "/api/admin/stores",                     "shops to moderate",            401,  403,         403,         403,         403,         200],
+  ["POST",   "/api/admin/stores/{id}/{decision}",     "approve a pending shop",       401,  403,         403,         403,         403,         200],
+  ["POST",   "/api/offers/{id}/repost",               "post an offer again",          401,  403,         403,         201,         403,         403],
+  ["PUT",    "/api/offers/{id}/photo",                "upload an offer's photo",      401,  403,         403,         200,         403,         403],
+  ["GET",    "/photos/{id}/{file}",                   "an offer's photo",             200,  200,         200,         200,         200,         200],
+  ["GET",    "/api/seller/stats",                     "the shop's figures",           401,  403,         403,         200,         403,         200],
 ];
 
 interface Req {
@@ -81,6 +88,8 @@ interface Req {
   list?: "stores" | "offers" | "orders";
   /** The order the request acts on: a refusal must leave its status as it was. */
   orderId?: number;
+  /** A body that is not JSON (a photo), sent with this Content-Type. */
+  contentType?: string;
 }
 
 describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
@@ -97,6 +106,8 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   let shared: { pending: number; confirmed: number; code: string };
   /** A shop only the buyer follows (the matrix follows and unfollows the other shop). */
   let followedOnly: number;
+  let photo: Buffer;
+  let photoUrl: string;
 
   const userOf = (role: Role): InitDataUser | null =>
     ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
@@ -108,11 +119,15 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     url: string,
     body?: unknown,
     shape?: Shape<T>,
+    contentType?: string,
   ): Promise<Res<T>> => {
     const res = await t.app.inject({
       method: method as "GET",
       url,
-      headers: who ? { authorization: authHeader(who) } : {},
+      headers: {
+        ...(who ? { authorization: authHeader(who) } : {}),
+        ...(contentType ? { "content-type": contentType } : {}),
+      },
       ...(body === undefined ? {} : { payload: body as object }),
     });
     return Res.of(res, shape, `${method} ${url}`);
@@ -231,6 +246,19 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     "unfollow the shop": async () => ({ url: `/api/stores/${shop.store.id}/favourite` }),
     "my favourites": async () => ({ url: "/api/me/favourites", list: "stores", item: followedOnly }),
     "my impact": async () => ({ url: "/api/me/impact" }),
+    "shops to moderate": async () => ({ url: "/api/admin/stores" }),
+    "approve a pending shop": async () => {
+      const pendingShop = await makeShop(t, { offers: [] });
+      return { url: `/api/admin/stores/${pendingShop.store.id}/approve` };
+    },
+    "post an offer again": async () => ({ url: `/api/offers/${offerId}/repost`, body: {} }),
+    "upload an offer's photo": async () => ({
+      url: `/api/offers/${offerId}/photo`,
+      body: photo,
+      contentType: "image/jpeg",
+    }),
+    "an offer's photo": async () => ({ url: photoUrl }),
+    "the shop's figures": async () => ({ url: `/api/seller/stats?store_id=${shop.store.id}` }),
   };
 
   beforeAll(async () => {
@@ -272,6 +300,12 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     const pending = await order();
     const confirmed = await order(["accept"]);
     shared = { pending: pending.id, confirmed: confirmed.id, code: confirmed.code as string };
+    photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#c84" } })
+      .jpeg()
+      .toBuffer();
+    photoUrl = api.offer.parse(
+      (await inject(owner, "PUT", `/api/offers/${offerId}/photo`, photo, undefined, "image/jpeg")).json,
+    ).photo_url as string;
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
@@ -325,7 +359,7 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
       const before = req.orderId
         ? (await t.db.query<{ status: string }>("select status from orders where id = $1", [req.orderId]))[0]
         : undefined;
-      const res = await inject(who, method, req.url, req.body);
+      const res = await inject(who, method, req.url, req.body, undefined, req.contentType);
       expect(res.status, JSON.stringify(res.json)).toBe(status);
       if (status >= 400) {
         expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);

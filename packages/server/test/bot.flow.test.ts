@@ -77,15 +77,32 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     expect(rows.filter((r) => r.status !== "sent")).toEqual([]);
   });
 
-  it("❌ reject: the buyer is told, the stock comes back, the card shows the final state", async () => {
+  it("❌ reject asks why on the same card (↩️ goes back, nothing changes); a reason rejects, the buyer reads it in their language", async () => {
     const seller = await h.person();
     const buyer = await h.person({ language_code: "ru" });
     const { offerId } = await h.shop(seller);
     const id = await h.order(buyer, offerId);
     const card = await h.cardOf(seller.id, id);
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "❌"));
+    const asking = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "↩️ Back"));
+    expect(asking.message_id).toBe(card.message_id);
+    // A pickup order: no "cannot deliver".
+    expect(buttons(asking).map((b) => b.text)).toEqual(["Sold out", "Closing soon", "Other", "↩️ Back"]);
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("pending");
+
+    h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(asking, "↩️"));
+    const back = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "✅ Accept"));
+    expect(buttons(back).map((b) => b.text)).toEqual(["✅ Accept", "❌ Reject"]);
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("pending");
+
+    h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(back, "❌"));
+    const again = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "Sold out"));
+    h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(again, "Sold out"));
     const told = await h.tg.waitFor((d) => d.botMessages(buyer.id).find((m) => m.text?.includes(`№${id}`)));
     expect(told.text).toContain("не смог принять"); // in the buyer's language
+    expect(told.text).toContain("всё распродано"); // and so is the reason
+    const order = (await h.as(buyer).get(`/api/orders/${id}`, api.order)).body;
+    expect(order.reason_code).toBe("sold_out");
     const final = await h.cardOf(seller.id, id, (m) => buttons(m).length === 0);
     expect(final.text).toContain("Rejected");
     expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("rejected");
@@ -114,7 +131,12 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     await h.tg.waitFor((d) => d.callbackAnswers.find((a) => a.text?.includes("already")));
 
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(confirmed, "❌"));
-    await h.tg.waitFor((d) => d.botMessages(buyer.id).find((m) => m.text?.includes("was cancelled")));
+    const reasons = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "Closing soon"));
+    h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(reasons, "Closing soon"));
+    const cancelled = await h.tg.waitFor((d) =>
+      d.botMessages(buyer.id).find((m) => m.text?.includes("was cancelled")),
+    );
+    expect(cancelled.text).toContain("the shop is closing soon");
     const final = await h.cardOf(seller.id, id, (m) => buttons(m).length === 0);
     expect(final.text).toContain("Cancelled");
     await h.tg.waitFor((d) => d.unansweredPresses().length === 0);

@@ -121,6 +121,30 @@ describe.each(DATABASES)("the on-sale rule in SQL and in TypeScript on %s", (kin
     );
   });
 
+  it("agrees that a shop that is not active sells nothing, whatever the offer", async () => {
+    const k = kysely(db);
+    for (const status of ["pending", "active", "rejected", "suspended"] as const) {
+      const shop = await k
+        .insertInto("stores")
+        .values({ owner_id: 42, name: status, address: "Tashkent", phone: "+998901234567", status })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const offer = await k
+        .insertInto("offers")
+        .values({ store_id: shop.id, title: "Offer", price: 1000, quantity: 3 })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const row = await k
+        .selectFrom("offers")
+        .select((eb) => [onSale(eb).as("on_sale"), offerOpen(eb).as("open")])
+        .where("id", "=", offer.id)
+        .executeTakeFirstOrThrow();
+      const ts = isOnSale({ quantity: 3, expires_at: null, pickup_until: null, store_status: status });
+      expect({ status, ...row }).toEqual({ status, on_sale: ts, open: ts });
+      expect(ts).toBe(status === "active");
+    }
+  });
+
   it("agrees on the database's own clock, as the catalogue and order placement use it", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(offerAt(clearOffset), { minLength: 1, maxLength: 20 }), async (offers) =>

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { REASON_CODES } from "./order-lifecycle.ts";
-import { DELIVERY_TYPES, ORDER_STATUSES, UNITS } from "./order-status.ts";
+import { DELIVERY_TYPES, ORDER_STATUSES, STORE_CATEGORIES, STORE_STATUSES, UNITS } from "./order-status.ts";
 import { PROBLEM_CODES } from "./problem.ts";
 
 /**
@@ -23,6 +23,11 @@ export const problemSchema = z
 
 export const storeSchema = z.object({
   id: z.number().int(),
+  status: z.enum(STORE_STATUSES).describe("only an active shop's offers are on sale"),
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
+  category: z.enum(STORE_CATEGORIES).nullable(),
+  timezone: z.string().nullable().describe("IANA time zone; null: the server's SHOP_TIMEZONE"),
   name: z.string(),
   address: z.string(),
   phone: z.string(),
@@ -34,12 +39,7 @@ export const storeSchema = z.object({
   min_order_amount: z.number().int(),
   rating: z.number().nullable(),
   ratings_count: z.number().int(),
-  timezone: z.string().nullable().describe("IANA time zone; null: the server's SHOP_TIMEZONE"),
   created_at: time,
-  /** Where the shop is (WGS 84), if it said. */
-  lat: z.number().nullable().optional(),
-  lng: z.number().nullable().optional(),
-  category: z.string().nullable().optional(),
 });
 
 export const offerSchema = z.object({
@@ -123,6 +123,24 @@ export const offerListSchema = z.object({
 export const orderListSchema = z.object({
   orders: z.array(orderSchema),
   next_cursor: z.string().nullable(),
+});
+
+const statsFigures = {
+  orders: z.number().int(),
+  completed: z.number().int(),
+  revenue: z.number().int(),
+  items: z.number(),
+  saved_amount: z.number().int(),
+};
+export const sellerStatsSchema = z.object({
+  store_id: z.number().int(),
+  timezone: z.string(),
+  days: z.array(
+    z.object({ date: z.string().describe("YYYY-MM-DD in the shop's time zone"), ...statsFigures }),
+  ),
+  totals: z.object({ ...statsFigures, completion_rate: z.number().nullable() }),
+  rating: z.number().nullable(),
+  ratings_count: z.number().int(),
 });
 
 export const meSchema = z.object({

@@ -1,10 +1,13 @@
 import { z } from "zod";
-import type { ReasonCode } from "./order-lifecycle.ts";
+import { type ReasonCode, SHOP_REASON_CODES } from "./order-lifecycle.ts";
 import {
   DELIVERY_TYPES,
   type DeliveryType,
   ORDER_FILTERS,
   type OrderStatus,
+  STORE_CATEGORIES,
+  type StoreCategory,
+  type StoreStatus,
   UNITS,
   type Unit,
 } from "./order-status.ts";
@@ -60,18 +63,7 @@ export function isValidQuantity(q: number, unit: Unit): boolean {
   return steps >= 1 && Math.abs(steps - q * 10) < 1e-9;
 }
 
-/** What a shop sells, for the catalogue's chips. */
-export const STORE_CATEGORIES = [
-  "bakery",
-  "cafe",
-  "restaurant",
-  "grocery",
-  "confectionery",
-  "other",
-] as const;
-export type StoreCategory = (typeof STORE_CATEGORIES)[number];
-
-export const createStoreBody = z.strictObject({
+const storeFields = {
   name: text(120),
   address: text(300),
   phone,
@@ -79,17 +71,26 @@ export const createStoreBody = z.strictObject({
   delivery_enabled: z.boolean().optional(),
   delivery_fee: money.optional(),
   min_order_amount: money.optional(),
+  /** WGS 84; give both or neither. */
   lat: z.number().min(-90).max(90).nullable().optional(),
   lng: z.number().min(-180).max(180).nullable().optional(),
   category: z.enum(STORE_CATEGORIES).nullable().optional(),
-  /** IANA time zone of the shop (e.g. Asia/Tashkent); null or absent: SHOP_TIMEZONE. */
-  timezone: z
-    .string()
-    .refine(isTimeZone, "must be an IANA time zone such as Asia/Tashkent")
+  timezone: plainString()
+    .max(64)
+    .refine(isTimeZone, "must be an IANA time zone, e.g. Asia/Tashkent")
     .nullable()
     .optional(),
-});
-export const patchStoreBody = createStoreBody.partial();
+};
+function checkLocation(o: { lat?: number | null; lng?: number | null }, ctx: z.RefinementCtx) {
+  if ((o.lat === undefined) !== (o.lng === undefined) || (o.lat === null) !== (o.lng === null))
+    ctx.addIssue({
+      code: "custom",
+      path: [o.lat == null ? "lat" : "lng"],
+      message: "give both lat and lng, or neither",
+    });
+}
+export const createStoreBody = z.strictObject(storeFields).superRefine(checkLocation);
+export const patchStoreBody = z.strictObject(storeFields).partial().superRefine(checkLocation);
 export type CreateStoreBody = z.infer<typeof createStoreBody>;
 export type PatchStoreBody = z.infer<typeof patchStoreBody>;
 
@@ -114,6 +115,16 @@ export const createOfferBody = z.strictObject(offerFields).superRefine((o, ctx) 
 /** A patch cannot know the stored unit; the server checks quantity against it. */
 export const patchOfferBody = z.strictObject(offerFields).partial().superRefine(checkOfferPrices);
 export type CreateOfferBody = z.infer<typeof createOfferBody>;
+/** "Post again": what may differ from the copied offer; times left out move to the next window. */
+export const repostOfferBody = z
+  .strictObject({
+    quantity: z.number().min(0).max(MAX_QUANTITY).optional(),
+    pickup_from: isoTime.nullable().optional(),
+    pickup_until: isoTime.nullable().optional(),
+    expires_at: isoTime.nullable().optional(),
+  })
+  .superRefine(checkOfferPrices);
+export type RepostOfferBody = z.infer<typeof repostOfferBody>;
 export type PatchOfferBody = z.infer<typeof patchOfferBody>;
 export const QUANTITY_RULE = "must be positive: whole pieces, or steps of 0.1 for kg and l";
 
@@ -233,7 +244,11 @@ export type OfferListQuery = z.output<typeof offerListQuery>;
 /** A shop's list holds every active order on one screen, so its pages are larger. */
 export const sellerOrderListQuery = orderListQuery.extend({ limit: pageLimit(200, 200) });
 export const patchMeBody = z.strictObject({ offer_alerts: z.boolean() });
-export const reasonBody = z.strictObject({ reason: optionalText(500) });
+export const reasonBody = z.strictObject({
+  reason: optionalText(500),
+  /** A quick choice (sold out, closing soon…): the buyer reads it in their own language. */
+  reason_code: z.enum(SHOP_REASON_CODES).optional(),
+});
 export const ratingBody = z.strictObject({
   stars: z.number().int().min(1).max(5),
   comment: optionalText(1000),
@@ -243,6 +258,13 @@ export const verifyCodeBody = z.strictObject({ code: plainString().trim().min(1)
 /** A shop. Money in so'm. */
 export interface Store {
   id: number;
+  /** Only an `active` shop's offers are on sale. */
+  status: StoreStatus;
+  lat: number | null;
+  lng: number | null;
+  category: StoreCategory | null;
+  /** IANA time zone; null: the server's default (SHOP_TIMEZONE). */
+  timezone: string | null;
   name: string;
   address: string;
   phone: string;
@@ -256,12 +278,7 @@ export interface Store {
   /** Average stars, one decimal; null before the first rating. */
   rating: number | null;
   ratings_count: number;
-  /** The shop's IANA time zone; null: the server's SHOP_TIMEZONE. */
-  timezone: string | null;
   created_at: string;
-  lat?: number | null;
-  lng?: number | null;
-  category?: string | null;
 }
 
 /** Something a shop sells at a discount. `quantity` is the stock left. */
@@ -339,6 +356,37 @@ export interface Order {
   created_at: string;
   updated_at: string;
 }
+
+/** One calendar day of a shop's figures (in the shop's time zone). Money in so'm. */
+export interface SellerStatsDay {
+  /** YYYY-MM-DD */
+  date: string;
+  /** Orders placed that day, in any state. */
+  orders: number;
+  /** Of those, completed (handed over). */
+  completed: number;
+  /** Paid for the completed orders. */
+  revenue: number;
+  /** Quantity handed over (pieces, kg and l added up): food saved from waste. */
+  items: number;
+  /** What buyers of the completed orders saved against the original prices. */
+  saved_amount: number;
+}
+
+export interface SellerStats {
+  store_id: number;
+  timezone: string;
+  days: SellerStatsDay[];
+  /** The days added up; `completion_rate`: completed ÷ orders that are over (null before the first). */
+  totals: Omit<SellerStatsDay, "date"> & { completion_rate: number | null };
+  rating: number | null;
+  ratings_count: number;
+}
+
+export const sellerStatsQuery = z.strictObject({
+  store_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  days: z.coerce.number().int().min(1).max(366).default(30),
+});
 
 export interface User {
   id: number;

@@ -1,4 +1,4 @@
-import type { DeliveryType, OrderStatus, Unit } from "./order-status.ts";
+import type { DeliveryType, OrderStatus, StoreStatus, Unit } from "./order-status.ts";
 import { ORDER_STATUSES } from "./order-status.ts";
 
 /**
@@ -240,8 +240,23 @@ export function happyPath(delivery: DeliveryType): OrderStatus[] {
  * Reasons the system gives in words of the catalogue (`reason.<code>`), so every user reads them in
  * their own language; a person's typed reason is stored as they wrote it.
  */
-export const REASON_CODES = ["accept_timeout", "no_show"] as const;
+export const REASON_CODES = [
+  "accept_timeout",
+  "no_show",
+  "sold_out",
+  "closing_soon",
+  "cannot_deliver",
+  "other",
+] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
+/** The quick choices a shop is offered when it rejects or cancels (the bot's reason buttons, the Mini App). */
+export const SHOP_REASON_CODES = [
+  "sold_out",
+  "closing_soon",
+  "cannot_deliver",
+  "other",
+] as const satisfies readonly ReasonCode[];
+export type ShopReasonCode = (typeof SHOP_REASON_CODES)[number];
 
 // ---- lines, totals and what is on sale ----------------------------------------------------------
 
@@ -267,11 +282,24 @@ export function lineSaving(line: { price: number; original_price: number | null;
  * of its pickup window. `onSale()` in the server's catalog/offer-rules.sql.ts states the same rule for the database.
  */
 export function isOnSale(
-  o: { active?: boolean; quantity: number; expires_at: string | null; pickup_until: string | null },
+  o: {
+    active?: boolean;
+    quantity: number;
+    expires_at: string | null;
+    pickup_until: string | null;
+    /** The shop's status when known: only an `active` shop's offers are on sale. */
+    store_status?: StoreStatus;
+  },
   now: number = Date.now(),
 ): boolean {
   const before = (t: string | null) => t === null || Date.parse(t) > now;
-  return o.active !== false && o.quantity > 0 && before(o.expires_at) && before(o.pickup_until);
+  return (
+    o.active !== false &&
+    (o.store_status ?? "active") === "active" &&
+    o.quantity > 0 &&
+    before(o.expires_at) &&
+    before(o.pickup_until)
+  );
 }
 
 /** How much an offer's stock moves by per tap: whole pieces, 0.1 of a kg or l. */

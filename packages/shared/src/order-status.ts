@@ -22,3 +22,17 @@ export type Unit = (typeof UNITS)[number];
 
 export const ORDER_FILTERS = ["all", "active", "finished"] as const;
 export type OrderFilter = (typeof ORDER_FILTERS)[number];
+
+/** A shop's standing: with admins (ADMIN_IDS) a new shop waits `pending` until one approves it. */
+export const STORE_STATUSES = ["pending", "active", "rejected", "suspended"] as const;
+export type StoreStatus = (typeof STORE_STATUSES)[number];
+
+export const STORE_CATEGORIES = [
+  "bakery",
+  "cafe",
+  "restaurant",
+  "grocery",
+  "confectionery",
+  "other",
+] as const;
+export type StoreCategory = (typeof STORE_CATEGORIES)[number];

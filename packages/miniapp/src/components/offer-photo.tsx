@@ -1,5 +1,8 @@
 import { useState } from "react";
 
+/** Our own photos come in two sizes: lists show the small one. */
+const smallCopy = (url: string) => url.replace(/^(\/photos\/\d+\/)large\.webp$/, "$1small.webp");
+
 /** The offer's photo, or a friendly placeholder when it has none or it fails to load. */
 export function OfferPhoto({
   offer,
@@ -19,7 +22,7 @@ export function OfferPhoto({
   return (
     <img
       className={cls}
-      src={offer.photo_url}
+      src={large ? offer.photo_url : smallCopy(offer.photo_url)}
       alt={offer.title}
       loading="lazy"
       decoding="async"

@@ -29,7 +29,7 @@ function FallbackMainButton() {
 
 type Tab = "catalog" | "cart" | "orders" | "seller" | "profile";
 
-function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
+function TabBar({ active }: { active: Tab | null }) {
   const { t } = useI18n();
   const cart = useCart();
   const count = cartCount(cart);
@@ -48,13 +48,13 @@ function TabBar({ active, seller }: { active: Tab | null; seller: boolean }) {
       icon: <Icon name="list" size={22} />,
     },
   ];
-  if (seller)
-    tabs.push({
-      tab: "seller",
-      route: { name: "seller" },
-      label: t("app.tabs.seller"),
-      icon: <Icon name="store" size={22} />,
-    });
+  // Always there: a user without a shop opens one from it.
+  tabs.push({
+    tab: "seller",
+    route: { name: "seller" },
+    label: t("app.tabs.seller"),
+    icon: <Icon name="store" size={22} />,
+  });
   tabs.push({
     tab: "profile",
     route: { name: "profile" },
@@ -122,7 +122,7 @@ function SessionExpired() {
 }
 
 /** The bottom dock: fallback Main button above the tab bar. */
-export function Shell({ tab, seller, children }: { tab: Tab | null; seller: boolean; children: ReactNode }) {
+export function Shell({ tab, children }: { tab: Tab | null; children: ReactNode }) {
   return (
     <>
       <Toasts />
@@ -130,7 +130,7 @@ export function Shell({ tab, seller, children }: { tab: Tab | null; seller: bool
       {children}
       <div className="dock">
         <FallbackMainButton />
-        {tab && <TabBar active={tab} seller={seller} />}
+        {tab && <TabBar active={tab} />}
       </div>
     </>
   );

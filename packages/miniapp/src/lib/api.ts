@@ -70,10 +70,15 @@ export async function api<S extends z.ZodType>(
       headers: {
         Authorization: `tma ${initData}`,
         Accept: "application/json",
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        // A Blob (a photo) goes as itself, with its own type; anything else as JSON.
+        ...(body instanceof Blob
+          ? { "Content-Type": body.type || "application/octet-stream" }
+          : body !== undefined
+            ? { "Content-Type": "application/json" }
+            : {}),
         ...headers,
       },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      body: body instanceof Blob ? body : body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch (e) {
     throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");

@@ -1,4 +1,6 @@
 import {
+  type CreateOfferBody,
+  type CreateStoreBody,
   type createOrderBody,
   favouritesSchema,
   impactSchema,
@@ -9,9 +11,14 @@ import {
   offerSchema,
   orderListSchema,
   orderSchema,
+  type PatchOfferBody,
+  type PatchStoreBody,
+  type RepostOfferBody,
   type ratingBody,
   type SellerAction,
+  type ShopReasonCode,
   type StoreCategory,
+  sellerStatsSchema,
   storeSchema,
 } from "@lastbite/shared";
 import { z } from "zod";
@@ -82,8 +89,30 @@ export const rateOrder = (id: number, body: z.output<typeof ratingBody>) =>
 export const fetchSellerOrders = (filter: ListFilter) =>
   api(orderList, "GET", `/seller/orders?filter=${filter}`);
 export const fetchSellerOrder = (id: number) => api(orderSchema, "GET", `/seller/orders/${id}`);
-export const sellerAct = (id: number, action: SellerAction, reason?: string) =>
-  api(orderSchema, "POST", `/seller/orders/${id}/${action}`, reason ? { reason } : {});
+export const sellerAct = (id: number, action: SellerAction, reason?: string, reasonCode?: ShopReasonCode) =>
+  api(orderSchema, "POST", `/seller/orders/${id}/${action}`, {
+    ...(reason ? { reason } : {}),
+    ...(reasonCode ? { reason_code: reasonCode } : {}),
+  });
+
+export type SellerStats = z.output<typeof sellerStatsSchema>;
+export const createStore = (body: CreateStoreBody) => api(storeSchema, "POST", "/stores", body);
+export const updateStore = (id: number, body: PatchStoreBody) =>
+  api(storeSchema, "PATCH", `/stores/${id}`, body);
+/** Every offer of the owner's shop, in any state. */
+export const fetchOwnOffers = (storeId: number) =>
+  api(offerListSchema, "GET", `/offers?store_id=${storeId}&all=1&limit=100`);
+export const createOffer = (storeId: number, body: CreateOfferBody) =>
+  api(offerSchema, "POST", `/stores/${storeId}/offers`, body);
+export const updateOffer = (id: number, body: PatchOfferBody) =>
+  api(offerSchema, "PATCH", `/offers/${id}`, body);
+export const repostOffer = (id: number, body: RepostOfferBody = {}) =>
+  api(offerSchema, "POST", `/offers/${id}/repost`, body);
+/** The photo as the phone took it; the server resizes it. */
+export const uploadOfferPhoto = (id: number, file: Blob) =>
+  api(offerSchema, "PUT", `/offers/${id}/photo`, file);
+export const fetchSellerStats = (storeId: number, days = 30) =>
+  api(sellerStatsSchema, "GET", `/seller/stats?store_id=${storeId}&days=${days}`);
 export const verifyCode = (code: string) => api(orderSchema, "POST", "/seller/orders/verify", { code });
 
 export const fetchFavourites = () => api(favouritesSchema, "GET", "/me/favourites");

@@ -31,12 +31,16 @@ function me(userId: number, storeIds: number[]): Me {
     description: null,
     owner_id: userId,
     owner_username: null,
+    status: "active" as const,
+    lat: null,
+    lng: null,
+    category: null,
+    timezone: null,
     delivery_enabled: false,
     delivery_fee: 0,
     min_order_amount: 0,
     rating: null,
     ratings_count: 0,
-    timezone: null,
     created_at: "2026-01-01T10:00:00+05:00",
   });
   return {

@@ -1,4 +1,4 @@
-import type { SellerAction } from "@lastbite/shared";
+import type { SellerAction, ShopReasonCode } from "@lastbite/shared";
 import {
   infiniteQueryOptions,
   type QueryClient,
@@ -175,8 +175,8 @@ export function useRateOrder(id: number) {
 export function useSellerAction() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { id: number; action: SellerAction; reason?: string }) =>
-      sellerAct(v.id, v.action, v.reason),
+    mutationFn: (v: { id: number; action: SellerAction; reason?: string; reasonCode?: ShopReasonCode }) =>
+      sellerAct(v.id, v.action, v.reason, v.reasonCode),
     onSuccess: (order) => applyOrder(qc, order),
   });
 }

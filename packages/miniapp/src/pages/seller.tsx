@@ -5,12 +5,17 @@ import {
   isActiveStatus,
   type MessageKey,
   type SellerAction,
+  SHOP_REASON_CODES,
+  type ShopReasonCode,
 } from "@lastbite/shared";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page, Segmented, StatusChip } from "../components/ui.tsx";
-import type { Order } from "../lib/endpoints.ts";
+import { OffersManager } from "../features/shop/offers.tsx";
+import { ShopForm } from "../features/shop/shop-form.tsx";
+import { StatsPanel } from "../features/shop/stats.tsx";
+import type { Order, Store } from "../lib/endpoints.ts";
 import { lineQuantity } from "../lib/format.ts";
 import { errorText, type I18n, useI18n } from "../lib/i18n.tsx";
 import { useOrderEvents } from "../lib/live.ts";
@@ -55,10 +60,10 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
   const busy = act.isPending;
   const error = act.error ? errorText(i18n, act.error.code) : null;
 
-  function run(action: SellerAction, why?: string) {
+  function run(action: SellerAction, why?: string, code?: ShopReasonCode) {
     if (busy) return;
     act.mutate(
-      { id: order.id, action, reason: why },
+      { id: order.id, action, ...(why ? { reason: why } : {}), ...(code ? { reasonCode: code } : {}) },
       {
         onSuccess: (o) => {
           haptic.notify("success");
@@ -128,6 +133,23 @@ export function SellerOrder({ order, onDone }: { order: Order; onDone?: (o: Orde
       {error && <p className="notice bad">{error}</p>}
       {asking ? (
         <div className="fields">
+          {/* The bot's quick reasons: the buyer reads them in their own language. */}
+          <div className="actions" data-testid="quick-reasons">
+            {SHOP_REASON_CODES.filter(
+              (r) => r !== "cannot_deliver" || order.delivery_type === "delivery",
+            ).map((r) => (
+              <button
+                key={r}
+                type="button"
+                className="btn secondary"
+                disabled={busy}
+                onClick={() => run(asking, reason.trim() || undefined, r)}
+                data-testid={`reason-${r}`}
+              >
+                {t(`bot.reason.${r}`)}
+              </button>
+            ))}
+          </div>
           <label className="field">
             <span>{t("app.seller.reason")}</span>
             <input
@@ -331,19 +353,74 @@ function HandOver() {
   );
 }
 
+type Section = "orders" | "offers" | "stats" | "shop";
+
 export default function SellerPage() {
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   const { me } = useMe();
   const stores = me?.stores ?? [];
   const [storeId, setStoreId] = useState<number | null>(null);
+  const [section, setSection] = useState<Section>("orders");
+  const store = stores.find((s) => s.id === storeId) ?? stores[0];
+  if (!me) return <LoadingView />;
+  if (!store)
+    return (
+      <Page title={t("app.shop.open")}>
+        <ShopForm onSaved={(s) => setStoreId(s.id)} />
+      </Page>
+    );
+  return (
+    <Page title={store.name}>
+      {stores.length > 1 && (
+        <select
+          className="store-select"
+          value={store.id}
+          onChange={(e) => setStoreId(Number(e.target.value))}
+          data-testid="store-select"
+        >
+          {stores.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      )}
+      {store.status === "pending" && (
+        <p className="notice warn" data-testid="shop-pending">
+          {t("app.shop.pendingNote")}
+        </p>
+      )}
+      {(store.status === "rejected" || store.status === "suspended") && (
+        <p className="notice bad">{t("app.shop.rejectedNote")}</p>
+      )}
+      <Segmented
+        value={section}
+        onChange={setSection}
+        testId="shop-section"
+        options={[
+          { value: "orders", label: t("app.shop.tabOrders") },
+          { value: "offers", label: t("app.shop.tabOffers") },
+          { value: "stats", label: t("app.shop.tabStats") },
+          { value: "shop", label: t("app.shop.tabSettings") },
+        ]}
+      />
+      {section === "orders" && <ShopOrders storeIds={stores.map((s) => s.id)} store={store} />}
+      {section === "offers" && <OffersManager key={store.id} store={store} />}
+      {section === "stats" && <StatsPanel key={store.id} store={store} />}
+      {section === "shop" && <ShopForm key={store.id} store={store} />}
+    </Page>
+  );
+}
+
+/** Incoming orders of the shop, live, and handing over by code or QR. */
+function ShopOrders({ storeIds, store }: { storeIds: number[]; store: Store }) {
+  const { t } = useI18n();
   const [tab, setTab] = useState<"active" | "finished">("active");
   const q = useQuery(sellerOrdersQuery(tab));
-  const store = stores.find((s) => s.id === storeId) ?? stores[0];
 
   // A new order buzzes; the cache takes the event in right after (see live.ts).
   useOrderEvents((o) => {
-    if (!stores.some((s) => s.id === o.store.id)) return;
+    if (!storeIds.includes(o.store.id)) return;
     const known = q.data?.orders.some((x) => x.id === o.id);
     if (!known && isNewOrder(o)) {
       haptic.notify("success");
@@ -355,21 +432,7 @@ export default function SellerPage() {
     ? newestFirst(q.data.orders.filter((o) => !store || o.store.id === store.id))
     : undefined;
   return (
-    <Page title={store?.name ?? t("app.tabs.seller")}>
-      {stores.length > 1 && (
-        <select
-          className="store-select"
-          value={store?.id}
-          onChange={(e) => setStoreId(Number(e.target.value))}
-          data-testid="store-select"
-        >
-          {stores.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      )}
+    <>
       <HandOver />
       <h2 className="section-title">{t("app.seller.incoming")}</h2>
       <Segmented
@@ -397,6 +460,6 @@ export default function SellerPage() {
           ))}
         </div>
       )}
-    </Page>
+    </>
   );
 }

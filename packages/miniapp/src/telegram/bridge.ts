@@ -136,3 +136,34 @@ export function scanQr(text: string, onText: (text: string) => boolean): () => v
   postEvent("web_app_open_scan_qr_popup", { text });
   return close;
 }
+
+/**
+ * The device's location: Telegram's LocationManager where the client has it (Bot API 8.0), the
+ * browser's geolocation otherwise; null when neither gives one (refused, unavailable, 15 s passed).
+ */
+export function requestLocation(): Promise<{ lat: number; lng: number } | null> {
+  const browser = () =>
+    new Promise<{ lat: number; lng: number } | null>((resolve) => {
+      if (!("geolocation" in navigator)) return resolve(null);
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve({ lat: p.coords.latitude, lng: p.coords.longitude }),
+        () => resolve(null),
+        { enableHighAccuracy: true, timeout: 15_000 },
+      );
+    });
+  if (!isNative()) return browser();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      void browser().then(resolve);
+    }, 15_000);
+    const off = on("location_requested", (d) => {
+      clearTimeout(timer);
+      off();
+      if (d.available !== false && typeof d.latitude === "number" && typeof d.longitude === "number")
+        resolve({ lat: d.latitude, lng: d.longitude });
+      else void browser().then(resolve);
+    });
+    postEvent("web_app_request_location");
+  });
+}

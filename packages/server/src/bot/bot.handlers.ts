@@ -1,11 +1,14 @@
-import { type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
-import type { Bot, Context } from "grammy";
+import { asksReason, type Lang, normalizePhone, type OrderStatus, pickLang, t } from "@lastbite/shared";
+import { type Bot, type Context, GrammyError } from "grammy";
+import type { InlineKeyboardButton } from "grammy/types";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { BuyerService } from "../buyers/buyer.service.ts";
+import type { CatalogService } from "../catalog/catalog.service.ts";
 import type { Failure } from "../core/result.ts";
 import { parseCallbackData } from "../notifications/callback-data.ts";
 import type { MiniAppLinks } from "../notifications/links.ts";
 import { orderStartParam } from "../notifications/links.ts";
+import { reasonKeyboard, renderAdminStoreReview, sellerKeyboard } from "../notifications/renderers.ts";
 import type { OrderService } from "../orders/order.service.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import type { ProcessedUpdates } from "./processed-updates.ts";
@@ -15,6 +18,7 @@ export interface BotHandlerDeps {
   users: UserRepository;
   orders: OrderService;
   buyers: Pick<BuyerService, "offerAlerts" | "setOfferAlerts">;
+  catalog: CatalogService;
   auth: Authenticator;
   links: MiniAppLinks;
 }
@@ -89,12 +93,23 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
         await answer(t(lang, "bot.toast.stale"));
         return;
       }
-      if (cmd.type === "order") {
+      if (cmd.type === "order" || cmd.type === "reason") {
+        if (cmd.type === "order") {
+          // ❌ first asks why: the same card shows the quick reasons and ↩️ back; nothing changes yet.
+          const o = await deps.orders.forSeller(ctx.from.id, cmd.orderId);
+          if (o.ok && asksReason(cmd.action, o.value.status)) {
+            await editKeyboard(ctx, reasonKeyboard(o.value, cmd.action, lang));
+            await answer(t(lang, "bot.toast.chooseReason"));
+            return;
+          }
+        }
         const r = await deps.orders.act(
           { type: "seller", id: ctx.from.id },
           "seller",
           cmd.orderId,
           cmd.action,
+          null,
+          cmd.type === "reason" ? cmd.reason : null,
         );
         if (r.ok) {
           await answer(t(lang, `bot.toast.${cmd.action}`));
@@ -106,6 +121,40 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
       if (cmd.type === "alertsOff") {
         await deps.buyers.setOfferAlerts(ctx.from.id, false);
         await answer(t(lang, "bot.alerts.off"), true);
+        return;
+      }
+      if (cmd.type === "back") {
+        // Back from the reasons: the card's buttons as the order stands now.
+        const o = await deps.orders.forSeller(ctx.from.id, cmd.orderId);
+        if (!o.ok) {
+          await answer(t(lang, "bot.toast.notYours"), true);
+          return;
+        }
+        await editKeyboard(ctx, sellerKeyboard(o.value, lang));
+        await answer(t(lang, "bot.reason.back"));
+        return;
+      }
+      if (cmd.type === "store") {
+        const r = await deps.catalog.decideStore(ctx.from.id, cmd.storeId, cmd.decision);
+        if (!r.ok && r.code === "forbidden") {
+          await answer(t(lang, "bot.admin.notAdmin"), true);
+          return;
+        }
+        // Whoever decided, this admin's card now shows the decision and loses its buttons.
+        const shop = await deps.catalog.shopForReview(cmd.storeId);
+        if (shop) {
+          const card = renderAdminStoreReview(shop, lang);
+          await ctx
+            .editMessageText(card.text, { reply_markup: { inline_keyboard: card.keyboard } })
+            .catch(() => {}); // "not modified" when it already shows it
+        }
+        if (r.ok)
+          await answer(t(lang, cmd.decision === "approve" ? "bot.admin.approved" : "bot.admin.rejected"));
+        else
+          await answer(
+            t(lang, "bot.admin.already", { status: shop ? t(lang, `store.status.${shop.status}`) : "—" }),
+            true,
+          );
         return;
       }
       const r = await deps.orders.rate(ctx.from.id, cmd.orderId, cmd.stars);
@@ -141,6 +190,15 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
     await deps.users.setPhone(ctx.from.id, phone);
     await ctx.reply(t(lang, "bot.contact.saved", { phone }), { reply_markup: { remove_keyboard: true } });
   });
+}
+
+/** Swaps the pressed message's buttons; a second press of the same button finds them already there. */
+async function editKeyboard(ctx: Context, keyboard: InlineKeyboardButton[][]): Promise<void> {
+  try {
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: keyboard } });
+  } catch (err) {
+    if (!(err instanceof GrammyError && /not modified/i.test(err.description))) throw err;
+  }
 }
 
 /** Why a seller's press changed nothing, in words: not their shop, or the order moved on. */

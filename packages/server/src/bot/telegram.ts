@@ -82,6 +82,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     users: services.users,
     orders: services.orders,
     buyers: services.buyers,
+    catalog: services.catalog,
     auth: services.auth,
     links,
   });

@@ -8,19 +8,27 @@ import {
   offerSchema,
   patchOfferBody,
   patchStoreBody,
+  repostOfferBody,
   storeSchema,
 } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { unwrap } from "../http/problem.ts";
+import { ProblemError, unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
 import { meResponse } from "../users/me.ts";
+import { PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { buyers, catalog, offerSearch } = services;
+  // Offer photos arrive as the image itself; the route checks what it is (a JSON body is refused there).
+  app.addContentTypeParser(
+    [...PHOTO_TYPES],
+    { parseAs: "buffer", bodyLimit: PHOTO_MAX_BYTES },
+    (_req, body, done) => done(null, body),
+  );
 
   app.get(
     "/api/me",
@@ -39,10 +47,40 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
 
   app.get(
     "/api/stores",
-    { schema: { tags: ["stores"], response: { 200: z.object({ stores: z.array(storeSchema) }) } } },
-    async () => ({
-      stores: await catalog.listStores(),
+    {
+      schema: {
+        tags: ["stores"],
+        summary: "Active shops, and the caller's own in any state",
+        response: { 200: z.object({ stores: z.array(storeSchema) }) },
+      },
+    },
+    async (req) => ({
+      stores: await catalog.listStores(userOf(req).id),
     }),
+  );
+
+  app.get(
+    "/api/admin/stores",
+    {
+      schema: {
+        tags: ["admin"],
+        summary: "Shops waiting for moderation (admins only)",
+        response: { 200: z.object({ stores: z.array(storeSchema) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ stores: unwrap(await catalog.pendingStores(userOf(req).id)) }),
+  );
+  app.post(
+    "/api/admin/stores/:id/:decision",
+    {
+      schema: {
+        tags: ["admin"],
+        summary: "Approve or reject a pending shop (admins only); one decision per shop",
+        params: z.strictObject({ id: idParams.shape.id, decision: z.enum(["approve", "reject"]) }),
+        response: { 200: storeSchema, ...errorResponses },
+      },
+    },
+    async (req) => unwrap(await catalog.decideStore(userOf(req).id, req.params.id, req.params.decision)),
   );
   app.get(
     "/api/stores/:id",
@@ -117,6 +155,67 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
       // Resumed: followers hear of it, as of a new offer (once a day a shop).
       if (req.body.active === true) await buyers.announceOffer(offer.id);
       return offer;
+    },
+  );
+
+  app.post(
+    "/api/offers/:id/repost",
+    {
+      schema: {
+        tags: ["offers"],
+        summary: "Post an offer again: a copy with the next pickup window and last time's stock",
+        params: idParams,
+        body: repostOfferBody.nullish(),
+        response: { 201: offerSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send(unwrap(await catalog.repostOffer(userOf(req).id, req.params.id, req.body ?? {}))),
+  );
+  app.put(
+    "/api/offers/:id/photo",
+    {
+      bodyLimit: PHOTO_MAX_BYTES,
+      schema: {
+        tags: ["offers"],
+        summary:
+          "Upload the offer's photo: the image itself (image/jpeg, image/png or image/webp, at most 10 MB)",
+        description:
+          "Resized on the server to webp copies stored in the database; `photo_url` then serves the large one from this server with a year-long immutable cache.",
+        params: idParams,
+        response: { 200: offerSchema, ...errorResponses, 413: errorResponses[400], 415: errorResponses[400] },
+      },
+    },
+    async (req) => {
+      if (!Buffer.isBuffer(req.body))
+        throw new ProblemError(
+          "unsupported_media_type",
+          "send the image itself as image/jpeg, image/png or image/webp",
+        );
+      return unwrap(await catalog.setOfferPhoto(userOf(req).id, req.params.id, req.body));
+    },
+  );
+  app.get(
+    "/photos/:id/:file",
+    {
+      schema: {
+        tags: ["offers"],
+        summary: "An offer photo (webp); never changes, so cached for a year",
+        params: z.strictObject({
+          id: idParams.shape.id,
+          file: z.enum(Object.keys(PHOTO_SIZES).map((s) => `${s}.webp`) as [string, ...string[]]),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const size = req.params.file.replace(/\.webp$/, "") as PhotoSize;
+      const bytes = unwrap(await catalog.photo(req.params.id, size));
+      return reply
+        .header("cache-control", "public, max-age=31536000, immutable")
+        .type("image/webp")
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
 }

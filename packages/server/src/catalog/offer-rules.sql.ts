@@ -12,12 +12,22 @@ type Offers = ExpressionBuilder<DB, "offers">;
 
 const NOW = sql<Date>`now()`;
 
-/** The offer may be sold now, stock aside: active and neither expired nor past its pickup window. */
+/**
+ * The offer may be sold now, stock aside: active, its shop active (not pending moderation, rejected
+ * or suspended), and neither expired nor past its pickup window.
+ */
 export function offerOpen(eb: Offers, now: Expression<Date> = NOW) {
   const before = (column: "offers.expires_at" | "offers.pickup_until") =>
     eb.or([eb(column, "is", null), eb(column, ">", now)]);
+  const shopActive = eb.exists(
+    eb
+      .selectFrom("stores as sale_store")
+      .select(sql.lit(1).as("one"))
+      .whereRef("sale_store.id", "=", "offers.store_id")
+      .where("sale_store.status", "=", "active"),
+  );
   return eb
-    .and([eb.ref("offers.active"), before("offers.expires_at"), before("offers.pickup_until")])
+    .and([eb.ref("offers.active"), shopActive, before("offers.expires_at"), before("offers.pickup_until")])
     .$castTo<boolean>();
 }
 

@@ -3,6 +3,7 @@ import { type Lang, type OrderStatus, pickLang, type ReasonCode, t } from "@last
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import { loadAlertOffer } from "../buyers/buyer.service.ts";
+import { loadShopForReview } from "../catalog/catalog.service.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { makeRedactor, type Redactor, redactingLogger } from "../core/redact.ts";
 import type { Database } from "../db/database.ts";
@@ -14,6 +15,7 @@ import { ALERTS_OFF_CALLBACK } from "./callback-data.ts";
 import { type MiniAppLinks, offerStartParam, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
 import {
+  renderAdminStoreReview,
   renderBuyerRated,
   renderBuyerStatus,
   renderOfferAlert,
@@ -21,6 +23,7 @@ import {
   renderSellerCard,
   renderSellerNotice,
   renderSellerRating,
+  renderStoreDecision,
 } from "./renderers.ts";
 import { PacingAborted, SendPacer } from "./send-pacer.ts";
 
@@ -396,6 +399,8 @@ export class OutboxWorker {
     // A row this code cannot read is a bug to see, not a message to pretend was sent.
     if ("error" in message) throw new UnreadableRow(message.error);
     if (message.kind === "favourite_offer") return this.sendOfferAlert(row, message.payload.offer_id);
+    if (message.kind === "admin_store_review" || message.kind === "store_decision")
+      return this.deliverShopMessage(row, message);
     const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
     if (!order) return { note: "no such order" };
     return this.deliverMessage(row, message, order);
@@ -420,7 +425,7 @@ export class OutboxWorker {
 
   private async deliverMessage(
     row: ClaimedRow,
-    m: Exclude<OutboxMessage, { kind: "favourite_offer" }>,
+    m: Exclude<OutboxMessage, { kind: "favourite_offer" | "admin_store_review" | "store_decision" }>,
     order: LoadedOrder,
   ): Promise<Delivered> {
     switch (m.kind) {
@@ -449,6 +454,26 @@ export class OutboxWorker {
       default:
         return assertNever(m);
     }
+  }
+
+  /** Messages about a shop rather than an order: an admin's review card, the owner's verdict. */
+  private async deliverShopMessage(
+    row: ClaimedRow,
+    m: Extract<OutboxMessage, { kind: "admin_store_review" | "store_decision" }>,
+  ): Promise<Delivered> {
+    const shop = await loadShopForReview(this.opts.db, m.payload.store_id);
+    if (!shop) return { note: "no such shop" };
+    const lang = await this.langOf(row.chat_id);
+    if (m.kind === "store_decision") {
+      const text = renderStoreDecision(shop, m.payload.status, lang);
+      const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));
+      return { messageId: msg.message_id };
+    }
+    const card = renderAdminStoreReview(shop, lang);
+    const msg = await this.paced(row, row.chat_id, () =>
+      this.opts.api.sendMessage(row.chat_id, card.text, { reply_markup: { inline_keyboard: card.keyboard } }),
+    );
+    return { messageId: msg.message_id };
   }
 
   private async sendCard(row: ClaimedRow, order: LoadedOrder, lang: Lang): Promise<Delivered> {

@@ -1,12 +1,22 @@
 import type { OrderStatus } from "@lastbite/shared";
 import { describe, expect, it } from "vitest";
 import type { LoadedOrder } from "../orders/order.repository.ts";
-import { orderCallback, parseCallbackData, rateCallback } from "./callback-data.ts";
 import {
+  backCallback,
+  orderCallback,
+  parseCallbackData,
+  rateCallback,
+  reasonCallback,
+  storeCallback,
+} from "./callback-data.ts";
+import {
+  reasonKeyboard,
+  renderAdminStoreReview,
   renderBuyerStatus,
   renderReminder,
   renderSellerCard,
   renderSellerNotice,
+  renderStoreDecision,
   sellerActions,
   windowText,
 } from "./renderers.ts";
@@ -231,5 +241,95 @@ describe("callback data", () => {
     expect(parseCallbackData(rateCallback(42, 5))).toEqual({ type: "rate", orderId: 42, stars: 5 });
     for (const bad of ["r:42:6", "r:42:0", "o:expire:1", "o:accept:", "order_accept:1", "", undefined])
       expect(parseCallbackData(bad)).toBeNull();
+  });
+
+  it("round-trips reasons, back and shop decisions, within 64 bytes; refuses unknown reasons", () => {
+    const longest = reasonCallback("cancel", 123456789012345, "cannot_deliver");
+    expect(Buffer.byteLength(longest)).toBeLessThanOrEqual(64);
+    expect(parseCallbackData(longest)).toEqual({
+      type: "reason",
+      action: "cancel",
+      orderId: 123456789012345,
+      reason: "cannot_deliver",
+    });
+    expect(parseCallbackData(backCallback(9))).toEqual({ type: "back", orderId: 9 });
+    expect(parseCallbackData(storeCallback("reject", 5))).toEqual({
+      type: "store",
+      decision: "reject",
+      storeId: 5,
+    });
+    for (const bad of [
+      "x:reject:1:no_show",
+      "x:reject:1:",
+      "x:expire:1:other",
+      "s:suspend:1",
+      "b:",
+      "s:approve:x",
+    ])
+      expect(parseCallbackData(bad)).toBeNull();
+  });
+});
+
+describe("the reason buttons", () => {
+  it("offer the quick reasons that fit (no cannot-deliver for pickup) and ↩️ back, in the seller's language", () => {
+    const texts = (k: ReturnType<typeof reasonKeyboard>) => k.flat().map((b) => b.text);
+    expect(texts(reasonKeyboard(order(), "reject", "en"))).toEqual([
+      "Sold out",
+      "Closing soon",
+      "Other",
+      "↩️ Back",
+    ]);
+    expect(texts(reasonKeyboard(order({ delivery_type: "delivery" }), "cancel", "ru"))).toEqual([
+      "Всё распродано",
+      "Скоро закрываемся",
+      "Не можем доставить",
+      "Другое",
+      "↩️ Назад",
+    ]);
+    const datas = reasonKeyboard(order(), "reject", "en")
+      .flat()
+      .map((b) => ("callback_data" in b ? b.callback_data : ""));
+    expect(datas).toEqual(["x:reject:42:sold_out", "x:reject:42:closing_soon", "x:reject:42:other", "b:42"]);
+  });
+
+  it("tell the buyer the chosen reason in the buyer's language", () => {
+    const m = renderBuyerStatus(
+      order({ status: "rejected", reason_code: "sold_out" }),
+      "rejected",
+      "всё распродано",
+      "ru",
+    );
+    expect(m?.text).toContain("всё распродано");
+  });
+});
+
+describe("shop moderation messages", () => {
+  const shop = {
+    id: 12,
+    name: "Non Uyi",
+    address: "Chilonzor 5",
+    phone: "+998901234567",
+    description: "Tandir non",
+    category: "bakery" as const,
+    status: "pending" as const,
+    owner_first_name: "Rustam",
+    owner_username: "rustam",
+  };
+  it("an admin's card: the shop, its owner and ✅/❌ while pending; no buttons once decided", () => {
+    const card = renderAdminStoreReview(shop, "en");
+    expect(card.text).toContain("Non Uyi");
+    expect(card.text).toContain("Bakery");
+    expect(card.text).toContain("Rustam (@rustam)");
+    expect(card.keyboard.flat().map((b) => ("callback_data" in b ? b.callback_data : ""))).toEqual([
+      "s:approve:12",
+      "s:reject:12",
+    ]);
+    const decided = renderAdminStoreReview({ ...shop, status: "active" }, "ru");
+    expect(decided.keyboard).toEqual([]);
+    expect(decided.text).toContain("Работает");
+  });
+  it("the owner hears the decision in their language", () => {
+    expect(renderStoreDecision(shop, "active", "en")).toContain("approved");
+    expect(renderStoreDecision(shop, "rejected", "uz")).toContain("tasdiqlanmadi");
   });
 });

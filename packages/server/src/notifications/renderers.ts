@@ -11,12 +11,15 @@ import {
   offeredActions,
   perUnit,
   type SellerAction,
+  SHOP_REASON_CODES,
+  type StoreCategory,
+  type StoreStatus,
   t,
   zonedParts,
 } from "@lastbite/shared";
 import type { InlineKeyboardButton } from "grammy/types";
 import type { LoadedOrder } from "../orders/order.repository.ts";
-import { orderCallback, rateCallback } from "./callback-data.ts";
+import { backCallback, orderCallback, rateCallback, reasonCallback, storeCallback } from "./callback-data.ts";
 
 /**
  * Pure text renderers for every bot message. They read the order's current state (plus the
@@ -62,7 +65,32 @@ export function sellerActions(o: Pick<LoadedOrder, "status" | "delivery_type">):
   return offeredActions(o, "seller") as SellerAction[];
 }
 
-export function sellerKeyboard(o: LoadedOrder, lang: Lang): InlineKeyboardButton[][] {
+/**
+ * The card's buttons while the seller picks a reason for `action` (reject or cancel): the quick
+ * reasons that fit the order (no "cannot deliver" for pickup) and ↩️ back to the card's buttons.
+ */
+export function reasonKeyboard(
+  o: Pick<LoadedOrder, "id" | "delivery_type">,
+  action: SellerAction,
+  lang: Lang,
+): InlineKeyboardButton[][] {
+  const reasons = SHOP_REASON_CODES.filter((r) => r !== "cannot_deliver" || o.delivery_type === "delivery");
+  const rows: InlineKeyboardButton[][] = [];
+  for (let i = 0; i < reasons.length; i += 2)
+    rows.push(
+      reasons.slice(i, i + 2).map((r) => ({
+        text: t(lang, `bot.reason.${r}`),
+        callback_data: reasonCallback(action, o.id, r),
+      })),
+    );
+  rows.push([{ text: t(lang, "bot.reason.back"), callback_data: backCallback(o.id) }]);
+  return rows;
+}
+
+export function sellerKeyboard(
+  o: Pick<LoadedOrder, "id" | "status" | "delivery_type">,
+  lang: Lang,
+): InlineKeyboardButton[][] {
   const buttons = sellerActions(o).map((a) => ({
     text: t(lang, `bot.action.${a}`),
     callback_data: orderCallback(a, o.id),
@@ -316,4 +344,55 @@ export function renderReminder(
         ],
       };
   }
+}
+
+/** A shop as the moderation messages show it. */
+export interface ShopForReview {
+  id: number;
+  name: string;
+  address: string;
+  phone: string;
+  description: string | null;
+  category: StoreCategory | null;
+  status: StoreStatus;
+  owner_first_name: string;
+  owner_username: string | null;
+}
+
+/**
+ * An admin's card about a new shop: ✅/❌ while it is pending; the decision, without buttons, once
+ * an admin has made it (whoever pressed).
+ */
+export function renderAdminStoreReview(s: ShopForReview, lang: Lang): Rendered {
+  const owner = s.owner_username ? `${s.owner_first_name} (@${s.owner_username})` : s.owner_first_name;
+  const lines = [
+    t(lang, "bot.admin.newShop", { id: s.id }),
+    t(lang, "bot.admin.shopName", { name: s.name }),
+    t(lang, "bot.admin.shopAddress", { address: s.address }),
+    t(lang, "bot.admin.shopPhone", { phone: s.phone }),
+  ];
+  if (s.category)
+    lines.push(t(lang, "bot.admin.shopCategory", { category: t(lang, `store.category.${s.category}`) }));
+  if (s.description) lines.push("", s.description);
+  lines.push("", t(lang, "bot.admin.shopOwner", { name: owner }));
+  lines.push(t(lang, "bot.admin.shopStatus", { status: t(lang, `store.status.${s.status}`) }));
+  const keyboard =
+    s.status === "pending"
+      ? [
+          [
+            { text: t(lang, "bot.admin.approve"), callback_data: storeCallback("approve", s.id) },
+            { text: t(lang, "bot.admin.reject"), callback_data: storeCallback("reject", s.id) },
+          ],
+        ]
+      : [];
+  return { text: lines.join("\n"), keyboard };
+}
+
+/** The owner hears whether their shop was approved. */
+export function renderStoreDecision(
+  s: Pick<ShopForReview, "name">,
+  status: "active" | "rejected",
+  lang: Lang,
+) {
+  return t(lang, status === "active" ? "bot.owner.shopApproved" : "bot.owner.shopRejected", { name: s.name });
 }

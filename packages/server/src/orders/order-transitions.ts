@@ -2,6 +2,7 @@ import {
   type Actor,
   type ActorType,
   type OrderAction,
+  REASON_CODES,
   type ReasonCode,
   STOCK_RETURNING_STATUSES,
   transition,
@@ -34,7 +35,7 @@ const applied = z.object({
   status: z.string(),
   code: z.string().nullable(),
   reason: z.string().nullable(),
-  reason_code: z.enum(["accept_timeout", "no_show"]).nullable(),
+  reason_code: z.enum(REASON_CODES).nullable(),
   updated_at: z.union([z.string(), z.date()]),
   event_id: z.coerce.number(),
 });

@@ -8,6 +8,8 @@ import {
   reasonBody,
   SELLER_ACTIONS,
   sellerOrderListQuery,
+  sellerStatsQuery,
+  sellerStatsSchema,
   verifyCodeBody,
 } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
@@ -159,9 +161,23 @@ export async function orderRoutes(root: FastifyInstance, { services }: { service
             req.params.id,
             req.params.action,
             req.body?.reason,
+            req.body?.reason_code,
           ),
         ),
       );
     },
+  );
+
+  app.get(
+    "/api/seller/stats",
+    {
+      schema: {
+        tags: ["seller"],
+        summary: "A shop's figures per day over the last `days` days (its time zone), with totals and rating",
+        querystring: sellerStatsQuery,
+        response: { 200: sellerStatsSchema, ...errorResponses },
+      },
+    },
+    async (req) => unwrap(await orders.sellerStats(userOf(req).id, req.query.store_id, req.query.days)),
   );
 }

@@ -1,4 +1,11 @@
-import type { Actor, CreateOrderBody, OrderAction, OrderFilter } from "@lastbite/shared";
+import type {
+  Actor,
+  CreateOrderBody,
+  OrderAction,
+  OrderFilter,
+  ReasonCode,
+  SellerStats,
+} from "@lastbite/shared";
 import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Cursors } from "../core/cursor.ts";
@@ -10,6 +17,7 @@ import type { JobTimes } from "./order-jobs.ts";
 import { type CreatedOrder, OrderPlacement } from "./order-placement.ts";
 import { type OrderPage, OrderQueries, type PageRequest } from "./order-queries.ts";
 import { type Door, OrderTransitions } from "./order-transitions.ts";
+import { SellerStatsQuery } from "./seller-stats.ts";
 
 export type { OrderChanges, OrderEventNotice } from "./order-events.ts";
 export type { CreatedOrder } from "./order-placement.ts";
@@ -22,6 +30,7 @@ export class OrderService {
   readonly placement: OrderPlacement;
   readonly transitions: OrderTransitions;
   readonly queries: OrderQueries;
+  readonly stats: SellerStatsQuery;
 
   constructor(
     db: Database,
@@ -33,21 +42,34 @@ export class OrderService {
     this.placement = new OrderPlacement(db, config, changes, clock);
     this.transitions = new OrderTransitions(db, config, changes, clock);
     this.queries = new OrderQueries(db, config, cursors);
+    this.stats = new SellerStatsQuery(db, config.adminIds);
+  }
+
+  /** A shop's figures per day (its owner, or an admin); `storeId` defaults to the caller's first shop. */
+  sellerStats(userId: number, storeId: number | undefined, days: number): Promise<Result<SellerStats>> {
+    return this.stats.forShop(userId, storeId, days);
   }
 
   create(buyerId: number, body: CreateOrderBody, idempotencyKey?: string): Promise<Result<CreatedOrder>> {
     return this.placement.create(buyerId, body, idempotencyKey);
   }
 
-  /** Applies `action` as `actor`, who came through door `as`; `reason` is what they wrote, if anything. */
+  /**
+   * Applies `action` as `actor`, who came through door `as`; `reason` is what they wrote, if anything,
+   * `reasonCode` a quick choice of the catalogue (each reader sees it in their language).
+   */
   act(
     actor: Actor,
     as: Door,
     orderId: number,
     action: OrderAction,
     reason?: string | null,
+    reasonCode?: ReasonCode | null,
   ): Promise<Result<LoadedOrder>> {
-    return this.transitions.act(actor, as, orderId, action, { reason: reason ?? null });
+    return this.transitions.act(actor, as, orderId, action, {
+      reason: reason ?? null,
+      reasonCode: reasonCode ?? null,
+    });
   }
 
   rate(buyerId: number, orderId: number, stars: number, comment?: string): Promise<Result<LoadedOrder>> {

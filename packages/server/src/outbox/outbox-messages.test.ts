@@ -13,6 +13,8 @@ const STORED: Record<OutboxKind, unknown> = {
   buyer_pickup_reminder: {},
   buyer_rating_reminder: {},
   seller_delivering_overdue: {},
+  admin_store_review: { store_id: 7 },
+  store_decision: { store_id: 7, status: "active" },
 };
 
 describe("parseOutboxMessage", () => {

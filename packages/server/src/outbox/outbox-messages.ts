@@ -34,6 +34,10 @@ export const OUTBOX_PAYLOADS = {
   buyer_rating_reminder: z.object({}),
   /** A delivery has been under way for hours: the seller is asked to close it (jobs: delivering_overdue). */
   seller_delivering_overdue: z.object({}),
+  /** An admin's card about a new shop waiting for approval, with ✅/❌ (no order: `order_id` is null). */
+  admin_store_review: z.object({ store_id: z.number().int() }),
+  /** The shop's owner hears an admin's decision. */
+  store_decision: z.object({ store_id: z.number().int(), status: z.enum(["active", "rejected"]) }),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;

@@ -21,6 +21,10 @@ body { font:15px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helveti
 .top h1 { font-size:16px; margin:0; }
 .top .sub { color:var(--hint); font-size:13px; }
 .top .status { margin-left:auto; font-size:12px; color:var(--hint); display:flex; align-items:center; gap:6px; }
+.newuser { display:flex; gap:6px; align-items:center; margin-left:auto; }
+.newuser input, .newuser select { font:inherit; font-size:13px; padding:5px 8px; border:1px solid var(--border); border-radius:8px; }
+.newuser input { width:150px; }
+.top .newuser + .status { margin-left:8px; }
 .dot { width:8px; height:8px; border-radius:50%; background:#bbb; }
 .dot.on { background:#3ccf5b; }
 .tabs { display:none; gap:6px; padding:8px 12px; overflow-x:auto; background:var(--card); border-bottom:1px solid var(--border); }
@@ -326,6 +330,17 @@ function connect() {
   es.onerror = () => { $("#dot").classList.remove("on"); $("#conn").textContent = "reconnecting…"; };
 }
 
+$("#newuser").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  try {
+    const u = await api("POST", "/sandbox/api/users", { first_name: form.name.value, language_code: form.lang.value });
+    form.reset();
+    await load();
+    setActive(u.id);
+  } catch (err) { alert(err.message); }
+});
+
 connect();
 `;
 
@@ -342,6 +357,11 @@ const PAGE = `<!doctype html>
 <div class="top">
   <div class="logo">L</div>
   <div><h1>Lastbite sandbox</h1><div class="sub" id="botname">Telegram, simulated locally</div></div>
+  <form class="newuser" id="newuser" title="Someone new: open a shop of your own, or buy as a stranger">
+    <input name="name" placeholder="New user's name" maxlength="64" required data-testid="new-user-name">
+    <select name="lang" aria-label="Language"><option value="en">en</option><option value="ru">ru</option><option value="uz">uz</option></select>
+    <button class="btn primary" data-testid="new-user-add">+ Add user</button>
+  </form>
   <div class="status"><span class="dot" id="dot"></span><span id="conn">connecting…</span></div>
 </div>
 <nav class="tabs" id="tabs"></nav>

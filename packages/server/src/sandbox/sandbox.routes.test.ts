@@ -55,6 +55,39 @@ afterEach(async () => {
 const fragmentOf = (url: string) => new URLSearchParams(url.slice(url.indexOf("#") + 1));
 
 describe("sandbox routes", () => {
+  it("adds a new user to act as: listed with an empty chat, able to open the Mini App", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/sandbox/api/users",
+      payload: { first_name: "Dilnoza", language_code: "uz" },
+    });
+    expect(res.statusCode).toBe(201);
+    const { id } = res.json() as { id: number };
+    const state = (await app.inject("/sandbox/api/state")).json() as {
+      users: { id: number; first_name: string; messages: unknown[] }[];
+    };
+    expect(state.users.map((u) => u.first_name)).toEqual(["Aziza", "Rustam", "Dilnoza"]);
+    expect(state.users.find((u) => u.id === id)?.messages).toEqual([]);
+    const launch = (await app.inject(`/sandbox/api/launch/${id}`)).json() as { url: string };
+    expect(
+      JSON.parse(
+        fragmentOf(launch.url).get("tgWebAppData")
+          ? (new URLSearchParams(fragmentOf(launch.url).get("tgWebAppData") as string).get("user") as string)
+          : "{}",
+      ),
+    ).toMatchObject({ id, first_name: "Dilnoza" });
+    for (const bad of [
+      {},
+      { first_name: "" },
+      { first_name: "x\u0007" },
+      { first_name: "Ali", language_code: "de" },
+    ]) {
+      const r = await app.inject({ method: "POST", url: "/sandbox/api/users", payload: bad });
+      expect(r.statusCode).toBe(400);
+    }
+    expect(((await app.inject("/sandbox/api/state")).json() as { users: unknown[] }).users).toHaveLength(3);
+  });
+
   it("serves the page", async () => {
     const res = await app.inject("/sandbox");
     expect(res.statusCode).toBe(200);

@@ -44,7 +44,8 @@ const MAX_TEXT = 4096;
  */
 export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions): Promise<void> {
   const { double } = opts;
-  const users = new Map(opts.users.map((u) => [u.id, u]));
+  const list = [...opts.users];
+  const users = new Map(list.map((u) => [u.id, u]));
   for (const u of opts.users) double.addUser(u);
   const base = opts.publicUrl.replace(/\/+$/, "");
   const streams = new Set<() => void>();
@@ -110,7 +111,7 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
   app.get("/sandbox/api/state", async () => ({
     bot: { id: double.bot.id, username: double.bot.username, first_name: double.bot.first_name },
     publicUrl: base,
-    users: opts.users.map((u) => ({
+    users: list.map((u) => ({
       id: u.id,
       first_name: u.first_name,
       last_name: u.last_name ?? null,
@@ -122,6 +123,33 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
       messages: double.messages(u.id).map(present),
     })),
   }));
+
+  // A new person to act as (to open a shop of one's own, say). Kept in memory: a restart forgets
+  // the chat, while what they did in the app stays in the database.
+  let nextId = 7_000_000_000 + (Date.now() % 1_000_000) * 100;
+  app.post("/sandbox/api/users", async (req, reply) => {
+    const body = bodyOf(req.body);
+    const name = typeof body?.first_name === "string" ? body.first_name.trim() : "";
+    const lang = body?.language_code ?? "en";
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    if (!body || name.length < 1 || name.length > 64 || /[\u0000-\u001f\u007f]/.test(name)) {
+      return fail(
+        reply,
+        "invalid_request",
+        "Body must be { first_name: 1-64 characters, language_code?: en|ru|uz }.",
+      );
+    }
+    if (lang !== "en" && lang !== "ru" && lang !== "uz") {
+      return fail(reply, "invalid_request", "language_code must be en, ru or uz.");
+    }
+    nextId += 1;
+    while (users.has(nextId)) nextId += 1;
+    const user: SandboxUser = { id: nextId, first_name: name, language_code: lang, role: "new user" };
+    list.push(user);
+    users.set(user.id, user);
+    double.addUser(user);
+    return reply.status(201).send({ id: user.id, first_name: user.first_name, label: label(user) });
+  });
 
   app.post("/sandbox/api/press", async (req, reply) => {
     const body = bodyOf(req.body);

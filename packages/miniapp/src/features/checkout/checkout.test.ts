@@ -56,12 +56,16 @@ const store: Store = {
   description: null,
   owner_id: 9,
   owner_username: null,
+  status: "active",
+  lat: null,
+  lng: null,
+  category: null,
+  timezone: null,
   delivery_enabled: true,
   delivery_fee: 12000,
   min_order_amount: 30000,
   rating: null,
   ratings_count: 0,
-  timezone: null,
   created_at: at(-600),
 };
 

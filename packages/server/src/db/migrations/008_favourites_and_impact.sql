@@ -38,4 +38,4 @@ alter table outbox drop constraint outbox_kind_known;
 alter table outbox add constraint outbox_kind_known
   check (kind in ('seller_new_order','seller_card','seller_notice','seller_rating','buyer_status',
     'seller_accept_reminder','buyer_pickup_reminder','buyer_rating_reminder','seller_delivering_overdue',
-    'favourite_offer'));
+    'admin_store_review','store_decision','favourite_offer'));

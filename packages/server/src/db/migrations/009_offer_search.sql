@@ -16,8 +16,3 @@ alter table stores add column search_key text generated always as (search_key(na
 create index offers_search on offers using gin (search_key gin_trgm_ops);
 create index stores_search on stores using gin (search_key gin_trgm_ops);
 
--- Where a shop is and what it sells, for "near me" and the category chips. (The shop form that
--- fills them arrives with the seller's side; `if not exists` lets either migration come first.)
-alter table stores add column if not exists lat double precision;
-alter table stores add column if not exists lng double precision;
-alter table stores add column if not exists category text;
