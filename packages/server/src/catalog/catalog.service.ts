@@ -20,7 +20,6 @@ import type { DB } from "../db/schema.ts";
 import type { OrderChanges } from "../orders/order-events.ts";
 import { enqueue } from "../outbox/outbox.writer.ts";
 import { type PhotoSize, photoUrl, resizePhoto } from "./offer-photo.ts";
-import { onSale } from "./offer-rules.sql.ts";
 
 const iso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
 
