@@ -34,11 +34,14 @@ describe.each(DATABASES)("new-offer alerts to followers on %s", (kind) => {
 
     const first = await post(seller, storeId, "Lepyoshka");
     await post(seller, storeId, "Somsa"); // the same day: no second message
-    const paused = await h.as(seller).patch(`/api/offers/${first.id}`, { active: false }, api.offer);
-    expect(paused.status).toBe(200);
-    await h.as(seller).patch(`/api/offers/${first.id}`, { active: true }, api.offer); // resumed: still none
     // Announcing it again the same day queues nothing more.
     expect(await h.app.services.buyers.announceOffer(first.id)).toBe(0);
+    await h.settle();
+    // Paused and resumed the same day: still nothing more.
+    expect((await h.as(seller).patch(`/api/offers/${first.id}`, { active: false }, api.offer)).status).toBe(
+      200,
+    );
+    await h.as(seller).patch(`/api/offers/${first.id}`, { active: true }, api.offer);
     await h.settle();
 
     for (const fan of fans) {

@@ -342,6 +342,12 @@ describe.each(DATABASES)("the seller's figures on %s", (kind) => {
       .as(shop.owner)
       .post(`/api/seller/orders/${rejected}/reject`, { reason_code: "sold_out" }, api.order);
     await place(1); // still pending
+    // A no-show, as the no_show job leaves it (the job itself is tested in jobs.test.ts).
+    const uncollected = await place(1);
+    await t.as(shop.owner).post(`/api/seller/orders/${uncollected}/accept`, {}, api.order);
+    await t.db.query("update orders set status = 'expired', reason_code = 'no_show' where id = $1", [
+      uncollected,
+    ]);
 
     const res = await t.as(shop.owner).get("/api/seller/stats", sellerStatsSchema);
     expect(res.status).toBe(200);
@@ -350,19 +356,21 @@ describe.each(DATABASES)("the seller's figures on %s", (kind) => {
     expect(s.days.map((d) => d.date)).toEqual([...s.days.map((d) => d.date)].sort());
     expect(s.days.slice(0, 29).every((d) => d.orders === 0 && d.revenue === 0)).toBe(true);
     expect(s.days[29]).toMatchObject({
-      orders: 3,
+      orders: 4,
       completed: 1,
       revenue: 40000,
       items: 2,
       saved_amount: 60000,
+      no_shows: 1,
     });
     expect(s.totals).toMatchObject({
-      orders: 3,
+      orders: 4,
       completed: 1,
       revenue: 40000,
       items: 2,
       saved_amount: 60000,
-      completion_rate: 0.5,
+      no_shows: 1,
+      completion_rate: 1 / 3,
     });
     expect(s.timezone).toBe("Asia/Tashkent");
     expect(

@@ -131,6 +131,8 @@ const statsFigures = {
   revenue: z.number().int(),
   items: z.number(),
   saved_amount: z.number().int(),
+  /** Pickup orders nobody collected (expired as no-shows). */
+  no_shows: z.number().int(),
 };
 export const sellerStatsSchema = z.object({
   store_id: z.number().int(),

@@ -371,6 +371,8 @@ export interface SellerStatsDay {
   items: number;
   /** What buyers of the completed orders saved against the original prices. */
   saved_amount: number;
+  /** Pickup orders placed that day that nobody collected (expired as no-shows). */
+  no_shows: number;
 }
 
 export interface SellerStats {

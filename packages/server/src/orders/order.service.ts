@@ -42,7 +42,7 @@ export class OrderService {
     this.placement = new OrderPlacement(db, config, changes, clock);
     this.transitions = new OrderTransitions(db, config, changes, clock);
     this.queries = new OrderQueries(db, config, cursors);
-    this.stats = new SellerStatsQuery(db, config.adminIds);
+    this.stats = new SellerStatsQuery(db, config.adminIds, config.shopTimezone);
   }
 
   /** A shop's figures per day (its owner, or an admin); `storeId` defaults to the caller's first shop. */

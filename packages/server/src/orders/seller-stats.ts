@@ -5,9 +5,6 @@ import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 
-/** A shop without a time zone of its own counts its days in Tashkent's (SHOP_TIMEZONE's default). */
-export const DEFAULT_STATS_TIMEZONE = "Asia/Tashkent";
-
 const dayRow = z.object({
   date: z.string(),
   orders: z.coerce.number(),
@@ -16,6 +13,7 @@ const dayRow = z.object({
   revenue: z.coerce.number(),
   items: z.coerce.number(),
   saved_amount: z.coerce.number(),
+  no_shows: z.coerce.number(),
 });
 
 /**
@@ -27,6 +25,8 @@ export class SellerStatsQuery {
   constructor(
     private readonly db: Database,
     private readonly adminIds: readonly number[],
+    /** SHOP_TIMEZONE: the days of a shop without a zone of its own. */
+    private readonly defaultTimeZone: string,
   ) {}
 
   async forShop(userId: number, storeId: number | undefined, days: number): Promise<Result<SellerStats>> {
@@ -42,7 +42,7 @@ export class SellerStatsQuery {
       return fail("not_found", storeId ? `store ${storeId} does not exist` : "you have no shop yet");
     if (store.owner_id !== userId && !this.adminIds.includes(userId))
       return fail("forbidden", "only the shop's owner sees its figures");
-    const tz = store.timezone ?? DEFAULT_STATS_TIMEZONE;
+    const tz = store.timezone ?? this.defaultTimeZone;
     const finals = sql.join(FINAL_STATUSES.map((s) => sql.lit(s)));
     const { rows } = await sql<z.input<typeof dayRow>>`
       with days as (
@@ -53,12 +53,13 @@ export class SellerStatsQuery {
         )::date as day
       ),
       shop_orders as (
-        select o.id, o.status, o.total, (o.created_at at time zone ${tz})::date as day,
+        select o.id, o.status, o.reason_code, o.total, (o.created_at at time zone ${tz})::date as day,
           coalesce((select sum(i.quantity) from order_items i where i.order_id = o.id), 0) as items,
           coalesce((
-            select sum(round(greatest(f.original_price - i.price, 0) * i.quantity))
-            from order_items i join offers f on f.id = i.offer_id
-            where i.order_id = o.id and f.original_price is not null
+            -- the original price the line was sold against (order_items keeps it)
+            select sum(round(greatest(coalesce(i.original_price, i.price) - i.price, 0) * i.quantity))
+            from order_items i
+            where i.order_id = o.id
           ), 0) as saved
         from orders o
         where o.store_id = ${store.id}
@@ -70,7 +71,8 @@ export class SellerStatsQuery {
         count(o.id) filter (where o.status in (${finals})) as finished,
         coalesce(sum(o.total) filter (where o.status = 'completed'), 0) as revenue,
         coalesce(sum(o.items) filter (where o.status = 'completed'), 0) as items,
-        coalesce(sum(o.saved) filter (where o.status = 'completed'), 0) as saved_amount
+        coalesce(sum(o.saved) filter (where o.status = 'completed'), 0) as saved_amount,
+        count(o.id) filter (where o.status = 'expired' and o.reason_code = 'no_show') as no_shows
       from days d left join shop_orders o on o.day = d.day
       group by d.day
       order by d.day
@@ -84,6 +86,7 @@ export class SellerStatsQuery {
       revenue: sum("revenue"),
       items: Math.round(sum("items") * 10) / 10,
       saved_amount: sum("saved_amount"),
+      no_shows: sum("no_shows"),
     };
     const finished = sum("finished");
     return ok({
