@@ -166,16 +166,6 @@ async function main() {
         authorization: users[k % users.length] as string,
       });
     });
-    // The plan of one such query, as the database runs it.
-    const c = new pg.Client({ connectionString: u.href });
-    await c.connect();
-    const plan = await c.query(
-      `explain (analyze, format text) select o.id from offers o join stores s on s.id = o.store_id
-        where o.active and o.quantity > 0 and (o.pickup_until is null or o.pickup_until > now())
-          and (o.search_key like '%' || search_key('нон') || '%' or s.search_key like '%' || search_key('нон') || '%')
-        order by 1 limit 21`,
-    );
-    await c.end();
     await server.stop();
     m.loadAverage[1] = os.loadavg()[0] ?? 0;
     const result = {
@@ -187,7 +177,6 @@ async function main() {
       seconds: SECONDS,
       health,
       search,
-      plan: plan.rows.map((r) => r["QUERY PLAN"]),
     };
     const dir = path.join(root, "bench/results");
     mkdirSync(dir, { recursive: true });
@@ -210,7 +199,6 @@ function report(r: {
   seconds: number;
   health: Latency & { serverCpu: number };
   search: Latency & { serverCpu: number };
-  plan: string[];
 }) {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const met = r.search.p99 < 20 && r.search.errors === 0;
@@ -237,12 +225,6 @@ function report(r: {
       "|---|---:|---:|---:|---:|---:|---:|---:|",
       row("`GET /health` (ceiling)", r.health),
       row("`GET /api/offers?near=…&q=…&sort=distance&limit=20`", r.search),
-      "",
-      "The plan of a word search (`нон`) over the on-sale offers:",
-      "",
-      "```",
-      ...r.plan,
-      "```",
       "",
     ],
   );
