@@ -138,6 +138,16 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     expect(byTitle["Cheap late"]).toBeGreaterThan(260_000);
     expect(byTitle.Apples).toBeNull();
     expect(res.body.offers.map((o) => o.title).slice(-1)).toEqual(["Apples"]); // no location: last
+    // Page by page, nearest first, the same list: every offer once.
+    const walked: string[] = [];
+    let url = `/api/offers?${near}&sort=distance&limit=2`;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await t.as(buyer).get(url, api.offers);
+      walked.push(...page.body.offers.map((o) => o.title));
+      if (!page.body.next_cursor) break;
+      url = `/api/offers?${near}&sort=distance&limit=2&cursor=${encodeURIComponent(page.body.next_cursor)}`;
+    }
+    expect(walked).toEqual(res.body.offers.map((o) => o.title));
     expect(await titles(`/api/offers?${near}&radius_m=5000&sort=price`)).toEqual([
       "ЧОЙ кўк",
       "Хлеб белый",

@@ -78,14 +78,16 @@ export class OfferSearch {
       query.radius_m ?? null,
       sort,
     ])}`;
-    let after: readonly [number, number] | null = null;
+    // The position after which the page starts: (sort key, offer id), or for "nearest first"
+    // (distance, shop id, offer id), as the shops are walked nearest first.
+    let after: readonly number[] | null = null;
     if (query.cursor !== undefined) {
       const position = this.cursors.decode(scope, query.cursor);
       if (!position.ok) return position;
-      const [key, id] = position.value;
-      if (typeof key !== "number" || typeof id !== "number")
+      const values = position.value;
+      if (values.length !== (sort === "distance" ? 3 : 2) || !values.every((v) => typeof v === "number"))
         return fail("invalid_request", "cursor is not one this list gave out; start again without it");
-      after = [key, id];
+      after = values as number[];
     }
     const words = queryWords(query.q);
     const key =
@@ -105,24 +107,69 @@ export class OfferSearch {
             ]),
       )
       // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
-      .with("k", (db) =>
-        db
+      .with("k", (db) => {
+        const wordsMatch = (
+          eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">,
+        ) =>
+          words.map((w) => {
+            // Folded once per query (a sub-select), not once per row.
+            const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
+            return eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]);
+          });
+        if (sort === "distance")
+          // Nearest first: walk the shops in order of distance and take each one's matching offers
+          // (an index scan per shop) until the page is full, instead of sorting every match.
+          return db
+            .selectFrom((q) =>
+              q
+                .selectFrom("s")
+                .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
+                .where((eb) => {
+                  const c: Expression<SqlBool>[] = [];
+                  if (query.category !== undefined) c.push(eb("s.category", "=", query.category));
+                  if (query.radius_m !== undefined) c.push(eb("s.distance_m", "<=", query.radius_m));
+                  if (query.store_id !== undefined) c.push(eb("s.id", "=", query.store_id));
+                  if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
+                  return eb.and(c);
+                })
+                .orderBy(sql`sort_key`)
+                .orderBy("s.id")
+                .as("s"),
+            )
+            .innerJoinLateral(
+              (eb) =>
+                eb
+                  .selectFrom("offers")
+                  .select("offers.id")
+                  .whereRef("offers.store_id", "=", "s.id")
+                  .where((w) => {
+                    const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
+                    if (!ownView) c.push(onSale(w as unknown as ExpressionBuilder<DB, "offers">));
+                    if (after)
+                      c.push(
+                        sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
+                      );
+                    return w.and(c);
+                  })
+                  .orderBy("offers.id")
+                  .as("o"),
+              (join) => join.onTrue(),
+            )
+            .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
+            .orderBy("s.sort_key")
+            .orderBy("s.id")
+            .orderBy("o.id")
+            .limit(query.limit + 1);
+        return db
           .selectFrom("offers")
           .innerJoin("s", "s.id", "offers.store_id")
-          .select(["offers.id", key().as("sort_key"), "s.distance_m"])
+          .select(["offers.id", key().as("sort_key"), "s.distance_m", "offers.store_id"])
           .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [];
+            const conditions: Expression<SqlBool>[] = [...wordsMatch(eb)];
             if (query.store_id !== undefined) conditions.push(eb("offers.store_id", "=", query.store_id));
             if (query.category !== undefined) conditions.push(eb("s.category", "=", query.category));
             if (query.radius_m !== undefined) conditions.push(eb("s.distance_m", "<=", query.radius_m));
             if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
-            for (const w of words) {
-              // Folded once per query (a sub-select), not once per row.
-              const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
-              conditions.push(
-                eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]),
-              );
-            }
             if (after)
               conditions.push(
                 sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`,
@@ -131,13 +178,15 @@ export class OfferSearch {
           })
           .orderBy(sql`sort_key`)
           .orderBy("offers.id")
-          .limit(query.limit + 1),
-      )
+          .limit(query.limit + 1);
+      })
       .selectFrom("k")
       .innerJoin("offers", "offers.id", "k.id")
       .selectAll("offers")
-      .select(["k.sort_key", "k.distance_m"])
+      .select(["k.sort_key", "k.distance_m", "k.store_id"])
       .orderBy("k.sort_key")
+      // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
+      .$if(sort === "distance", (q) => q.orderBy("k.store_id"))
       .orderBy("k.id")
       .execute();
     const page = rows.slice(0, query.limit);
@@ -150,7 +199,12 @@ export class OfferSearch {
       ),
       next_cursor:
         rows.length > query.limit && last
-          ? this.cursors.encode(scope, [Number(last.sort_key), last.id])
+          ? this.cursors.encode(
+              scope,
+              sort === "distance"
+                ? [Number(last.sort_key), last.store_id, last.id]
+                : [Number(last.sort_key), last.id],
+            )
           : null,
     });
   }
