@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { type CreateOrderBody, isValidQuantity, itemsTotal, lineTotal, type Unit } from "@lastbite/shared";
 import { sql } from "kysely";
-import { jsonArrayFrom, jsonObjectFrom } from "kysely/helpers/postgres";
+import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { z } from "zod";
 import { offerOpen } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
+import { Batcher } from "../core/batcher.ts";
 import type { Clock } from "../core/clock.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
@@ -19,9 +20,10 @@ export interface CreatedOrder {
   replayed: boolean;
 }
 
-/** What `place_order()` (migration 004) answers. */
-const placed = z.union([
+/** What `place_orders()` (migration 012) answers for each order of a batch. */
+const verdict = z.union([
   z.object({ idempotency_key_taken: z.literal(true) }),
+  z.object({ insufficient_stock: z.number() }),
   z.object({
     order_id: z.number(),
     event_id: z.number(),
@@ -29,22 +31,48 @@ const placed = z.union([
     accept_deadline: z.string(),
   }),
 ]);
+type Verdict = z.infer<typeof verdict> | { failed: unknown };
 
 const iso = (v: string) => new Date(v).toISOString();
 
+/** What one placement needs to know before it decides: the offers, the buyer, an earlier use of the key. */
+interface PlacementRead {
+  offers: OfferRow[];
+  buyer: { first_name: string; username: string | null; language: string } | null;
+  previous: { request_hash: string; order_id: number | null } | null;
+}
+interface PlacementKey {
+  buyerId: number;
+  offerIds: number[];
+  key: string | null;
+}
+type OfferRow = Awaited<ReturnType<typeof readMany>>["offers"][number];
+
+/** At most this many orders share one statement; at most this many batches are in the database at once. */
+const BATCH = { maxBatch: 64, maxRunning: 3 } as const;
+
 /**
- * Placing an order in two round trips: one read (the offers with their shop, the buyer, a previous
- * use of the Idempotency-Key), the decision in TypeScript, then one statement — `place_order()` —
- * that takes the stock of every line or of none and writes the order, its items, its first event
- * and the seller's card to the outbox. The answer is built from what the two returned.
+ * Placing an order in two statements, shared under load: one read (the offers with their shop,
+ * the buyer, a previous use of the Idempotency-Key), the decision in TypeScript, then one statement
+ * — `place_orders()` — that takes the stock of every line of an order or of none and writes the
+ * order, its items, its first event, its jobs and the seller's card to the outbox. The orders that
+ * arrive while earlier ones are in the database wait for them and then go together: n orders are
+ * two statements and one commit, not 2n and n (`core/batcher.ts`). The answer is built from what
+ * the two statements returned.
  */
 export class OrderPlacement {
+  private readonly reads: Batcher<PlacementKey, PlacementRead>;
+  private readonly writes: Batcher<object, Verdict>;
+
   constructor(
     private readonly db: Database,
     private readonly config: Pick<Config, "orderAcceptTimeout" | "shopTimezone"> & JobTimes,
     private readonly changes: OrderChanges,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.reads = new Batcher((keys) => readForPlacement(this.db, keys), BATCH);
+    this.writes = new Batcher((inputs) => placeOrders(this.db, inputs), BATCH);
+  }
 
   async create(
     buyerId: number,
@@ -66,52 +94,11 @@ export class OrderPlacement {
     idempotencyKey: string | undefined,
   ): Promise<Result<CreatedOrder> | "again"> {
     const items = [...body.items].sort((a, b) => a.offer_id - b.offer_id);
-    const read = await kysely(this.db)
-      .selectNoFrom((eb) => [
-        jsonArrayFrom(
-          eb
-            .selectFrom("offers")
-            .innerJoin("stores as s", "s.id", "offers.store_id")
-            .innerJoin("users as ow", "ow.id", "s.owner_id")
-            .select((e) => [
-              "offers.id",
-              "offers.store_id",
-              "offers.title",
-              "offers.price",
-              "offers.unit",
-              "offers.quantity",
-              "offers.pickup_from",
-              "offers.pickup_until",
-              // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
-              offerOpen(e).as("open"),
-              "s.owner_id",
-              "s.name as store_name",
-              "s.address as store_address",
-              "s.phone as store_phone",
-              "s.delivery_enabled",
-              "s.delivery_fee",
-              "s.min_order_amount",
-              "s.timezone",
-              "ow.username as owner_username",
-            ])
-            .where(
-              "offers.id",
-              "in",
-              items.map((i) => i.offer_id),
-            ),
-        ).as("offers"),
-        jsonObjectFrom(
-          eb.selectFrom("users").select(["first_name", "username", "language"]).where("id", "=", buyerId),
-        ).as("buyer"),
-        jsonObjectFrom(
-          eb
-            .selectFrom("idempotency_keys")
-            .select(["request_hash", "order_id"])
-            .where("user_id", "=", buyerId)
-            .where("key", "=", idempotencyKey ?? ""),
-        ).as("previous"),
-      ])
-      .executeTakeFirstOrThrow();
+    const read = await this.reads.submit({
+      buyerId,
+      offerIds: items.map((i) => i.offer_id),
+      key: idempotencyKey ?? null,
+    });
 
     if (idempotencyKey && read.previous) {
       if (read.previous.request_hash !== requestHash)
@@ -198,24 +185,16 @@ export class OrderPlacement {
       lines,
       outbox: outboxRecords(notificationsFor(change)),
     };
-    let result: z.infer<typeof placed>;
-    try {
-      const res = await sql<{
-        result: unknown;
-      }>`select place_order(${JSON.stringify(input)}::jsonb) as result`.execute(kysely(this.db));
-      result = placed.parse(res.rows[0]?.result);
-    } catch (err) {
-      const e = err as { code?: string; message?: string; detail?: string };
-      if (e.code === "P0001" && e.message === "insufficient_stock") {
-        const short = byId.get(Number(e.detail));
-        return fail(
-          "insufficient_stock",
-          `only ${short?.quantity ?? 0} left of "${short?.title ?? "an item"}"`,
-        );
-      }
-      throw err;
-    }
+    const result = await this.writes.submit(input);
+    if ("failed" in result) throw result.failed;
     if ("idempotency_key_taken" in result) return "again";
+    if ("insufficient_stock" in result) {
+      const short = byId.get(result.insufficient_stock);
+      return fail(
+        "insufficient_stock",
+        `only ${short?.quantity ?? 0} left of "${short?.title ?? "an item"}"`,
+      );
+    }
     const at = iso(result.created_at);
     const order: LoadedOrder = {
       id: result.order_id,
@@ -295,4 +274,109 @@ export function pickupWindow(
     from: froms.length ? new Date(Math.max(...froms)).toISOString() : null,
     until: untils.length ? new Date(Math.min(...untils)).toISOString() : null,
   };
+}
+
+/** A JSON list of ids as a bigint[] the planner can take to an index (`id = any(…)`). */
+const idsOf = (json: string) => sql`array(select jsonb_array_elements_text(${json}::jsonb)::bigint)`;
+
+/** One statement for the reads of a whole batch of placements. */
+function readMany(db: Database, keys: readonly PlacementKey[]) {
+  const offerIds = JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]);
+  const buyerIds = JSON.stringify([...new Set(keys.map((k) => k.buyerId))]);
+  const used = keys.filter((k) => k.key !== null);
+  const usedBy = JSON.stringify([...new Set(used.map((k) => k.buyerId))]);
+  const usedKeys = JSON.stringify([...new Set(used.map((k) => k.key))]);
+  return kysely(db)
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom("offers")
+          .innerJoin("stores as s", "s.id", "offers.store_id")
+          .innerJoin("users as ow", "ow.id", "s.owner_id")
+          .select((e) => [
+            "offers.id",
+            "offers.store_id",
+            "offers.title",
+            "offers.price",
+            "offers.unit",
+            "offers.quantity",
+            "offers.pickup_from",
+            "offers.pickup_until",
+            // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
+            offerOpen(e).as("open"),
+            "s.owner_id",
+            "s.name as store_name",
+            "s.address as store_address",
+            "s.phone as store_phone",
+            "s.delivery_enabled",
+            "s.delivery_fee",
+            "s.min_order_amount",
+            "s.timezone",
+            "ow.username as owner_username",
+          ])
+          .where(sql<boolean>`offers.id = any(${idsOf(offerIds)})`),
+      ).as("offers"),
+      jsonArrayFrom(
+        eb
+          .selectFrom("users")
+          .select(["id", "first_name", "username", "language"])
+          .where(sql<boolean>`users.id = any(${idsOf(buyerIds)})`),
+      ).as("buyers"),
+      jsonArrayFrom(
+        eb
+          .selectFrom("idempotency_keys")
+          .select(["user_id", "key", "request_hash", "order_id"])
+          // Every (user, key) pair of those users and keys: the exact pairs are picked out below.
+          .where(sql<boolean>`user_id = any(${idsOf(usedBy)})`)
+          .where(sql<boolean>`key = any(array(select jsonb_array_elements_text(${usedKeys}::jsonb)))`),
+      ).as("previous"),
+    ])
+    .executeTakeFirstOrThrow();
+}
+
+async function readForPlacement(db: Database, keys: PlacementKey[]): Promise<PlacementRead[]> {
+  const read = await readMany(db, keys);
+  const offers = new Map(read.offers.map((o) => [Number(o.id), o]));
+  const buyers = new Map(read.buyers.map((b) => [Number(b.id), b]));
+  const previous = new Map(read.previous.map((p) => [`${p.user_id}:${p.key}`, p]));
+  return keys.map((k) => ({
+    offers: k.offerIds.flatMap((id) => offers.get(id) ?? []),
+    buyer: buyers.get(k.buyerId) ?? null,
+    previous: (k.key !== null && previous.get(`${k.buyerId}:${k.key}`)) || null,
+  }));
+}
+
+/**
+ * Writes a batch of decided orders: one order alone through `place_order()`, several through
+ * `place_orders()`. If a batch fails as a whole (which no order's own shortfall does), each of its
+ * orders is tried alone, so one order's fault is that order's answer only.
+ */
+export async function placeOrders(db: Database, inputs: object[]): Promise<Verdict[]> {
+  if (inputs.length > 1) {
+    try {
+      const res = await sql<{
+        result: unknown;
+      }>`select place_orders(${JSON.stringify(inputs)}::jsonb) as result`.execute(kysely(db));
+      return z.array(verdict).length(inputs.length).parse(res.rows[0]?.result);
+    } catch {
+      // fall through: one by one
+    }
+  }
+  const out: Verdict[] = [];
+  for (const input of inputs) out.push(await placeOne(db, input));
+  return out;
+}
+
+async function placeOne(db: Database, input: object): Promise<Verdict> {
+  try {
+    const res = await sql<{
+      result: unknown;
+    }>`select place_order(${JSON.stringify(input)}::jsonb) as result`.execute(kysely(db));
+    return verdict.parse(res.rows[0]?.result);
+  } catch (err) {
+    const e = err as { code?: string; message?: string; detail?: string };
+    if (e.code === "P0001" && e.message === "insufficient_stock")
+      return { insufficient_stock: Number(e.detail) };
+    return { failed: err };
+  }
 }
