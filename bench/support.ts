@@ -50,7 +50,11 @@ export interface BenchServer {
 
 /** `bench/server.ts` (the real app, no bot, no jobs) as a child process; resolves once it listens. */
 export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/server.ts")], {
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench/server.ts")], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
