@@ -17,6 +17,7 @@ import { catalogRoutes } from "./catalog/catalog.routes.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Metrics } from "./core/metrics.ts";
+import { secretMatches } from "./core/redact.ts";
 import { closeRedis, openRedis } from "./core/redis.ts";
 import type { Database } from "./db/database.ts";
 import { ProblemError, problem } from "./http/problem.ts";
@@ -284,9 +285,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok", database: db.kind }));
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
-    reply.type(metrics.contentType).send(await metrics.render()),
-  );
+  app.get("/metrics", { schema: { hide: true } }, async (req, reply) => {
+    const token = services.config.metricsToken;
+    if (token && !secretMatches(req.headers.authorization, `Bearer ${token}`)) {
+      reply.header("www-authenticate", 'Bearer realm="metrics"');
+      return send(reply, problem("unauthorized", "/metrics needs Authorization: Bearer <METRICS_TOKEN>"));
+    }
+    return reply.type(metrics.contentType).send(await metrics.render());
+  });
 
   await app.register(catalogRoutes, { services });
   await app.register(orderRoutes, { services });

@@ -80,6 +80,8 @@ describe("loadConfig", () => {
     ["PICKUP_REMINDER_BEFORE", { PICKUP_REMINDER_BEFORE: "soon" }],
     ["NO_SHOW_GRACE", { NO_SHOW_GRACE: "-1" }],
     ["RATING_REMINDER_AFTER", { RATING_REMINDER_AFTER: "1.5" }],
+    ["METRICS_TOKEN", { METRICS_TOKEN: "short" }],
+    ["METRICS_TOKEN", { METRICS_TOKEN: "a token with spaces in it" }],
   ])("stops on a bad %s with a line naming it", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

@@ -40,6 +40,8 @@ export interface Config {
    * instance through this Redis; null: each instance counts on its own.
    */
   redisUrl: string | null;
+  /** METRICS_TOKEN: when set, `GET /metrics` answers only `Authorization: Bearer <token>`; null: open. */
+  metricsToken: string | null;
   /** Fastify's `trustProxy`: false (the socket address is the client), a hop count, or proxy addresses/CIDRs. */
   trustProxy: false | number | string[];
   /** Warnings worth printing at start-up (e.g. plain-http PUBLIC_URL). */
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     telegramMessagesPerSecond: int(env, "TELEGRAM_MESSAGES_PER_SECOND", 30, 1, 1000),
     trustProxy: trustProxy(env.TRUST_PROXY),
     redisUrl: redisUrl(env.REDIS_URL),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
     warnings,
   };
 }
@@ -207,4 +210,13 @@ function redisUrl(raw: string | undefined): string | null {
 /** The default webhook secret: a hash of the token, so it is stable across restarts and never the token itself. */
 export function deriveWebhookSecret(botToken: string): string {
   return createHash("sha256").update(`lastbite-webhook:${botToken}`).digest("hex").slice(0, 48);
+}
+
+/** METRICS_TOKEN: a bearer token for `/metrics`, long enough not to be guessed. */
+function metricsToken(raw: string | undefined): string | null {
+  const t = raw?.trim();
+  if (!t) return null;
+  if (t.length < 16 || /\s/.test(t))
+    throw new ConfigError("METRICS_TOKEN", "must be at least 16 characters without spaces");
+  return t;
 }

@@ -41,7 +41,11 @@ const sandbox = config.botToken
     });
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
 // Nothing secret in a log line: grammY's network errors carry the request URL, token included.
-const logger = redactSecretsInLogs({ level: config.logLevel }, [botToken, config.webhookSecret]);
+const logger = redactSecretsInLogs({ level: config.logLevel }, [
+  botToken,
+  config.webhookSecret,
+  config.metricsToken,
+]);
 if (sandbox) await refreshDemoOffers(db);
 let telegram: Telegram | undefined;
 const SANDBOX_LABELS: Record<number, string> = {

@@ -53,14 +53,15 @@ export function createServices(deps: {
   const users = new UserRepository(db);
   const changes = new ChangeFeed(db);
   const cursors = new Cursors(deps.botToken);
-  const orders = new OrderService(db, config, changes, clock, cursors);
+  const metrics = deps.metrics ?? new Metrics();
+  const orders = new OrderService(db, config, changes, clock, cursors, metrics);
   return {
     cursors,
     bot: { username: null },
     changes,
     config,
     db,
-    metrics: deps.metrics ?? new Metrics(),
+    metrics,
     users,
     auth: new Authenticator(users, deps.botToken, config.initDataMaxAge),
     catalog: new CatalogService(db, config, changes),
@@ -68,7 +69,7 @@ export function createServices(deps: {
     buyers: new BuyerService(db, changes, config.shopTimezone),
     orders,
     clock,
-    jobs: new JobRunner({ db, clock, config, transitions: orders.transitions, changes }),
+    jobs: new JobRunner({ db, clock, config, transitions: orders.transitions, changes, metrics }),
   };
 }
 

@@ -1,11 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { LANGS, type Lang, t } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
 import { Api, Bot } from "grammy";
 import type { Update } from "grammy/types";
 import type { Config } from "../config.ts";
-import { makeRedactor, redactingLogger } from "../core/redact.ts";
+import { makeRedactor, redactingLogger, secretMatches } from "../core/redact.ts";
 import { problem } from "../http/problem.ts";
 import { miniAppLinks } from "../notifications/links.ts";
 import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from "../notifications/outbox-worker.ts";
@@ -45,13 +44,6 @@ export interface Telegram {
 
 const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function secretMatches(given: unknown, expected: string): boolean {
-  if (typeof given !== "string") return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The Telegram side of the server: the grammY bot (webhook or long polling), and the outbox worker

@@ -14,7 +14,7 @@ export class Batcher<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly options: { maxBatch: number; maxRunning: number },
+    private readonly options: { maxBatch: number; maxRunning: number; observe?: (size: number) => void },
   ) {}
 
   submit(item: I): Promise<O> {
@@ -40,6 +40,7 @@ export class Batcher<I, O> {
     while (this.running < this.options.maxRunning && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.running++;
+      this.options.observe?.(batch.length);
       this.run(batch.map((b) => b.item))
         .then(
           (outs) => {

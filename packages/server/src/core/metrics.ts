@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * Every metric the server exposes at `/metrics`, declared once with its labels (prom-client, one
@@ -42,6 +42,25 @@ export class Metrics {
   readonly sseDropped = this.counter("lastbite_sse_dropped_total", "SSE streams ended by the server", [
     "reason",
   ]);
+
+  readonly jobsRun = this.counter(
+    "lastbite_jobs_run_total",
+    "Scheduled jobs (reminders, expiries) run, by kind and outcome (done, failed: retried after its lease)",
+    ["kind", "outcome"],
+  );
+  readonly jobDelay = new Histogram<"kind">({
+    name: "lastbite_job_delay_seconds",
+    help: "How long after its due time a job was claimed",
+    labelNames: ["kind"],
+    buckets: [0.05, 0.25, 1, 2.5, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+  readonly orderBatch = new Histogram({
+    name: "lastbite_order_batch_size",
+    help: "Orders placed by one statement (orders that arrive together share one)",
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
 
   /** `processMetrics`: also expose the process's CPU, memory and event-loop lag (the running server does). */
   constructor(opts: { processMetrics?: boolean } = {}) {

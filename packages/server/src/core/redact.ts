@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyServerOptions } from "fastify";
 
 /** Replaces every secret in a text; `.value` does the same deep inside log arguments. */
@@ -142,4 +143,12 @@ export function redactSecretsInLogs(
     out.stream = { write: (line: string) => target.write(redact(line)) };
   }
   return out;
+}
+
+/** Whether a secret someone sent is the expected one, in time that does not depend on where they differ. */
+export function secretMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Metrics } from "../core/metrics.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import type { OrderChanges } from "../orders/order-events.ts";
@@ -26,6 +27,7 @@ export interface JobRunnerOptions {
     onRemoteChange(fn: () => void): () => void;
   };
   log?: Logger;
+  metrics?: Metrics;
   /** The safety-net poll besides the timer armed for the next due job. Default 2000 ms. */
   pollMs?: number;
   /** How long a claim keeps a job from other instances, in seconds of the clock. Default 60. */
@@ -164,9 +166,16 @@ export class JobRunner {
     for (;;) {
       const jobs = await this.claim(batch);
       for (const job of jobs) {
+        const kind = job.kind;
+        this.opts.metrics?.jobDelay.observe(
+          { kind },
+          Math.max(0, (this.opts.clock.now().getTime() - job.due_at.getTime()) / 1000),
+        );
         try {
           await this.run(job);
+          this.opts.metrics?.jobsRun.inc({ kind, outcome: "done" });
         } catch (err) {
+          this.opts.metrics?.jobsRun.inc({ kind, outcome: "failed" });
           // Left claimed: it runs again when its lease ends; its effect's guard keeps it once.
           this.opts.log?.error({ err, job: job.id, kind: job.kind }, "job failed; will retry");
           await kysely(this.opts.db)

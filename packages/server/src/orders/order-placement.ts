@@ -7,6 +7,7 @@ import { offerOpen } from "../catalog/offer-rules.sql.ts";
 import type { Config } from "../config.ts";
 import { Batcher } from "../core/batcher.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Metrics } from "../core/metrics.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
@@ -69,9 +70,13 @@ export class OrderPlacement {
     private readonly config: Pick<Config, "orderAcceptTimeout" | "shopTimezone"> & JobTimes,
     private readonly changes: OrderChanges,
     private readonly clock: Clock,
+    metrics?: Metrics,
   ) {
     this.reads = new Batcher((keys) => readForPlacement(this.db, keys), BATCH);
-    this.writes = new Batcher((inputs) => placeOrders(this.db, inputs), BATCH);
+    this.writes = new Batcher((inputs) => placeOrders(this.db, inputs), {
+      ...BATCH,
+      ...(metrics ? { observe: (n: number) => metrics.orderBatch.observe(n) } : {}),
+    });
   }
 
   async create(

@@ -9,6 +9,7 @@ import type {
 import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Cursors } from "../core/cursor.ts";
+import type { Metrics } from "../core/metrics.ts";
 import type { Result } from "../core/result.ts";
 import type { Database } from "../db/database.ts";
 import type { LoadedOrder } from "./order.repository.ts";
@@ -38,8 +39,9 @@ export class OrderService {
     changes: OrderChanges,
     clock: Clock,
     cursors: Cursors,
+    metrics?: Metrics,
   ) {
-    this.placement = new OrderPlacement(db, config, changes, clock);
+    this.placement = new OrderPlacement(db, config, changes, clock, metrics);
     this.transitions = new OrderTransitions(db, config, changes, clock);
     this.queries = new OrderQueries(db, config, cursors);
     this.stats = new SellerStatsQuery(db, config.adminIds, config.shopTimezone);
