@@ -36,6 +36,7 @@ import { loadConfig } from "../packages/server/src/config.ts";
 import { type Database, openDatabase } from "../packages/server/src/db/database.ts";
 import { migrate } from "../packages/server/src/db/migrations.ts";
 import { createServices } from "../packages/server/src/services.ts";
+import { cpuSeconds, machine as machineInfo, writeSection } from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -68,18 +69,6 @@ async function pool<T>(items: T[], limit: number, fn: (t: T, i: number) => Promi
       for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
     }),
   );
-}
-
-const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
-/** A process's CPU time (user + system) in seconds. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 // ---------- the database ----------
@@ -441,15 +430,7 @@ async function run(db: BenchDatabase, spec: RunSpec) {
 // ---------- main ----------
 
 async function main() {
-  const cpus = os.cpus();
-  const machine = {
-    cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown"}`,
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    /** Other work on the machine skews the timings: the 1-minute load average at the start and the end. */
-    loadAverage: [os.loadavg()[0] ?? 0, 0],
-  };
+  const machine = machineInfo();
   const db = await benchDatabase();
   log(`${db.kind}: enqueueing ${N} notifications for ${N} chats`);
   try {
@@ -637,25 +618,7 @@ function writeReport() {
       );
     out.push("");
   }
-  out.push(END);
-  const file = path.join(root, "BENCHMARKS.md");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text = "# Benchmarks\n\nEach section is written by its own script; rerun the script to refresh it.\n\n";
-  }
-  const i = text.indexOf(START);
-  const j = text.indexOf(END);
-  const section = out.join("\n");
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + section + text.slice(j + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-  try {
-    execSync("npx biome format --write BENCHMARKS.md", { cwd: root, stdio: "ignore" });
-  } catch {}
+  writeSection(START, END, out.slice(1));
 }
 
 if (process.argv.includes("--report")) writeReport();

@@ -32,10 +32,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { type InitDataUser, signInitData } from "../packages/server/src/auth/init-data.ts";
+import type { InitDataUser } from "../packages/server/src/auth/init-data.ts";
+import {
+  applyPriority,
+  type BenchServer,
+  benchUsers,
+  machine as machineInfo,
+  startBenchServer,
+} from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -105,45 +111,14 @@ async function pool<T, R>(items: T[], limit: number, fn: (t: T, i: number) => Pr
 
 // ---------- the server process ----------
 
-interface Server {
-  port: number;
-  pid: number;
-  database: string;
-  stop: () => Promise<void>;
-}
-
-async function startServer(databaseUrl: string | null): Promise<Server> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+/** The server under test (`bench/server.ts`), with the per-user rate limits out of the way. */
+function startServer(databaseUrl: string | null): Promise<BenchServer> {
+  return startBenchServer({
     BENCH_BOT_TOKEN: TOKEN,
     BENCH_DATABASE_URL: databaseUrl ?? "",
     RATE_LIMIT_PER_MINUTE: NO_LIMIT,
     ORDER_RATE_LIMIT_PER_MINUTE: NO_LIMIT,
-  };
-  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-  const profile = process.env.BENCH_CPU_PROF
-    ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench/server.ts")], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
   });
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
-  });
-  const info = JSON.parse(first) as { port: number; pid: number; database: string };
-  return {
-    ...info,
-    stop: async () => {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
 }
 
 // ---------- HTTP: one keep-alive agent with a socket for every simulated buyer and then some ----------
@@ -190,25 +165,7 @@ function request(
   });
 }
 
-let userSeq = 0;
-const runTag = Date.now() % 1_000_000;
-function user(): InitDataUser {
-  userSeq++;
-  return {
-    id: 8_000_000_000 + runTag * 10_000 + userSeq,
-    first_name: `Bench${userSeq}`,
-    language_code: "en",
-  };
-}
-const auths = new Map<number, string>();
-const auth = (u: InitDataUser) => {
-  let a = auths.get(u.id);
-  if (!a) {
-    a = `tma ${signInitData(TOKEN, { user: u })}`;
-    auths.set(u.id, a);
-  }
-  return a;
-};
+const { user, auth, runTag } = benchUsers(TOKEN, 8_000_000_000, 10_000);
 
 // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads arbitrary JSON
 async function api(u: InitDataUser, method: string, url: string, body?: unknown): Promise<any> {
@@ -798,18 +755,8 @@ async function openLoop(
 // ---------- the run ----------
 
 async function main() {
-  const priority = process.env.BENCH_PRIORITY ? Number(process.env.BENCH_PRIORITY) : null;
-  if (priority !== null) os.setPriority(priority);
-  const cpus = os.cpus();
-  const machine = {
-    cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown"}`,
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    /** Other work on the machine skews everything: the 1-minute load average at the start and the end. */
-    loadAverage: [os.loadavg()[0] ?? 0, 0],
-    nice: os.getPriority(),
-  };
+  applyPriority();
+  const machine = machineInfo();
 
   const benchUrl = process.env.BENCH_DATABASE_URL?.trim() || null;
   if (benchUrl && !/^postgres(ql)?:\/\//.test(benchUrl))

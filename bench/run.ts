@@ -15,14 +15,22 @@
  * BENCH_STREAMS (1000), BENCH_IDLE_STREAMS (10000), BENCH_POLL_SECONDS (30), BENCH_RATE (25 accepts/s),
  * BENCH_QUICK=1 (small).
  */
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { type InitDataUser, signInitData } from "../packages/server/src/auth/init-data.ts";
+import type { InitDataUser } from "../packages/server/src/auth/init-data.ts";
 import { openSse, type SseConnection } from "../packages/server/src/realtime/sse-client.ts";
+import {
+  applyPriority,
+  benchUsers,
+  machine as machineInfo,
+  now,
+  sleep,
+  startBenchServer,
+  writeSection,
+} from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -37,36 +45,6 @@ const TOKEN = "555000111:BENCH-token_for_lastbite_benchmarks";
 
 // ---------- the server process ----------
 
-interface Server {
-  port: number;
-  pid: number;
-  database: string;
-  stop: () => Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/server.ts")], {
-    cwd: root,
-    env: { ...process.env, BENCH_BOT_TOKEN: TOKEN },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
-  });
-  const info = JSON.parse(first) as { port: number; pid: number; database: string };
-  return {
-    ...info,
-    stop: async () => {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
-}
-
 const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
 /** The server's CPU time (user + system) in seconds, and its resident memory in MB. */
 function usage(pid: number): { cpu: number; rssMb: number; peakMb: number } {
@@ -80,27 +58,7 @@ function usage(pid: number): { cpu: number; rssMb: number; peakMb: number } {
 
 // ---------- helpers ----------
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const now = () => performance.now();
-let userSeq = 0;
-const runTag = Date.now() % 1_000_000;
-function user(): InitDataUser {
-  userSeq++;
-  return {
-    id: 7_000_000_000 + runTag * 100_000 + userSeq,
-    first_name: `Bench${userSeq}`,
-    language_code: "en",
-  };
-}
-const auths = new Map<number, string>();
-const auth = (u: InitDataUser) => {
-  let a = auths.get(u.id);
-  if (!a) {
-    a = `tma ${signInitData(TOKEN, { user: u })}`;
-    auths.set(u.id, a);
-  }
-  return a;
-};
+const { user, auth } = benchUsers(TOKEN, 7_000_000_000);
 
 let base = "";
 // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads arbitrary JSON
@@ -221,22 +179,12 @@ async function pushLatency(buyers: Buyer[], k: number) {
 }
 
 async function main() {
-  // On a shared machine, BENCH_PRIORITY (a nice value, e.g. -10; needs root) keeps other work from
-  // skewing the tail; the server child inherits it.
-  const priority = process.env.BENCH_PRIORITY ? Number(process.env.BENCH_PRIORITY) : null;
-  if (priority !== null) os.setPriority(priority);
-  const cpus = os.cpus();
+  applyPriority();
   const machine = {
-    cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown"}`,
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
+    ...machineInfo(),
     fdLimit: execSync("ulimit -n", { shell: "/bin/bash" }).toString().trim(),
-    /** Other work on the machine skews latency: the 1-minute load average at the start and the end. */
-    loadAverage: [os.loadavg()[0] ?? 0, 0],
-    nice: os.getPriority(),
   };
-  const server = await startServer();
+  const server = await startBenchServer({ BENCH_BOT_TOKEN: TOKEN });
   base = `http://127.0.0.1:${server.port}`;
   log(
     `server pid ${server.pid} on ${base} (${server.database}); ${N} streams, ${IDLE} idle, poll ${POLL_MS} ms`,
@@ -479,26 +427,7 @@ function writeReport() {
       "",
     );
   }
-  out.push(END);
-  const file = path.join(root, "BENCHMARKS.md");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text = "# Benchmarks\n\nEach section is written by its own script; rerun the script to refresh it.\n\n";
-  }
-  const i = text.indexOf(START);
-  const j = text.indexOf(END);
-  const section = out.join("\n");
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + section + text.slice(j + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-  // Biome formats Markdown too (tables aligned): keep `npm test`'s lint step clean.
-  try {
-    execSync("npx biome format --write BENCHMARKS.md", { cwd: root, stdio: "ignore" });
-  } catch {}
+  writeSection(START, END, out.slice(1));
 }
 
 if (process.argv.includes("--report")) writeReport();
