@@ -65,4 +65,9 @@ export async function resizePhoto(input: Buffer): Promise<Result<ResizedPhoto>> 
 }
 
 /** The URL an offer's photo is served at: a new upload gets a new id, so the URL's bytes never change. */
+/** A stored (webp) copy as JPEG, for those that take nothing else (Telegram's inline photos). */
+export async function asJpeg(webp: Uint8Array): Promise<Buffer> {
+  return sharp(webp).jpeg({ quality: 85 }).toBuffer();
+}
+
 export const photoUrl = (photoId: number, size: PhotoSize = "large") => `/photos/${photoId}/${size}.webp`;
