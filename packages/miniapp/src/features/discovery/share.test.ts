@@ -87,6 +87,19 @@ describe("shareOffer inside Telegram", () => {
     expect(types()).not.toContain("web_app_open_tg_link");
   });
 
+  it("8.0: a second tap while the message is being prepared prepares nothing more", async () => {
+    initBridge("ios", "8.0");
+    answer = prepared;
+    const first = shareOffer(offer, "Non Bakery", makeI18n("en"));
+    await shareOffer(offer, "Non Bakery", makeI18n("en"));
+    await vi.waitFor(() => expect(types()).toContain("web_app_send_prepared_message"));
+    receive("prepared_message_sent");
+    await first;
+    expect(fetchCalls).toHaveLength(1);
+    expect(types().filter((t) => t === "web_app_send_prepared_message")).toHaveLength(1);
+    expect(types()).not.toContain("web_app_open_tg_link");
+  });
+
   it("8.0: the user closing the sheet ends it there, without the link", async () => {
     initBridge("ios", "9.1");
     answer = prepared;

@@ -13,17 +13,24 @@ export function offerLink(offerId: number, botUsername: string | null | undefine
     : `${location.origin}/?startapp=${param}`;
 }
 
+let preparing = false;
+
 /**
  * Telegram's own share sheet with the message the server prepared (the offer's card with a button
  * that opens it). False when the link should be shared instead: the server or Telegram could not
  * prepare it, or the client could not send it. The user closing the sheet is not a failure.
  */
 async function sharePrepared(offerId: number): Promise<boolean> {
+  // A second tap while the first is being prepared: that one opens the sheet.
+  if (preparing) return true;
+  preparing = true;
   let id: string;
   try {
     id = (await prepareShare(offerId)).prepared_message_id;
   } catch {
     return false;
+  } finally {
+    preparing = false;
   }
   const outcome = await shareMessage(id);
   if (outcome === "sent") haptic.notify("success");
