@@ -20,11 +20,12 @@ import { ProblemError, unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
 import { meResponse } from "../users/me.ts";
-import { asJpeg, PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
+import { JpegCopies, PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { buyers, catalog, offerSearch, shares } = services;
+  const jpegs = new JpegCopies();
   // Offer photos arrive as the image itself; the route checks what it is (a JSON body is refused there).
   app.addContentTypeParser(
     [...PHOTO_TYPES],
@@ -243,8 +244,9 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
       const [size, format] = req.params.file.split(".") as [PhotoSize, "webp" | "jpg"];
       const bytes = unwrap(await catalog.photo(req.params.id, size));
       reply.header("cache-control", "public, max-age=31536000, immutable");
-      // JPEG for Telegram's shared-offer photos, which take nothing else; made on request (rare).
-      if (format === "jpg") return reply.type("image/jpeg").send(await asJpeg(bytes));
+      // JPEG for Telegram's shared-offer photos, which take nothing else.
+      if (format === "jpg")
+        return reply.type("image/jpeg").send(await jpegs.get(`${req.params.id}/${req.params.file}`, bytes));
       return reply.type("image/webp").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
