@@ -2,6 +2,7 @@ import { Authenticator } from "./auth/authenticate.ts";
 import { BuyerService } from "./buyers/buyer.service.ts";
 import { CatalogService } from "./catalog/catalog.service.ts";
 import { OfferSearch } from "./catalog/offer-search.ts";
+import { OfferShare, type ShareBot } from "./catalog/offer-share.ts";
 import type { Config } from "./config.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { Cursors } from "./core/cursor.ts";
@@ -32,8 +33,13 @@ export interface Services {
   changes: ChangeFeed;
   /** Signs and reads the page cursors every paginated list gives out. */
   cursors: Cursors;
-  /** The bot, once Telegram has said who it is (for t.me links the Mini App shares). */
-  bot: { username: string | null };
+  /**
+   * The bot, once Telegram has said who it is (for t.me links the Mini App shares), and the Bot API
+   * client `createTelegram` wires for the HTTP side (null without Telegram).
+   */
+  bot: ShareBot;
+  /** Offers shared into chats with Telegram's prepared inline messages. */
+  shares: OfferShare;
   /** The time every rule compares with: the system's, or a test's fake. */
   clock: Clock;
   /** Scheduled jobs (expiries, reminders); main.ts starts it, tests call `runDue()`. */
@@ -55,9 +61,11 @@ export function createServices(deps: {
   const cursors = new Cursors(deps.botToken);
   const metrics = deps.metrics ?? new Metrics();
   const orders = new OrderService(db, config, changes, clock, cursors, metrics);
+  const bot: ShareBot = { username: null, api: null };
   return {
     cursors,
-    bot: { username: null },
+    bot,
+    shares: new OfferShare(db, bot, { publicUrl: config.publicUrl, timeZone: config.shopTimezone }),
     changes,
     config,
     db,

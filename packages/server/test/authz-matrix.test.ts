@@ -14,10 +14,12 @@
  * independent of the others and of the order they run in.
  */
 import type { AddressInfo } from "node:net";
+import { TelegramDouble } from "@lastbite/telegram-double";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InitDataUser } from "../src/auth/init-data.ts";
+import { createTelegram } from "../src/bot/telegram.ts";
 import { approveStore, makeShop, type OfferInput, type Shop } from "./fixtures.ts";
 import {
   api,
@@ -27,6 +29,7 @@ import {
   newUser,
   Res,
   type Shape,
+  TEST_TOKEN,
   type TestApp,
 } from "./helpers.ts";
 
@@ -76,6 +79,7 @@ const MATRIX: Row[] = [
   ["POST",   "/api/offers/{id}/repost",               "post an offer again",          401,  403,         403,         201,         403,         403],
   ["PUT",    "/api/offers/{id}/photo",                "upload an offer's photo",      401,  403,         403,         200,         403,         403],
   ["GET",    "/photos/{id}/{file}",                   "an offer's photo",             200,  200,         200,         200,         200,         200],
+  ["POST",   "/api/offers/{id}/share",                "share an offer",               401,  200,         200,         200,         200,         200],
   ["GET",    "/api/seller/stats",                     "the shop's figures",           401,  403,         403,         200,         403,         200],
 ];
 
@@ -108,6 +112,8 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
   let followedOnly: number;
   let photo: Buffer;
   let photoUrl: string;
+  /** The Telegram that sharing prepares messages with. */
+  let tg: TelegramDouble;
 
   const userOf = (role: Role): InitDataUser | null =>
     ({ anon: null, buyer, other, owner, otherOwner, admin })[role];
@@ -259,14 +265,35 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     }),
     "an offer's photo": async () => ({ url: photoUrl }),
     "the shop's figures": async () => ({ url: `/api/seller/stats?store_id=${shop.store.id}` }),
+    "share an offer": async () => {
+      // Telegram knows everyone who opened the Mini App.
+      for (const u of [buyer, other, owner, otherOwner, admin])
+        tg.addUser({ id: u.id, first_name: u.first_name });
+      return { url: `/api/offers/${offerId}/share`, body: {} };
+    },
   };
 
   beforeAll(async () => {
+    tg = await TelegramDouble.start({ token: TEST_TOKEN });
     t = await createTestApp(kind, {
       config: {
         ADMIN_IDS: String(admin.id),
         RATE_LIMIT_PER_MINUTE: "100000",
         ORDER_RATE_LIMIT_PER_MINUTE: "100000",
+        TELEGRAM_API_ROOT: tg.apiRoot,
+      },
+      deps: {
+        plugins: [
+          async (_app, services) => {
+            createTelegram({
+              services,
+              config: services.config,
+              token: tg.token,
+              apiRoot: tg.apiRoot,
+              mode: "off",
+            });
+          },
+        ],
       },
     });
     shop = await makeShop(t, { offers: [{ title: "Samsa", price: 6000, quantity: 10_000 }] });
@@ -309,7 +336,10 @@ describe.each(DATABASES)("the authorisation matrix on %s", (kind) => {
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await tg?.close();
+  });
 
   it("has exactly one set of rows for every route in /openapi.json", async () => {
     const doc = (await t.app.inject({ method: "GET", url: "/openapi.json" })).json() as {

@@ -186,6 +186,16 @@ export const impactSchema = z.object({
 });
 export type Impact = z.output<typeof impactSchema>;
 
+/**
+ * `POST /api/offers/:id/share`: a message Telegram keeps for the caller to share from the Mini App
+ * (`shareMessage`, Bot API 8.0): its id for `web_app_send_prepared_message`, and when it lapses.
+ */
+export const preparedShareSchema = z.object({
+  prepared_message_id: z.string(),
+  expires_at: z.string().describe("ISO 8601; after it the client refuses the id"),
+});
+export type PreparedShare = z.output<typeof preparedShareSchema>;
+
 /** The usual error answers of an authenticated route. */
 export const errorResponses = {
   400: problemSchema,

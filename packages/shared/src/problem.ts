@@ -21,6 +21,7 @@ export const PROBLEM_CODES = [
   "code_already_used",
   "too_many_streams",
   "internal_error",
+  "telegram_error",
   "service_unavailable",
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -2,6 +2,7 @@ export type { Fault, FaultFilter } from "./faults.ts";
 export * from "./html-text.ts";
 export type { CallbackAnswer, PressedButton } from "./methods/callbacks.ts";
 export type { StoredFile } from "./methods/files.ts";
+export type { PreparedMessage } from "./methods/prepared.ts";
 export {
   RATE_LIMITED_METHODS,
   RateLimiter,

@@ -38,6 +38,7 @@ import { type CallbackAnswer, CallbackQueries, type PressedButton } from "./meth
 import { type Handler, type Handlers, methodTable } from "./methods/common.ts";
 import { FileStore, type StoredFile } from "./methods/files.ts";
 import { Messages } from "./methods/messages.ts";
+import { type PreparedMessage, PreparedMessages } from "./methods/prepared.ts";
 import { UpdateFeed } from "./methods/updates.ts";
 import { RateLimiter, type RateLimitOptions, type RateLimitStats } from "./rate-limit.ts";
 import { BotApiServer } from "./server.ts";
@@ -87,6 +88,7 @@ export class TelegramDouble {
   private readonly settings: BotSettings;
   private readonly callbacks: CallbackQueries;
   private readonly feed: UpdateFeed;
+  private readonly prepared: PreparedMessages;
   private readonly handlers: Handlers;
   private limiter: RateLimiter | null;
 
@@ -108,12 +110,14 @@ export class TelegramDouble {
     this.feed = new UpdateFeed(this.state, opts.webhookRetryDelaysMs ?? [100, 500, 2000], (method) =>
       this.handlerFor(method),
     );
+    this.prepared = new PreparedMessages(this.state);
     this.handlers = methodTable([
       this.settings,
       new Messages(this.state, this.files),
       this.callbacks,
       this.feed,
       this.files,
+      this.prepared,
     ]);
     server.serve({
       token,
@@ -257,6 +261,16 @@ export class TelegramDouble {
   /** Commands set with setMyCommands for a scope (default scope) and language. */
   myCommands(scope: Record<string, unknown> = { type: "default" }, languageCode = ""): BotCommand[] {
     return this.settings.myCommands(scope, languageCode);
+  }
+
+  /** Messages prepared with savePreparedInlineMessage (for one user, or everyone's), oldest first. Copies. */
+  preparedMessages(userId?: number): PreparedMessage[] {
+    return this.prepared.list(userId);
+  }
+
+  /** One prepared message by the id the Mini App would get. */
+  preparedMessage(id: string): PreparedMessage | undefined {
+    return this.prepared.get(id);
   }
 
   /** The menu button of a chat (or the default one). */

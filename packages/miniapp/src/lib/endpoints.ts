@@ -13,6 +13,7 @@ import {
   orderSchema,
   type PatchOfferBody,
   type PatchStoreBody,
+  preparedShareSchema,
   type RepostOfferBody,
   type ratingBody,
   type SellerAction,
@@ -108,6 +109,8 @@ export const updateOffer = (id: number, body: PatchOfferBody) =>
   api(offerSchema, "PATCH", `/offers/${id}`, body);
 export const repostOffer = (id: number, body: RepostOfferBody = {}) =>
   api(offerSchema, "POST", `/offers/${id}/repost`, body);
+/** A message Telegram keeps for this user to share the offer with (`shareMessage`). */
+export const prepareShare = (offerId: number) => api(preparedShareSchema, "POST", `/offers/${offerId}/share`);
 /** The photo as the phone took it; the server resizes it. */
 export const uploadOfferPhoto = (id: number, file: Blob) =>
   api(offerSchema, "PUT", `/offers/${id}/photo`, file);

@@ -119,6 +119,25 @@ export function requestPhone(): Promise<"sent" | "cancelled"> {
   });
 }
 
+/**
+ * Opens Telegram's share sheet with a message the bot prepared (Bot API 8.0 `shareMessage`):
+ * "sent", "declined" (the user closed the sheet), or "failed" (expired, unsupported, not sent).
+ */
+export function shareMessage(id: string): Promise<"sent" | "declined" | "failed"> {
+  return new Promise((resolve) => {
+    const done = (outcome: "sent" | "declined" | "failed") => {
+      offSent();
+      offFailed();
+      resolve(outcome);
+    };
+    const offSent = on("prepared_message_sent", () => done("sent"));
+    const offFailed = on("prepared_message_failed", (d) =>
+      done(d.error === "USER_DECLINED" ? "declined" : "failed"),
+    );
+    postEvent("web_app_send_prepared_message", { id });
+  });
+}
+
 /** Opens Telegram's QR scanner; `onText` gets each scan and returns true to close the popup. */
 export function scanQr(text: string, onText: (text: string) => boolean): () => void {
   const offText = on("qr_text_received", (d) => {

@@ -69,6 +69,8 @@ export function createTelegram(opts: TelegramOptions): Telegram {
     return username;
   };
   const links = miniAppLinks(publicUrl, botUsername);
+  // The HTTP side's own client (prepared messages for sharing): no retries, a user is waiting.
+  services.bot.api = new Api(opts.token, { apiRoot: opts.apiRoot, timeoutSeconds: 10 });
   installHandlers(bot, {
     updates: new ProcessedUpdates(services.db),
     users: services.users,

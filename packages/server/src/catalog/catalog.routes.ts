@@ -8,6 +8,8 @@ import {
   offerSchema,
   patchOfferBody,
   patchStoreBody,
+  pickLang,
+  preparedShareSchema,
   repostOfferBody,
   storeSchema,
 } from "@lastbite/shared";
@@ -18,11 +20,12 @@ import { ProblemError, unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
 import { meResponse } from "../users/me.ts";
-import { PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
+import { JpegCopies, PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { buyers, catalog, offerSearch } = services;
+  const { buyers, catalog, offerSearch, shares } = services;
+  const jpegs = new JpegCopies();
   // Offer photos arrive as the image itself; the route checks what it is (a JSON body is refused there).
   app.addContentTypeParser(
     [...PHOTO_TYPES],
@@ -174,6 +177,32 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
         .status(201)
         .send(unwrap(await catalog.repostOffer(userOf(req).id, req.params.id, req.body ?? {}))),
   );
+  app.post(
+    "/api/offers/:id/share",
+    {
+      schema: {
+        tags: ["offers"],
+        summary: "Prepare a message sharing the offer, for the Mini App's shareMessage (Bot API 8.0)",
+        description:
+          "Asks Telegram (savePreparedInlineMessage) to keep a message for the caller: the offer's photo or an article with its shop, price and pickup window, in the caller's language, and a button opening the offer in the Mini App (t.me/<bot>?startapp=offer_<id>). Only offers on sale (409 offer_unavailable otherwise). Telegram refusing: 502 telegram_error; Telegram unreachable or not configured: 503 service_unavailable.",
+        params: idParams,
+        body: z.strictObject({}).nullish(),
+        response: {
+          200: preparedShareSchema,
+          ...errorResponses,
+          502: errorResponses[400],
+          503: errorResponses[400],
+        },
+      },
+    },
+    async (req) => {
+      const user = userOf(req);
+      const r = await shares.prepare(user.id, pickLang(user.language), req.params.id);
+      if (!r.ok && (r.code === "telegram_error" || r.code === "service_unavailable"))
+        req.log.warn({ offer: req.params.id, code: r.code, detail: r.detail }, "could not prepare a share");
+      return unwrap(r);
+    },
+  );
   app.put(
     "/api/offers/:id/photo",
     {
@@ -202,20 +231,23 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     {
       schema: {
         tags: ["offers"],
-        summary: "An offer photo (webp); never changes, so cached for a year",
+        summary: "An offer photo (webp; `.jpg` for JPEG); never changes, so cached for a year",
         params: z.strictObject({
           id: idParams.shape.id,
-          file: z.enum(Object.keys(PHOTO_SIZES).map((s) => `${s}.webp`) as [string, ...string[]]),
+          file: z.enum(
+            Object.keys(PHOTO_SIZES).flatMap((s) => [`${s}.webp`, `${s}.jpg`]) as [string, ...string[]],
+          ),
         }),
       },
     },
     async (req, reply) => {
-      const size = req.params.file.replace(/\.webp$/, "") as PhotoSize;
+      const [size, format] = req.params.file.split(".") as [PhotoSize, "webp" | "jpg"];
       const bytes = unwrap(await catalog.photo(req.params.id, size));
-      return reply
-        .header("cache-control", "public, max-age=31536000, immutable")
-        .type("image/webp")
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      reply.header("cache-control", "public, max-age=31536000, immutable");
+      // JPEG for Telegram's shared-offer photos, which take nothing else.
+      if (format === "jpg")
+        return reply.type("image/jpeg").send(await jpegs.get(`${req.params.id}/${req.params.file}`, bytes));
+      return reply.type("image/webp").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
 }

@@ -64,5 +64,30 @@ export async function resizePhoto(input: Buffer): Promise<Result<ResizedPhoto>> 
   }
 }
 
+/**
+ * JPEG copies of stored (webp) photos, for those that take nothing else (Telegram's inline photos),
+ * made on request. Photos never change, so the last few made are kept: a client asking for the same
+ * one again and again costs no more conversions.
+ */
+export class JpegCopies {
+  private readonly made = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly keep = 32) {}
+
+  get(key: string, webp: Uint8Array): Promise<Buffer> {
+    let copy = this.made.get(key);
+    if (copy) {
+      this.made.delete(key); // most recently used last
+      this.made.set(key, copy);
+      return copy;
+    }
+    copy = sharp(webp).jpeg({ quality: 85 }).toBuffer();
+    copy.catch(() => this.made.delete(key));
+    this.made.set(key, copy);
+    while (this.made.size > this.keep) this.made.delete(this.made.keys().next().value as string);
+    return copy;
+  }
+}
+
 /** The URL an offer's photo is served at: a new upload gets a new id, so the URL's bytes never change. */
 export const photoUrl = (photoId: number, size: PhotoSize = "large") => `/photos/${photoId}/${size}.webp`;

@@ -24,6 +24,7 @@ const STATUS: Record<ProblemCode, number> = {
   rate_limited: 429,
   too_many_streams: 429,
   internal_error: 500,
+  telegram_error: 502,
   service_unavailable: 503,
 };
 
@@ -41,6 +42,7 @@ const TITLES: Partial<Record<ProblemCode, string>> = {
   rate_limited: "Too many requests",
   code_already_used: "This code was already handed over",
   internal_error: "Something went wrong on our side",
+  telegram_error: "Telegram refused the request",
 };
 
 export function statusOf(code: ProblemCode): number {

@@ -265,25 +265,49 @@ export interface AlertOffer {
   time_zone: string;
 }
 
+/** An offer's price, with the usual price and the share off when it is discounted. */
+function offerPrice(o: AlertOffer, lang: Lang): string {
+  return o.original_price && o.original_price > o.price
+    ? t(lang, "bot.alert.was", {
+        price: formatSom(o.price, lang),
+        original: formatSom(o.original_price, lang),
+        percent: Math.round((1 - o.price / o.original_price) * 100),
+      })
+    : formatSom(o.price, lang);
+}
+
+/** "🕒 Pick up 18:00–21:00" in the shop's zone, when the offer has a window. */
+function offerPickup(o: AlertOffer, lang: Lang): string | null {
+  if (!o.pickup_from || !o.pickup_until) return null;
+  return t(lang, "bot.alert.pickup", {
+    from: formatClock(o.pickup_from, o.time_zone),
+    until: formatClock(o.pickup_until, o.time_zone),
+  });
+}
+
 /** A followed shop's new offer. The buttons (open it, stop these) are added by the worker. */
 export function renderOfferAlert(o: AlertOffer, lang: Lang): string {
-  const price =
-    o.original_price && o.original_price > o.price
-      ? t(lang, "bot.alert.was", {
-          price: formatSom(o.price, lang),
-          original: formatSom(o.original_price, lang),
-          percent: Math.round((1 - o.price / o.original_price) * 100),
-        })
-      : formatSom(o.price, lang);
-  const lines = [t(lang, "bot.alert.newOffer", { shop: o.store_name, title: o.title, price })];
-  if (o.pickup_from && o.pickup_until)
-    lines.push(
-      t(lang, "bot.alert.pickup", {
-        from: formatClock(o.pickup_from, o.time_zone),
-        until: formatClock(o.pickup_until, o.time_zone),
-      }),
-    );
+  const lines = [
+    t(lang, "bot.alert.newOffer", { shop: o.store_name, title: o.title, price: offerPrice(o, lang) }),
+  ];
+  const pickup = offerPickup(o, lang);
+  if (pickup) lines.push(pickup);
   return lines.join("\n");
+}
+
+/**
+ * An offer as a buyer shares it into a chat (a prepared inline message): the message's text, and
+ * the line under its title in Telegram's share sheet. The button is added by the caller.
+ */
+export function renderOfferShare(o: AlertOffer, lang: Lang): { text: string; description: string } {
+  const price = offerPrice(o, lang);
+  const lines = [t(lang, "bot.share.text", { shop: o.store_name, title: o.title, price })];
+  const pickup = offerPickup(o, lang);
+  if (pickup) lines.push(pickup);
+  return {
+    text: lines.join("\n"),
+    description: t(lang, "bot.share.description", { shop: o.store_name, price: formatSom(o.price, lang) }),
+  };
 }
 
 /** The stars a buyer rates with: each button's text starts with ⭐ and holds its number. */

@@ -319,6 +319,8 @@ export const en = {
   "bot.alert.was": "{price} (was {original}, −{percent}%)",
   "bot.alert.pickup": "🕒 Pick up {from}–{until}",
   "bot.button.openOffer": "🛍 Open the offer",
+  "bot.share.text": "🍽 {title} at {shop}\n💰 {price}",
+  "bot.share.description": "{shop} · {price}",
   "bot.button.alertsOff": "🔕 Stop these messages",
   "bot.alerts.on":
     "🔔 You will hear when your favourite shops post something new (at most once a day per shop). /alerts turns this off.",

@@ -310,6 +310,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "bot.alert.was": "{price} (было {original}, −{percent}%)",
   "bot.alert.pickup": "🕒 Забрать {from}–{until}",
   "bot.button.openOffer": "🛍 Открыть предложение",
+  "bot.share.text": "🍽 {title} в «{shop}»\n💰 {price}",
+  "bot.share.description": "{shop} · {price}",
   "bot.button.alertsOff": "🔕 Не присылать такие сообщения",
   "bot.alerts.on":
     "🔔 Сообщим, когда любимые магазины выложат новое (не чаще раза в день на магазин). /alerts — выключить.",

@@ -311,6 +311,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.alert.was": "{price} (avval {original}, −{percent}%)",
   "bot.alert.pickup": "🕒 Olib ketish {from}–{until}",
   "bot.button.openOffer": "🛍 Taklifni ochish",
+  "bot.share.text": "🍽 {shop}: {title}\n💰 {price}",
+  "bot.share.description": "{shop} · {price}",
   "bot.button.alertsOff": "🔕 Bunday xabarlar yubormang",
   "bot.alerts.on":
     "🔔 Sevimli do'konlaringiz yangi narsa qo'yganda xabar beramiz (har do'kondan kuniga ko'pi bilan bir marta). /alerts — o'chirish.",
