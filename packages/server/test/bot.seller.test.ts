@@ -71,6 +71,50 @@ describe.each(DATABASES)("shop moderation in the bot on %s", (kind) => {
     expect(h.tg.botMessages(owner.id).filter((m) => m.text?.includes("Non Uyi"))).toHaveLength(1);
   });
 
+  it("/suspend and /reinstate: an admin takes a shop off sale and back; the owner is told each time; others are refused", async () => {
+    const owner = await h.person({ language_code: "ru" });
+    const { storeId, offerId } = await h.shop(owner);
+    const [a] = admins as [InitDataUser];
+    expect((await h.as(a).post(`/api/admin/stores/${storeId}/approve`)).status).toBe(200);
+    const reply = (chatId: number, after: number, pattern: RegExp) =>
+      h.tg.waitFor((d) =>
+        d.botMessages(chatId).find((m) => m.message_id > after && pattern.test(m.text ?? "")),
+      );
+    const last = (chatId: number) => h.tg.botMessages(chatId).at(-1)?.message_id ?? 0;
+
+    // an owner is no admin
+    let mark = last(owner.id);
+    h.tg.sendText(owner.id, `/suspend ${storeId}`);
+    await reply(owner.id, mark, /только администраторы/);
+    expect((await h.as(owner).get(`/api/stores/${storeId}`, api.store)).body.status).toBe("active");
+
+    mark = last(a.id);
+    h.tg.sendText(a.id, "/suspend");
+    await reply(a.id, mark, /\/suspend <shop number>/);
+    h.tg.sendText(a.id, "/suspend 999999999");
+    await reply(a.id, mark, /no shop #999999999/);
+
+    mark = last(a.id);
+    const ownerMark = last(owner.id);
+    h.tg.sendText(a.id, `/suspend ${storeId}`);
+    await reply(a.id, mark, new RegExp(`#${storeId}\\) is suspended`));
+    expect((await h.as(owner).get(`/api/stores/${storeId}`, api.store)).body.status).toBe("suspended");
+    const order = await h.as(newUser()).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] });
+    expect(order.problem.code).toBe("offer_unavailable");
+    await reply(owner.id, ownerMark, /приостановлен/);
+    // again: nothing to change
+    mark = last(a.id);
+    h.tg.sendText(a.id, `/suspend ${storeId}`);
+    await reply(a.id, mark, /is Suspended: nothing to change/);
+
+    mark = last(a.id);
+    h.tg.sendText(a.id, `/reinstate #${storeId}`);
+    await reply(a.id, mark, /is open again/);
+    await reply(owner.id, ownerMark, /снова открыт/);
+    const again = await h.as(newUser()).post("/api/orders", { items: [{ offer_id: offerId, quantity: 1 }] });
+    expect(again.status).toBe(201);
+  });
+
   it("a non-admin's press changes nothing", async () => {
     const owner = await h.person();
     const { storeId } = await h.shop(owner);

@@ -129,7 +129,16 @@ describe.each(DATABASES)("moderation with ADMIN_IDS on %s", (kind) => {
       "select chat_id, payload from outbox where kind = 'store_decision' and payload->>'store_id' = $1",
       [String(shop.store.id)],
     );
-    expect(told).toEqual([{ chat_id: shop.owner.id, payload: { store_id: shop.store.id, status: winner } }]);
+    expect(told).toEqual([
+      {
+        chat_id: shop.owner.id,
+        payload: {
+          store_id: shop.store.id,
+          status: winner,
+          decision: winner === "active" ? "approve" : "reject",
+        },
+      },
+    ]);
 
     const next = await makeShop(t);
     expect(
@@ -141,10 +150,50 @@ describe.each(DATABASES)("moderation with ADMIN_IDS on %s", (kind) => {
     expect(order.status).toBe(201);
   });
 
+  it("suspend and reinstate: off sale and back, one decision per change, the owner told each time", async () => {
+    const shop = await makeShop(t);
+    const [a, b] = admins as [InitDataUser, InitDataUser];
+    const buyer = newUser();
+    // only an active shop can be suspended
+    const early = await t.as(a).post(`/api/admin/stores/${shop.store.id}/suspend`);
+    expect(early.status).toBe(409);
+    expect(early.problem.code).toBe("invalid_transition");
+    expect(early.problem.detail).toMatch(/pending.*suspend applies to active shops/);
+    await t.as(a).post(`/api/admin/stores/${shop.store.id}/approve`, {}, api.store);
+    const [r1, r2] = await Promise.all([
+      t.as(a).post(`/api/admin/stores/${shop.store.id}/suspend`),
+      t.as(b).post(`/api/admin/stores/${shop.store.id}/suspend`),
+    ]);
+    expect([r1.status, r2.status].sort()).toEqual([200, 409]);
+    const listed = await t.as(a).get("/api/admin/stores?status=suspended", api.stores);
+    expect(listed.body.stores.map((s) => s.id)).toContain(shop.store.id);
+    expect((await t.as(buyer).get("/api/stores", api.stores)).body.stores.map((s) => s.id)).not.toContain(
+      shop.store.id,
+    );
+    const refused = await t
+      .as(buyer)
+      .post("/api/orders", { items: [{ offer_id: shop.offers[0].id, quantity: 1 }] });
+    expect(refused.problem.code).toBe("offer_unavailable");
+    expect(
+      (await t.as(a).post(`/api/admin/stores/${shop.store.id}/reinstate`, {}, api.store)).body.status,
+    ).toBe("active");
+    // suspended again later: a second message, not swallowed by the first one's dedupe key
+    await t.as(b).post(`/api/admin/stores/${shop.store.id}/suspend`, {}, api.store);
+    const told = await t.db.query<{ payload: { status: string; decision: string } }>(
+      "select payload from outbox where kind = 'store_decision' and payload->>'store_id' = $1 order by id",
+      [String(shop.store.id)],
+    );
+    expect(told.map((r) => r.payload.decision)).toEqual(["approve", "suspend", "reinstate", "suspend"]);
+    const bad = await t.as(a).get("/api/admin/stores?status=closed");
+    expect(bad.status).toBe(400);
+    expect((await t.as(a).post(`/api/admin/stores/${shop.store.id}/delete`)).status).toBe(400);
+  });
+
   it("only admins moderate: 403, nothing changes", async () => {
     const shop = await makeShop(t);
     const res = await t.as(shop.owner).post(`/api/admin/stores/${shop.store.id}/approve`);
     expect(res.status).toBe(403);
+    expect((await t.as(shop.owner).post(`/api/admin/stores/${shop.store.id}/suspend`)).status).toBe(403);
     expect(res.problem.code).toBe("forbidden");
     expect((await t.as(newUser()).get("/api/admin/stores")).status).toBe(403);
     expect((await t.as(shop.owner).get(`/api/stores/${shop.store.id}`, api.store)).body.status).toBe(

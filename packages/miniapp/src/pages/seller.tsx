@@ -390,8 +390,11 @@ export default function SellerPage() {
           {t("app.shop.pendingNote")}
         </p>
       )}
-      {(store.status === "rejected" || store.status === "suspended") && (
-        <p className="notice bad">{t("app.shop.rejectedNote")}</p>
+      {store.status === "rejected" && <p className="notice bad">{t("app.shop.rejectedNote")}</p>}
+      {store.status === "suspended" && (
+        <p className="notice bad" data-testid="shop-suspended">
+          {t("app.shop.suspendedNote")}
+        </p>
       )}
       <Segmented
         value={section}

@@ -80,6 +80,34 @@ export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
     await ctx.reply(t(langOf(ctx), on ? "bot.alerts.on" : "bot.alerts.off"));
   });
 
+  // /suspend 12, /reinstate 12: an admin takes a shop's offers off sale or puts them back.
+  for (const decision of ["suspend", "reinstate"] as const)
+    bot.command(decision, async (ctx) => {
+      const lang = langOf(ctx);
+      if (!deps.catalog.isAdmin(ctx.from?.id ?? 0)) {
+        await ctx.reply(t(lang, "bot.admin.notAdmin"));
+        return;
+      }
+      const arg = /^#?(\d{1,15})$/.exec(ctx.match.trim());
+      if (!arg) {
+        await ctx.reply(t(lang, "bot.admin.usage"));
+        return;
+      }
+      const id = Number(arg[1]);
+      const r = await deps.catalog.decideStore(ctx.from?.id ?? 0, id, decision);
+      const shop = await deps.catalog.shopForReview(id);
+      if (!shop) {
+        await ctx.reply(t(lang, "bot.admin.noShop", { id }));
+        return;
+      }
+      const name = shop.name;
+      await ctx.reply(
+        r.ok
+          ? t(lang, decision === "suspend" ? "bot.admin.suspended" : "bot.admin.reinstated", { name, id })
+          : t(lang, "bot.admin.cannot", { name, id, status: t(lang, `store.status.${shop.status}`) }),
+      );
+    });
+
   bot.on("callback_query:data", async (ctx) => {
     const lang = langOf(ctx);
     const cmd = parseCallbackData(ctx.callbackQuery.data);

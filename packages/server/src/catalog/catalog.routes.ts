@@ -20,6 +20,7 @@ import { ProblemError, unwrap } from "../http/problem.ts";
 import { idParams, userOf } from "../http/route-helpers.ts";
 import type { Services } from "../services.ts";
 import { meResponse } from "../users/me.ts";
+import { STORE_DECISIONS, type StoreDecision } from "./catalog.service.ts";
 import { JpegCopies, PHOTO_MAX_BYTES, PHOTO_SIZES, PHOTO_TYPES, type PhotoSize } from "./offer-photo.ts";
 
 export async function catalogRoutes(root: FastifyInstance, { services }: { services: Services }) {
@@ -67,19 +68,26 @@ export async function catalogRoutes(root: FastifyInstance, { services }: { servi
     {
       schema: {
         tags: ["admin"],
-        summary: "Shops waiting for moderation (admins only)",
+        summary: "Shops in one status (admins only): by default those waiting for moderation",
+        querystring: z.strictObject({
+          status: z.enum(["pending", "active", "rejected", "suspended"]).optional(),
+        }),
         response: { 200: z.object({ stores: z.array(storeSchema) }), ...errorResponses },
       },
     },
-    async (req) => ({ stores: unwrap(await catalog.pendingStores(userOf(req).id)) }),
+    async (req) => ({ stores: unwrap(await catalog.storesForAdmin(userOf(req).id, req.query.status)) }),
   );
   app.post(
     "/api/admin/stores/:id/:decision",
     {
       schema: {
         tags: ["admin"],
-        summary: "Approve or reject a pending shop (admins only); one decision per shop",
-        params: z.strictObject({ id: idParams.shape.id, decision: z.enum(["approve", "reject"]) }),
+        summary:
+          "Decide about a shop (admins only): approve or reject a pending one, suspend an active one, reinstate a suspended one; one decision per change",
+        params: z.strictObject({
+          id: idParams.shape.id,
+          decision: z.enum(Object.keys(STORE_DECISIONS) as [StoreDecision, ...StoreDecision[]]),
+        }),
         response: { 200: storeSchema, ...errorResponses },
       },
     },

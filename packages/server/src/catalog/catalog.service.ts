@@ -100,8 +100,18 @@ export function toOffer(r: OfferRow): Offer {
   };
 }
 
-/** An admin's verdict on a pending shop. */
-export type StoreDecision = "approve" | "reject";
+/**
+ * What an admin may decide about a shop, and the status each decision moves it from and to: a new
+ * shop is approved or rejected; an active one can be suspended (its offers leave the catalogue and
+ * cannot be ordered; orders already placed go on) and reinstated.
+ */
+export const STORE_DECISIONS = {
+  approve: { from: "pending", to: "active" },
+  reject: { from: "pending", to: "rejected" },
+  suspend: { from: "active", to: "suspended" },
+  reinstate: { from: "suspended", to: "active" },
+} as const;
+export type StoreDecision = keyof typeof STORE_DECISIONS;
 
 /** Shops and their offers: anyone signed in reads, only the owner writes; admins moderate new shops. */
 export class CatalogService {
@@ -133,39 +143,51 @@ export class CatalogService {
     return this.config.adminIds.includes(userId);
   }
 
-  /** Shops waiting for an admin (admins only). */
-  async pendingStores(userId: number): Promise<Result<Store[]>> {
+  /** Shops in one status for an admin (admins only): by default those waiting for a decision. */
+  async storesForAdmin(
+    userId: number,
+    status: "pending" | "active" | "rejected" | "suspended" = "pending",
+  ): Promise<Result<Store[]>> {
     if (!this.isAdmin(userId)) return fail("forbidden", "only admins moderate shops");
-    const rows = await selectStores(this.db).where("s.status", "=", "pending").orderBy("s.id").execute();
+    const rows = await selectStores(this.db).where("s.status", "=", status).orderBy("s.id").execute();
     return ok(rows.map(toStore));
   }
 
   /**
-   * An admin approves or rejects a pending shop. The update is conditional on the shop still being
-   * pending, so two admins pressing at once make one decision: the second finds nothing to change.
-   * The owner is told in the same transaction (an outbox row).
+   * An admin decides about a shop (`STORE_DECISIONS`). The update is conditional on the shop still
+   * being in the status the decision starts from, so two admins pressing at once make one decision:
+   * the second finds nothing to change. The owner is told in the same transaction (an outbox row).
    */
   async decideStore(adminId: number, storeId: number, decision: StoreDecision): Promise<Result<Store>> {
     if (!this.isAdmin(adminId)) return fail("forbidden", "only admins moderate shops");
-    const status = decision === "approve" ? "active" : "rejected";
+    const { from, to: status } = STORE_DECISIONS[decision];
     const r = await inTransaction(this.db, async (tx) => {
       const row = await kysely(tx)
         .updateTable("stores")
         .set({ status, updated_at: now() })
         .where("id", "=", storeId)
-        .where("status", "=", "pending")
-        .returning(["id", "owner_id"])
+        .where("status", "=", from)
+        .returning(["id", "owner_id", "updated_at"])
         .executeTakeFirst();
       if (!row) {
         const current = await this.getStore(storeId, tx);
         if (!current.ok) return current;
-        return fail("invalid_transition", `the shop is already ${current.value.status}`);
+        return fail(
+          "invalid_transition",
+          current.value.status === status
+            ? `the shop is already ${status}`
+            : `the shop is ${current.value.status}; ${decision} applies to ${from} shops`,
+        );
       }
       await enqueue(tx, [
         {
           kind: "store_decision",
-          payload: { store_id: storeId, status },
-          dedupeKey: `s${storeId}:decision`,
+          payload: { store_id: storeId, status, decision },
+          // A shop can be suspended and reinstated more than once: one message per change.
+          dedupeKey:
+            decision === "approve" || decision === "reject"
+              ? `s${storeId}:decision`
+              : `s${storeId}:${decision}:${new Date(row.updated_at).getTime()}`,
           chatId: row.owner_id,
           orderId: null,
         },

@@ -465,7 +465,7 @@ export class OutboxWorker {
     if (!shop) return { note: "no such shop" };
     const lang = await this.langOf(row.chat_id);
     if (m.kind === "store_decision") {
-      const text = renderStoreDecision(shop, m.payload.status, lang);
+      const text = renderStoreDecision(shop, m.payload.status, lang, m.payload.decision);
       const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));
       return { messageId: msg.message_id };
     }

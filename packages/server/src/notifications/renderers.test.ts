@@ -331,5 +331,8 @@ describe("shop moderation messages", () => {
   it("the owner hears the decision in their language", () => {
     expect(renderStoreDecision(shop, "active", "en")).toContain("approved");
     expect(renderStoreDecision(shop, "rejected", "uz")).toContain("tasdiqlanmadi");
+    expect(renderStoreDecision(shop, "suspended", "en", "suspend")).toContain("suspended");
+    expect(renderStoreDecision(shop, "active", "ru", "reinstate")).toContain("снова открыт");
+    expect(renderStoreDecision(shop, "active", "en", "approve")).toContain("approved");
   });
 });

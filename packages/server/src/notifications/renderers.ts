@@ -415,8 +415,17 @@ export function renderAdminStoreReview(s: ShopForReview, lang: Lang): Rendered {
 /** The owner hears whether their shop was approved. */
 export function renderStoreDecision(
   s: Pick<ShopForReview, "name">,
-  status: "active" | "rejected",
+  status: "active" | "rejected" | "suspended",
   lang: Lang,
+  decision?: "approve" | "reject" | "suspend" | "reinstate",
 ) {
-  return t(lang, status === "active" ? "bot.owner.shopApproved" : "bot.owner.shopRejected", { name: s.name });
+  const key =
+    status === "suspended"
+      ? "bot.owner.shopSuspended"
+      : status === "rejected"
+        ? "bot.owner.shopRejected"
+        : decision === "reinstate"
+          ? "bot.owner.shopReinstated"
+          : "bot.owner.shopApproved";
+  return t(lang, key, { name: s.name });
 }

@@ -37,7 +37,12 @@ export const OUTBOX_PAYLOADS = {
   /** An admin's card about a new shop waiting for approval, with ✅/❌ (no order: `order_id` is null). */
   admin_store_review: z.object({ store_id: z.number().int() }),
   /** The shop's owner hears an admin's decision. */
-  store_decision: z.object({ store_id: z.number().int(), status: z.enum(["active", "rejected"]) }),
+  store_decision: z.object({
+    store_id: z.number().int(),
+    status: z.enum(["active", "rejected", "suspended"]),
+    /** Which decision made it so (absent on rows written before suspension existed: approve/reject). */
+    decision: z.enum(["approve", "reject", "suspend", "reinstate"]).optional(),
+  }),
 } as const;
 
 export type OutboxKind = keyof typeof OUTBOX_PAYLOADS;

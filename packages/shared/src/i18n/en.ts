@@ -368,7 +368,16 @@ export const en = {
   "bot.admin.rejected": "❌ Rejected",
   "bot.admin.already": "Already decided: {status}",
   "bot.admin.notAdmin": "Only admins moderate shops.",
+  "bot.admin.suspended": "⛔ “{name}” (#{id}) is suspended: its offers are off sale and its owner is told.",
+  "bot.admin.reinstated": "✅ “{name}” (#{id}) is open again and its owner is told.",
+  "bot.admin.cannot": "“{name}” (#{id}) is {status}: nothing to change.",
+  "bot.admin.noShop": "There is no shop #{id}.",
+  "bot.admin.usage":
+    "Send /suspend <shop number> to take a shop's offers off sale, /reinstate <shop number> to put them back.",
   "bot.owner.shopApproved": "🎉 Your shop “{name}” is approved: its offers are on sale now.",
+  "bot.owner.shopSuspended":
+    "⛔ Your shop “{name}” is suspended: its offers are off sale. Orders already placed go on as usual. Write to us to sort it out.",
+  "bot.owner.shopReinstated": "✅ Your shop “{name}” is open again: its offers are back on sale.",
   "bot.owner.shopRejected":
     "😔 Your shop “{name}” was not approved. Write to us if you think this is a mistake.",
   "store.status.pending": "Waiting for approval",
@@ -406,6 +415,8 @@ export const en = {
   "app.shop.pendingNote":
     "Your shop is waiting for approval. Its offers go on sale once an admin approves it.",
   "app.shop.rejectedNote": "Your shop was not approved, so its offers are not on sale.",
+  "app.shop.suspendedNote":
+    "Your shop is suspended, so its offers are not on sale. Orders already placed go on as usual.",
   "app.shop.required": "Required",
   "app.shop.chooseCategory": "Choose…",
   "app.shop.tabOrders": "Orders",

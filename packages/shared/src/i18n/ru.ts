@@ -358,7 +358,17 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "bot.admin.rejected": "❌ Отклонён",
   "bot.admin.already": "Уже решено: {status}",
   "bot.admin.notAdmin": "Проверять магазины могут только администраторы.",
+  "bot.admin.suspended":
+    "⛔ «{name}» (#{id}) приостановлен: предложения сняты с продажи, владелец уведомлён.",
+  "bot.admin.reinstated": "✅ «{name}» (#{id}) снова открыт, владелец уведомлён.",
+  "bot.admin.cannot": "«{name}» (#{id}): {status}, менять нечего.",
+  "bot.admin.noShop": "Магазина #{id} нет.",
+  "bot.admin.usage":
+    "Отправьте /suspend <номер магазина>, чтобы снять его предложения с продажи, /reinstate <номер магазина> — чтобы вернуть.",
   "bot.owner.shopApproved": "🎉 Ваш магазин «{name}» одобрен: его предложения уже в продаже.",
+  "bot.owner.shopSuspended":
+    "⛔ Ваш магазин «{name}» приостановлен: его предложения сняты с продажи. Уже сделанные заказы идут как обычно. Напишите нам, чтобы разобраться.",
+  "bot.owner.shopReinstated": "✅ Ваш магазин «{name}» снова открыт: его предложения вернулись в продажу.",
   "bot.owner.shopRejected": "😔 Ваш магазин «{name}» не одобрен. Напишите нам, если это ошибка.",
   "store.status.pending": "Ждёт проверки",
   "store.status.active": "Работает",
@@ -395,6 +405,8 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "app.shop.pendingNote":
     "Магазин ждёт проверки. Предложения появятся в продаже, когда администратор его одобрит.",
   "app.shop.rejectedNote": "Магазин не одобрен, поэтому его предложения не продаются.",
+  "app.shop.suspendedNote":
+    "Магазин приостановлен, поэтому его предложения не продаются. Уже сделанные заказы идут как обычно.",
   "app.shop.required": "Обязательное поле",
   "app.shop.chooseCategory": "Выберите…",
   "app.shop.tabOrders": "Заказы",

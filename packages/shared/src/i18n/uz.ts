@@ -359,7 +359,17 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.admin.rejected": "❌ Rad etildi",
   "bot.admin.already": "Allaqachon hal qilingan: {status}",
   "bot.admin.notAdmin": "Do'konlarni faqat administratorlar tekshiradi.",
+  "bot.admin.suspended":
+    "⛔ “{name}” (#{id}) to'xtatildi: takliflari sotuvdan olindi, egasiga xabar berildi.",
+  "bot.admin.reinstated": "✅ “{name}” (#{id}) yana ochildi, egasiga xabar berildi.",
+  "bot.admin.cannot": "“{name}” (#{id}): {status}, o'zgartiradigan narsa yo'q.",
+  "bot.admin.noShop": "#{id} do'kon yo'q.",
+  "bot.admin.usage":
+    "Do'kon takliflarini sotuvdan olish uchun /suspend <do'kon raqami>, qaytarish uchun /reinstate <do'kon raqami> yuboring.",
   "bot.owner.shopApproved": "🎉 “{name}” do'koningiz tasdiqlandi: takliflaringiz sotuvda.",
+  "bot.owner.shopSuspended":
+    "⛔ “{name}” do'koningiz to'xtatildi: takliflaringiz sotuvdan olindi. Berilgan buyurtmalar odatdagidek davom etadi. Hal qilish uchun bizga yozing.",
+  "bot.owner.shopReinstated": "✅ “{name}” do'koningiz yana ochildi: takliflaringiz sotuvga qaytdi.",
   "bot.owner.shopRejected": "😔 “{name}” do'koningiz tasdiqlanmadi. Xato deb hisoblasangiz, bizga yozing.",
   "store.status.pending": "Tasdiqlash kutilmoqda",
   "store.status.active": "Faol",
@@ -396,6 +406,8 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "app.shop.pendingNote":
     "Do'koningiz tasdiqlashni kutmoqda. Administrator tasdiqlagach takliflar sotuvga chiqadi.",
   "app.shop.rejectedNote": "Do'kon tasdiqlanmadi, shuning uchun takliflari sotilmaydi.",
+  "app.shop.suspendedNote":
+    "Do'kon to'xtatildi, shuning uchun takliflari sotilmaydi. Berilgan buyurtmalar odatdagidek davom etadi.",
   "app.shop.required": "Majburiy maydon",
   "app.shop.chooseCategory": "Tanlang…",
   "app.shop.tabOrders": "Buyurtmalar",
