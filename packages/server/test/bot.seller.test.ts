@@ -71,6 +71,25 @@ describe.each(DATABASES)("shop moderation in the bot on %s", (kind) => {
     expect(h.tg.botMessages(owner.id).filter((m) => m.text?.includes("Non Uyi"))).toHaveLength(1);
   });
 
+  it("one admin decides: every admin's card shows the decision and loses its buttons, pressed or not", async () => {
+    const owner = await h.person();
+    const { storeId } = await h.shop(owner);
+    const [a, b] = admins as [InitDataUser, InitDataUser];
+    const cardA = await reviewCard(a.id, storeId);
+    const cardB = await reviewCard(b.id, storeId);
+    const press = h.tg.pressButton(a.id, a.id, cardA.message_id, callbackOf(cardA, "❌"));
+    await answerTo(press);
+    // B never pressed: its card follows anyway
+    const edited = await h.tg.waitFor((d) =>
+      d.botMessages(b.id).find((m) => m.message_id === cardB.message_id && buttons(m).length === 0),
+    );
+    expect(edited.text).toMatch(/Не одобрен/);
+    await h.settle();
+    expect(
+      (await h.outbox()).filter((r) => r.kind === "admin_store_decided").every((r) => r.status === "sent"),
+    ).toBe(true);
+  });
+
   it("/suspend and /reinstate: an admin takes a shop off sale and back; the owner is told each time; others are refused", async () => {
     const owner = await h.person({ language_code: "ru" });
     const { storeId, offerId } = await h.shop(owner);

@@ -191,6 +191,16 @@ export class CatalogService {
           chatId: row.owner_id,
           orderId: null,
         },
+        // Every admin's review card follows the decision (the presser's own is edited at once too).
+        ...(from === "pending"
+          ? this.config.adminIds.map((admin) => ({
+              kind: "admin_store_decided" as const,
+              payload: { store_id: storeId },
+              dedupeKey: `s${storeId}:decided:${admin}`,
+              chatId: admin,
+              orderId: null,
+            }))
+          : []),
       ]);
       return this.getStore(storeId, tx);
     });

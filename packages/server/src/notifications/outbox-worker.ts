@@ -399,7 +399,11 @@ export class OutboxWorker {
     // A row this code cannot read is a bug to see, not a message to pretend was sent.
     if ("error" in message) throw new UnreadableRow(message.error);
     if (message.kind === "favourite_offer") return this.sendOfferAlert(row, message.payload.offer_id);
-    if (message.kind === "admin_store_review" || message.kind === "store_decision")
+    if (
+      message.kind === "admin_store_review" ||
+      message.kind === "store_decision" ||
+      message.kind === "admin_store_decided"
+    )
       return this.deliverShopMessage(row, message);
     const order = row.order_id === null ? null : await loadOrder(this.opts.db, row.order_id);
     if (!order) return { note: "no such order" };
@@ -425,7 +429,10 @@ export class OutboxWorker {
 
   private async deliverMessage(
     row: ClaimedRow,
-    m: Exclude<OutboxMessage, { kind: "favourite_offer" | "admin_store_review" | "store_decision" }>,
+    m: Exclude<
+      OutboxMessage,
+      { kind: "favourite_offer" | "admin_store_review" | "store_decision" | "admin_store_decided" }
+    >,
     order: LoadedOrder,
   ): Promise<Delivered> {
     switch (m.kind) {
@@ -459,11 +466,33 @@ export class OutboxWorker {
   /** Messages about a shop rather than an order: an admin's review card, the owner's verdict. */
   private async deliverShopMessage(
     row: ClaimedRow,
-    m: Extract<OutboxMessage, { kind: "admin_store_review" | "store_decision" }>,
+    m: Extract<OutboxMessage, { kind: "admin_store_review" | "store_decision" | "admin_store_decided" }>,
   ): Promise<Delivered> {
     const shop = await loadShopForReview(this.opts.db, m.payload.store_id);
     if (!shop) return { note: "no such shop" };
     const lang = await this.langOf(row.chat_id);
+    if (m.kind === "admin_store_decided") {
+      // The card this admin got; one not sent yet shows the shop as it is when it goes out.
+      const [card] = await this.opts.db.query<{ message_id: number }>(
+        `select message_id from outbox where kind = 'admin_store_review' and chat_id = $1
+           and payload->>'store_id' = $2 and message_id is not null order by id desc limit 1`,
+        [row.chat_id, String(m.payload.store_id)],
+      );
+      if (!card) return { note: "no review card sent" };
+      const r = renderAdminStoreReview(shop, lang);
+      try {
+        await this.paced(row, row.chat_id, () =>
+          this.opts.api.editMessageText(row.chat_id, card.message_id, r.text, {
+            reply_markup: { inline_keyboard: r.keyboard },
+          }),
+        );
+      } catch (err) {
+        if (isNotModified(err)) return { messageId: card.message_id, note: "not modified" };
+        if (isGoneMessage(err)) return { note: "review card gone" };
+        throw err;
+      }
+      return { messageId: card.message_id };
+    }
     if (m.kind === "store_decision") {
       const text = renderStoreDecision(shop, m.payload.status, lang, m.payload.decision);
       const msg = await this.paced(row, row.chat_id, () => this.opts.api.sendMessage(row.chat_id, text));

@@ -14,6 +14,7 @@ const STORED: Record<OutboxKind, unknown> = {
   buyer_rating_reminder: {},
   seller_delivering_overdue: {},
   admin_store_review: { store_id: 7 },
+  admin_store_decided: { store_id: 7 },
   store_decision: { store_id: 7, status: "active" },
 };
 

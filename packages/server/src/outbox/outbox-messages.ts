@@ -36,6 +36,8 @@ export const OUTBOX_PAYLOADS = {
   seller_delivering_overdue: z.object({}),
   /** An admin's card about a new shop waiting for approval, with ✅/❌ (no order: `order_id` is null). */
   admin_store_review: z.object({ store_id: z.number().int() }),
+  /** An admin decided about that shop: this admin's review card is edited to show it, without buttons. */
+  admin_store_decided: z.object({ store_id: z.number().int() }),
   /** The shop's owner hears an admin's decision. */
   store_decision: z.object({
     store_id: z.number().int(),
