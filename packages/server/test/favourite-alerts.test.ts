@@ -101,4 +101,22 @@ describe.each(DATABASES)("new-offer alerts to followers on %s", (kind) => {
     );
     expect(rows).toEqual([{ status: "sent" }]);
   });
+
+  it("an offer gone before its turn gives its place to the shop's newer offer of the day, never an older one", async () => {
+    const seller = await h.person();
+    const { storeId } = await h.shop(seller);
+    const fan = await h.person();
+    await h.as(fan).put(`/api/stores/${storeId}/favourite`);
+    await h.telegram.stop();
+    const gone = await post(seller, storeId, "Morning bread");
+    const later = await post(seller, storeId, "Evening samsa"); // the same day: folded into the first alert
+    await h.as(seller).patch(`/api/offers/${gone.id}`, { active: false }, api.offer);
+    await h.telegram.start();
+    await h.settle();
+    const alerts = h.tg.botMessages(fan.id).filter((m) => isAlert(m.text));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.text).toContain("Evening samsa");
+    const open = buttons(alerts[0] as NonNullable<(typeof alerts)[0]>).find((b) => "url" in b && b.url);
+    expect(open && "url" in open ? open.url : "").toMatch(new RegExp(`startapp=offer_${later.id}$`));
+  });
 });

@@ -11,7 +11,7 @@ import type { ChangeFeed } from "../realtime/change-feed.ts";
 /** The offer a new-offer alert is about, if it is still on sale when the alert goes out. */
 export async function loadAlertOffer(
   db: Database,
-  offerId: number,
+  alert: { offerId: number; storeId: number },
   timeZone: string,
 ): Promise<AlertOffer | null> {
   const row = await kysely(db)
@@ -27,8 +27,14 @@ export async function loadAlertOffer(
       "s.name as store_name",
       "s.timezone",
     ])
-    .where("offers.id", "=", offerId)
+    // The offer announced, or if it left sale before its turn came, the shop's newest offer posted
+    // since (whose own alert that day was folded into this one): never an older offer.
+    .where("offers.store_id", "=", alert.storeId)
+    .where("offers.id", ">=", alert.offerId)
     .where((w) => onSale(w))
+    .orderBy(sql`offers.id = ${alert.offerId}`, "desc")
+    .orderBy("offers.id", "desc")
+    .limit(1)
     .executeTakeFirst();
   if (!row) return null;
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);

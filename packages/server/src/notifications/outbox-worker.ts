@@ -398,7 +398,11 @@ export class OutboxWorker {
     const message = parseOutboxMessage(row.kind, row.payload);
     // A row this code cannot read is a bug to see, not a message to pretend was sent.
     if ("error" in message) throw new UnreadableRow(message.error);
-    if (message.kind === "favourite_offer") return this.sendOfferAlert(row, message.payload.offer_id);
+    if (message.kind === "favourite_offer")
+      return this.sendOfferAlert(row, {
+        offerId: message.payload.offer_id,
+        storeId: message.payload.store_id,
+      });
     if (
       message.kind === "admin_store_review" ||
       message.kind === "store_decision" ||
@@ -410,9 +414,15 @@ export class OutboxWorker {
     return this.deliverMessage(row, message, order);
   }
 
-  /** A followed shop's new offer, if it is still on sale: a late alert must not sell what is gone. */
-  private async sendOfferAlert(row: ClaimedRow, offerId: number): Promise<Delivered> {
-    const offer = await loadAlertOffer(this.opts.db, offerId, this.opts.timeZone ?? DEFAULT_TIME_ZONE);
+  /**
+   * A followed shop's new offer, if it is still on sale (a late alert must not sell what is gone),
+   * else the shop's newest offer posted since, if any.
+   */
+  private async sendOfferAlert(
+    row: ClaimedRow,
+    alert: { offerId: number; storeId: number },
+  ): Promise<Delivered> {
+    const offer = await loadAlertOffer(this.opts.db, alert, this.opts.timeZone ?? DEFAULT_TIME_ZONE);
     if (!offer) return { note: "offer no longer on sale" };
     const lang = await this.langOf(row.chat_id);
     const keyboard: InlineKeyboardButton[][] = [
