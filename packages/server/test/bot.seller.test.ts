@@ -1,9 +1,11 @@
 /**
  * The seller's side in the bot: admins' ✅/❌ cards for new shops (two admins pressing at once make
- * one decision, the owner is told once), and 🔔 Ready on a confirmed pickup order's card.
+ * one decision, the owner is told once), 🔔 Ready on a confirmed pickup order's card, and the accept
+ * reminder giving up its buttons once the order moved on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InitDataUser } from "../src/auth/init-data.ts";
+import { FakeClock } from "../src/core/clock.ts";
 import { type BotHarness, buttons, callbackOf, startBotHarness } from "./bot-harness.ts";
 import { api, DATABASES, newUser } from "./helpers.ts";
 
@@ -191,5 +193,37 @@ describe.each(DATABASES)("🔔 Ready on the seller's card on %s", (kind) => {
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "✅"));
     const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m).some((b) => b.text === "❌ Cancel"));
     expect(buttons(confirmed).map((b) => b.text)).not.toContain("🔔 Ready");
+  });
+});
+
+describe.each(DATABASES)("the accept reminder on %s", (kind) => {
+  let h: BotHarness;
+  const clock = new FakeClock();
+  beforeAll(async () => {
+    h = await startBotHarness(kind, { clock });
+  });
+  afterAll(async () => h?.close());
+
+  it("loses its ✅/❌ once the order is accepted on the card: only the card keeps live buttons", async () => {
+    const seller = await h.person();
+    const buyer = await h.person();
+    const { offerId } = await h.shop(seller);
+    const id = await h.order(buyer, offerId);
+    const card = await h.cardOf(seller.id, id, (m) => !m.text?.includes("still waiting"));
+    clock.advance({ s: 901 }); // half of ORDER_ACCEPT_TIMEOUT (1800 s)
+    expect(await h.app.services.jobs.runDue()).toBeGreaterThanOrEqual(1);
+    const reminder = await h.tg.waitFor((d) =>
+      d.botMessages(seller.id).find((m) => m.text?.includes(`#${id} is still waiting`)),
+    );
+    expect(buttons(reminder).map((b) => b.text)).toEqual(["✅ Accept", "❌ Reject"]);
+    h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "✅"));
+    await h.tg.waitFor((d) =>
+      d.botMessages(seller.id).find((m) => m.message_id === reminder.message_id && buttons(m).length === 0),
+    );
+    await h.settle();
+    expect((await h.as(buyer).get(`/api/orders/${id}`, api.order)).body.status).toBe("confirmed");
+    expect(
+      buttons(await h.cardOf(seller.id, id, (m) => m.message_id === card.message_id)).length,
+    ).toBeGreaterThan(0);
   });
 });

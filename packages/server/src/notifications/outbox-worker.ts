@@ -541,12 +541,32 @@ export class OutboxWorker {
           reply_markup: { inline_keyboard: r.keyboard },
         }),
       );
-      return { messageId: card.message_id };
     } catch (err) {
-      if (isNotModified(err)) return { messageId: card.message_id, note: "not modified" };
       if (isGoneMessage(err)) return this.sendCard(row, order, lang);
-      throw err;
+      if (!isNotModified(err)) throw err;
     }
+    await this.retireAcceptReminder(row, order);
+    return { messageId: card.message_id };
+  }
+
+  /**
+   * Once an order is no longer waiting, the accept reminder's ✅/❌ go (the card carries the live
+   * buttons); done once, then forgotten.
+   */
+  private async retireAcceptReminder(row: ClaimedRow, order: LoadedOrder): Promise<void> {
+    if (order.status === "pending") return;
+    const reminder = await this.store.messageOf(order.id, row.chat_id, "accept_reminder");
+    if (reminder === null) return;
+    try {
+      await this.paced(row, row.chat_id, () =>
+        this.opts.api.editMessageReplyMarkup(row.chat_id, reminder, {
+          reply_markup: { inline_keyboard: [] },
+        }),
+      );
+    } catch (err) {
+      if (!isNotModified(err) && !isGoneMessage(err)) throw err;
+    }
+    await this.store.forget(order.id, row.chat_id, "accept_reminder");
   }
 
   private async sendBuyerStatus(
@@ -609,6 +629,10 @@ export class OutboxWorker {
       messageId: msg.message_id,
       // the rating stars of the latest ask are the ones a rating turns into the chosen stars
       ...(kind === "buyer_rating_reminder" ? { remember: { orderId: order.id, role: "buyer_rate" } } : {}),
+      // its ✅/❌ are taken away when the order moves on (`retireAcceptReminder`)
+      ...(kind === "seller_accept_reminder"
+        ? { remember: { orderId: order.id, role: "accept_reminder" } }
+        : {}),
     };
   }
 

@@ -202,6 +202,16 @@ export class OutboxStore {
     return r?.message_id ?? null;
   }
 
+  /** Forgets where a message about `orderId` in `chatId` with this role is (it needs no more edits). */
+  async forget(orderId: number, chatId: number, role: string): Promise<void> {
+    await kysely(this.db)
+      .deleteFrom("order_messages")
+      .where("order_id", "=", orderId)
+      .where("chat_id", "=", chatId)
+      .where("role", "=", role)
+      .execute();
+  }
+
   /** The buyer's rating message of an order, wherever it is. */
   async rateMessageOf(orderId: number): Promise<{ message_id: number; chat_id: number } | null> {
     const r = await kysely(this.db)
