@@ -31,6 +31,8 @@ export interface TelegramOptions {
   worker?: Partial<Omit<OutboxWorkerOptions, "db" | "api" | "links">>;
   /** How long the webhook waits for the update to be handled before answering 200 anyway. */
   webhookWaitMs?: number;
+  /** Seconds a long-polling getUpdates waits for an update (Telegram holds it open that long). */
+  pollTimeoutSeconds?: number;
 }
 
 export interface Telegram {
@@ -65,8 +67,14 @@ export function createTelegram(opts: TelegramOptions): Telegram {
   const mode = opts.mode ?? config.botMode;
   const publicUrl = opts.publicUrl === undefined ? config.publicUrl : opts.publicUrl;
   const client = { apiRoot: opts.apiRoot, timeoutSeconds: 30 };
+  const pollTimeout = opts.pollTimeoutSeconds ?? 30;
 
-  const bot = new Bot(opts.token, { client });
+  // The bot's client must wait longer than a long poll is held open: were the two equal, every idle
+  // getUpdates would be cut off by our own timer just before Telegram's empty answer, and grammY
+  // pauses 3 s after a failed getUpdates, so a press in that pause was answered up to 3 s late.
+  const bot = new Bot(opts.token, {
+    client: { ...client, timeoutSeconds: Math.max(client.timeoutSeconds, pollTimeout + 10) },
+  });
   // Replies from handlers may ride out a short flood wait; long outages are the outbox's business.
   bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
   bot.catch((err) => log.error({ err: err.error, update: err.ctx.update.update_id }, "bot handler failed"));
@@ -166,6 +174,7 @@ export function createTelegram(opts: TelegramOptions): Telegram {
         try {
           await bot.start({
             drop_pending_updates: false,
+            timeout: pollTimeout,
             allowed_updates: ["message", "callback_query"],
             onStart: (me) => log.info({ bot: me.username }, "bot: long polling started"),
           });
