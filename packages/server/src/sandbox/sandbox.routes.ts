@@ -47,6 +47,13 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
   const list = [...opts.users];
   const users = new Map(list.map((u) => [u.id, u]));
   for (const u of opts.users) double.addUser(u);
+  // People added on the page in an earlier run whose chats the double kept (sandbox-chats.ts).
+  for (const u of double.listUsers()) {
+    if (users.has(u.id)) continue;
+    const user: SandboxUser = { ...u, role: "new user" };
+    list.push(user);
+    users.set(user.id, user);
+  }
   const base = opts.publicUrl.replace(/\/+$/, "");
   const streams = new Set<() => void>();
 
