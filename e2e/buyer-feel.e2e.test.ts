@@ -483,6 +483,12 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
       const rustam = page.locator("#chat-700000002");
       await rustam.locator("select.look-theme").selectOption("dark");
       await rustam.locator("select.look-lang").selectOption("ru");
+      // Aziza (uz) switches her Telegram to English: the bot answers her in English from then on.
+      const azizaChat = page.locator("#chat-700000001");
+      await azizaChat.locator("select.look-lang").selectOption("en");
+      await expect.poll(() => azizaChat.locator(".who .meta").textContent()).toContain("en");
+      await azizaChat.locator(".quick").getByRole("button", { name: "/start" }).click();
+      await azizaChat.locator(".msg", { hasText: "Hi, Aziza" }).waitFor();
       const [app] = await Promise.all([
         context.waitForEvent("page"),
         rustam.getByRole("button", { name: "Open Mini App" }).click(),

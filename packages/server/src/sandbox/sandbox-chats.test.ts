@@ -35,6 +35,11 @@ describe("the sandbox's chats in DATA_DIR", () => {
     });
     const malika = added.json().id as number;
     await new Api(tg.token, { apiRoot: tg.apiRoot }).sendMessage(malika, "Салом");
+    await app.inject({
+      method: "POST",
+      url: "/sandbox/api/language",
+      payload: { userId: 700000001, language_code: "ru" },
+    });
     await sleep(300);
     const file = path.join(dir, SANDBOX_CHATS_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -56,6 +61,8 @@ describe("the sandbox's chats in DATA_DIR", () => {
     const back = state.users.find((u: { id: number }) => u.id === malika);
     expect(back).toMatchObject({ first_name: "Malika", language_code: "ru", role: "new user" });
     expect(back.messages.map((m: { text: string }) => m.text)).toEqual(["Салом"]);
+    // the language switched on the page stays switched
+    expect(state.users.find((u: { id: number }) => u.id === 700000001).language_code).toBe("ru");
     await app2.close();
   });
 
