@@ -152,6 +152,14 @@ export interface BuyerMessage {
   openButton: boolean;
 }
 
+/**
+ * One tap copies the booking code (Bot API 7.11 `copy_text`). A client too old for the button
+ * still shows the code in the message itself.
+ */
+export function copyCodeButton(code: string, lang: Lang): InlineKeyboardButton {
+  return { text: t(lang, "bot.button.copyCode", { code }), copy_text: { text: code } };
+}
+
 /** The buyer's message about a change to `status` (the event's status, not necessarily the current one). */
 export function renderBuyerStatus(
   o: LoadedOrder,
@@ -174,7 +182,7 @@ export function renderBuyerStatus(
         : t(lang, "bot.buyer.confirmedDelivery", { address: o.delivery_address ?? "" });
       return {
         text: withWindow(`${t(lang, "bot.buyer.confirmed", p)}\n${tail}`),
-        keyboard: [],
+        keyboard: o.code ? [[copyCodeButton(o.code, lang)]] : [],
         qrCode: pickup && o.code ? o.code : null,
         openButton: true,
       };
@@ -182,7 +190,7 @@ export function renderBuyerStatus(
     case "ready":
       return {
         text: withWindow(t(lang, "bot.buyer.ready", p)),
-        keyboard: [],
+        keyboard: o.code ? [[copyCodeButton(o.code, lang)]] : [],
         qrCode: null,
         openButton: true,
       };
