@@ -5,6 +5,8 @@
  * production one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProcessedUpdates } from "../src/bot/processed-updates.ts";
+import { createTelegram } from "../src/bot/telegram.ts";
 import { type BotHarness, callbackOf, startBotHarness } from "./bot-harness.ts";
 import { DATABASES } from "./helpers.ts";
 
@@ -43,5 +45,53 @@ describe.each(DATABASES)("long polling on %s", (kind) => {
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "✅"));
     await h.tg.waitFor((d) => d.callbackAnswers.find((a) => a.userId === seller.id), 10_000);
     expect(Date.now() - sent).toBeLessThan(1000);
+  });
+});
+
+describe.each(DATABASES)("a restart in the middle of handling an update on %s", (kind) => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await startBotHarness(kind, { pollTimeoutSeconds: POLL_SECONDS });
+  });
+  afterAll(async () => h?.close());
+
+  it("answers the /start that a killed process had taken but not finished, once", async () => {
+    const user = await h.person({ language_code: "en" });
+    await h.telegram.stop(); // the old process's polling is gone
+    h.tg.sendText(user.id, "/start");
+    const [update] = h.tg.pendingUpdates();
+    // What `kill -9` in the middle of the handler leaves: the update claimed in the database, and
+    // never confirmed to Telegram, which delivers it again to the next process.
+    expect(await new ProcessedUpdates(h.db).claim(update?.update_id ?? 0)).toBe(true);
+
+    const services = h.app.services;
+    const next = createTelegram({
+      services,
+      config: services.config,
+      token: h.tg.token,
+      apiRoot: h.tg.apiRoot,
+      mode: "polling",
+      pollTimeoutSeconds: POLL_SECONDS,
+    });
+    const started = Date.now();
+    await next.start();
+    try {
+      const hi = await h.tg.waitFor((d) => d.botMessages(user.id)[0], 5000);
+      expect(hi.text).toContain("Hi,");
+      expect(Date.now() - started).toBeLessThan(2000);
+      // handled now: the same update delivered once more is not acted on again
+      const done = async () =>
+        (
+          await h.db.query<{ done: boolean }>("select done from processed_updates where update_id = $1", [
+            update?.update_id,
+          ])
+        )[0]?.done;
+      for (let i = 0; i < 100 && !(await done()); i++) await sleep(20);
+      expect(await new ProcessedUpdates(h.db).claim(update?.update_id ?? 0)).toBe(false);
+      await sleep(300);
+      expect(h.tg.botMessages(user.id)).toHaveLength(1);
+    } finally {
+      await next.stop();
+    }
   });
 });
