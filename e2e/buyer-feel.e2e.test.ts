@@ -525,6 +525,14 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
         {},
       );
       expect(accepted.body.code).toMatch(/^[A-Z0-9]{6}$/);
+      // Aziza's chat: the booking code's copy_text button copies it, as Telegram does
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sbx.url });
+      const copy = page.locator(`#chat-700000001 button[data-copy="${accepted.body.code}"]`);
+      await copy.click();
+      await expect
+        .poll(() => page.locator("#chat-700000001 .toast").textContent())
+        .toBe(`Copied to clipboard: ${accepted.body.code}`);
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(accepted.body.code);
       await app.getByTestId("tab-seller").click();
       await app.getByTestId("scan-qr").click();
       await app.getByTestId("scan-text").fill(`lastbite:${placed.body.id}:${accepted.body.code}`);

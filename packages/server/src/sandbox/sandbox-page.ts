@@ -174,6 +174,11 @@ async function send(userId, text) {
   try { await api("POST", "/sandbox/api/send", { userId, text }); } catch (e) { toast(userId, e.message); }
 }
 
+async function copyText(userId, text) {
+  try { await navigator.clipboard.writeText(text); toast(userId, "Copied to clipboard: " + text); }
+  catch (e) { window.prompt("Copy:", text); }
+}
+
 async function press(userId, messageId, data, button) {
   button.classList.add("loading");
   try {
@@ -190,6 +195,8 @@ function renderKeyboard(userId, m) {
     if (b.callback_data !== undefined) return h("button", { title: "callback: " + b.callback_data, onclick: (e) => press(userId, m.message_id, b.callback_data, e.currentTarget) }, b.text);
     if (b.web_app) return h("button", { title: "Mini App: " + b.web_app.url, onclick: () => openApp(userId, { url: b.web_app.url, button: "web_app" }) }, b.text, h("span", { class: "kind" }, "↗"));
     if (b.url) return h("button", { title: b.url, onclick: () => openApp(userId, { url: b.url, button: "url" }) }, b.text, h("span", { class: "kind" }, "🔗"));
+    // copy_text: Telegram copies the text to the clipboard and says so; nothing goes to the bot
+    if (b.copy_text) return h("button", { title: "copies: " + b.copy_text.text, "data-copy": b.copy_text.text, onclick: () => copyText(userId, b.copy_text.text) }, b.text, h("span", { class: "kind" }, "📋"));
     return h("button", { disabled: true, title: "not simulated" }, b.text);
   }))));
 }
