@@ -29,7 +29,8 @@ describe.each(DATABASES)("long polling on %s", (kind) => {
       const sent = Date.now();
       h.tg.sendText(user.id, "/start");
       await h.tg.waitFor((d) => d.botMessages(user.id).length > before || undefined, 10_000);
-      expect(Date.now() - sent, `${past} ms after the poll ran out`).toBeLessThan(1000);
+      // the defect paused polling for 3 s: an answer within 2 s is one that did not wait it out
+      expect(Date.now() - sent, `${past} ms after the poll ran out`).toBeLessThan(2000);
     }
   });
 
@@ -44,7 +45,7 @@ describe.each(DATABASES)("long polling on %s", (kind) => {
     const sent = Date.now();
     h.tg.pressButton(seller.id, seller.id, card.message_id, callbackOf(card, "✅"));
     await h.tg.waitFor((d) => d.callbackAnswers.find((a) => a.userId === seller.id), 10_000);
-    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(Date.now() - sent).toBeLessThan(2000);
   });
 });
 
@@ -76,9 +77,9 @@ describe.each(DATABASES)("a restart in the middle of handling an update on %s", 
     const started = Date.now();
     await next.start();
     try {
-      const hi = await h.tg.waitFor((d) => d.botMessages(user.id)[0], 5000);
+      const hi = await h.tg.waitFor((d) => d.botMessages(user.id)[0], 10_000);
       expect(hi.text).toContain("Hi,");
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(5000);
       // handled now: the same update delivered once more is not acted on again
       const done = async () =>
         (
