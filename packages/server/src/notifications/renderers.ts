@@ -150,6 +150,8 @@ export interface BuyerMessage {
   qrCode: string | null;
   /** Whether to add the button that opens the order in the Mini App. */
   openButton: boolean;
+  /** When set, a last row with the button that copies this booking code ({@link copyCodeButton}). */
+  copyCode?: string | null;
 }
 
 /**
@@ -182,16 +184,18 @@ export function renderBuyerStatus(
         : t(lang, "bot.buyer.confirmedDelivery", { address: o.delivery_address ?? "" });
       return {
         text: withWindow(`${t(lang, "bot.buyer.confirmed", p)}\n${tail}`),
-        keyboard: o.code ? [[copyCodeButton(o.code, lang)]] : [],
+        keyboard: [],
         qrCode: pickup && o.code ? o.code : null,
+        copyCode: o.code,
         openButton: true,
       };
     }
     case "ready":
       return {
         text: withWindow(t(lang, "bot.buyer.ready", p)),
-        keyboard: o.code ? [[copyCodeButton(o.code, lang)]] : [],
+        keyboard: [],
         qrCode: null,
+        copyCode: o.code,
         openButton: true,
       };
     case "delivering":
