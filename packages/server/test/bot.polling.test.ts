@@ -95,4 +95,36 @@ describe.each(DATABASES)("a restart in the middle of handling an update on %s", 
       await next.stop();
     }
   });
+  it("after a hard restart, while Telegram still holds the killed process's long poll (409 to the new one), answers as soon as it lets go", async () => {
+    const user = await h.person({ language_code: "en" });
+    await h.telegram.stop(); // the old process is gone
+    // Telegram keeps a killed process's getUpdates open until its timeout and refuses the next
+    // process's with 409 meanwhile; grammY gives up polling on a 409.
+    const HOLD_MS = 2000;
+    h.tg.failFor(HOLD_MS, {
+      method: "getUpdates",
+      status: 409,
+      description:
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+    });
+    const services = h.app.services;
+    const next = createTelegram({
+      services,
+      config: services.config,
+      token: h.tg.token,
+      apiRoot: h.tg.apiRoot,
+      mode: "polling",
+      pollTimeoutSeconds: POLL_SECONDS,
+    });
+    const started = Date.now();
+    await next.start();
+    try {
+      h.tg.sendText(user.id, "/start");
+      await h.tg.waitFor((d) => d.botMessages(user.id)[0], 15_000);
+      // polling resumes within about a second of Telegram letting go (it waited 5 s a time before)
+      expect(Date.now() - started).toBeLessThan(HOLD_MS + 2000);
+    } finally {
+      await next.stop();
+    }
+  });
 });
