@@ -1,6 +1,6 @@
 /**
  * Long polling as a person feels it: whenever they press or write, the bot answers at once, also
- * right after an idle long poll ran out. The poll is 1 s here instead of 30 s so that the moment
+ * right after an idle long poll ran out. The poll is 1 s here instead of 10 s so that the moment
  * it runs out comes often; the relation between the poll and the client's own timeout is the
  * production one.
  */
