@@ -483,6 +483,12 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
       const rustam = page.locator("#chat-700000002");
       await rustam.locator("select.look-theme").selectOption("dark");
       await rustam.locator("select.look-lang").selectOption("ru");
+      // Aziza (uz) switches her Telegram to English: the bot answers her in English from then on.
+      const azizaChat = page.locator("#chat-700000001");
+      await azizaChat.locator("select.look-lang").selectOption("en");
+      await expect.poll(() => azizaChat.locator(".who .meta").textContent()).toContain("en");
+      await azizaChat.locator(".quick").getByRole("button", { name: "/start" }).click();
+      await azizaChat.locator(".msg", { hasText: "Hi, Aziza" }).waitFor();
       const [app] = await Promise.all([
         context.waitForEvent("page"),
         rustam.getByRole("button", { name: "Open Mini App" }).click(),
@@ -519,6 +525,14 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
         {},
       );
       expect(accepted.body.code).toMatch(/^[A-Z0-9]{6}$/);
+      // Aziza's chat: the booking code's copy_text button copies it, as Telegram does
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: sbx.url });
+      const copy = page.locator(`#chat-700000001 button[data-copy="${accepted.body.code}"]`);
+      await copy.click();
+      await expect
+        .poll(() => page.locator("#chat-700000001 .toast").textContent())
+        .toBe(`Copied to clipboard: ${accepted.body.code}`);
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(accepted.body.code);
       await app.getByTestId("tab-seller").click();
       await app.getByTestId("scan-qr").click();
       await app.getByTestId("scan-text").fill(`lastbite:${placed.body.id}:${accepted.body.code}`);

@@ -11,6 +11,7 @@ import { pruneOldRows } from "./db/retention.ts";
 import { DEMO_USERS, refreshDemoOffers, seedIfEmpty } from "./db/seed.ts";
 import { every } from "./jobs/scheduler.ts";
 import { sandboxRoutes } from "./sandbox/sandbox.routes.ts";
+import { keepSandboxChats, loadSandboxChats } from "./sandbox/sandbox-chats.ts";
 import { sandboxToken } from "./sandbox/sandbox-token.ts";
 
 let config: ReturnType<typeof loadConfig>;
@@ -33,12 +34,17 @@ await migrate(db);
 const seeded = await seedIfEmpty(db);
 
 // No BOT_TOKEN: the built-in sandbox, an in-process fake Bot API that the real bot talks to over HTTP.
+// Its token and chats are kept in DATA_DIR (unless nothing is kept), so that after a restart it
+// carries on as Telegram would: open Mini Apps stay signed in, message and update ids go on.
+const keepSandbox = !config.botToken && config.databaseUrl !== "memory://";
+const keptChats = keepSandbox ? loadSandboxChats(config.dataDir) : {};
 const sandbox = config.botToken
   ? null
   : await TelegramDouble.start({
-      // Kept in DATA_DIR, so a restart does not sign out every open Mini App.
-      token: sandboxToken(config.dataDir, config.databaseUrl !== "memory://"),
+      token: sandboxToken(config.dataDir, keepSandbox),
+      ...(keptChats.snapshot ? { restore: keptChats.snapshot } : {}),
     });
+const sandboxChats = sandbox && keepSandbox ? keepSandboxChats(sandbox, config.dataDir) : null;
 const botToken = config.botToken ?? (sandbox as TelegramDouble).token;
 // Nothing secret in a log line: grammY's network errors carry the request URL, token included.
 const logger = redactSecretsInLogs({ level: config.logLevel }, [
@@ -97,6 +103,7 @@ const app = await buildApp({
   ],
 });
 for (const w of config.warnings) app.log.warn(w);
+if (keptChats.problem) app.log.warn(keptChats.problem);
 if (seeded) app.log.info("empty database: seeded demo shops and offers");
 
 const stopJobs: (() => void)[] = [];
@@ -108,6 +115,7 @@ async function shutdown(signal: string, exitCode = 0) {
   for (const stop of stopJobs) stop();
   await telegram?.stop();
   await app.close();
+  sandboxChats?.stop();
   await sandbox?.close();
   await db.close();
   process.exit(exitCode);

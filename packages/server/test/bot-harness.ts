@@ -34,6 +34,8 @@ export async function startBotHarness(
     worker?: TelegramOptions["worker"];
     /** The clock the rules read (a FakeClock to move time); default the system's. */
     clock?: Clock;
+    /** How long each long poll is held open (default 30 s, as in production). */
+    pollTimeoutSeconds?: number;
   } = {},
 ): Promise<BotHarness> {
   const tg = await TelegramDouble.start({ token: TEST_TOKEN, webhookRetryDelaysMs: [20, 40] });
@@ -50,6 +52,7 @@ export async function startBotHarness(
             token: tg.token,
             apiRoot: tg.apiRoot,
             mode: opts.mode ?? "polling",
+            ...(opts.pollTimeoutSeconds ? { pollTimeoutSeconds: opts.pollTimeoutSeconds } : {}),
             worker: { backoffMs: () => 50, pollMs: 100, ...opts.worker },
           });
           await telegram.webhookPlugin(app);

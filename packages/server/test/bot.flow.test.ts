@@ -37,6 +37,8 @@ describe.each(DATABASES)("the seed's flow through the bot on %s", (kind) => {
     expect(decodeQr(bytes as Buffer)).toBe(code);
     const open = buttons(photo).find((b) => "web_app" in b || "url" in b);
     expect(JSON.stringify(open)).toContain(`startapp=order_${id}`);
+    // one tap copies the code (Bot API 7.11 copy_text; older clients still read it in the caption)
+    expect(buttons(photo).at(-1)).toEqual({ text: `📋 Copy the code ${code}`, copy_text: { text: code } });
 
     // The same card now offers 🔔 Ready / ✅ Handed over / ❌ Cancel.
     const confirmed = await h.cardOf(seller.id, id, (m) => buttons(m)[1]?.text === "✅ Handed over");

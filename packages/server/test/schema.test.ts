@@ -149,7 +149,7 @@ const SCHEMA: SchemaShape = {
     created_at: "time",
   },
   order_messages: { order_id: "number", chat_id: "number", role: "text", message_id: "number" },
-  processed_updates: { update_id: "number", processed_at: "time" },
+  processed_updates: { update_id: "number", processed_at: "time", done: "boolean" },
   idempotency_keys: {
     user_id: "number",
     key: "text",

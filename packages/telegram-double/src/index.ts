@@ -9,6 +9,7 @@ export {
   type RateLimitOptions,
   type RateLimitStats,
 } from "./rate-limit.ts";
+export { type DoubleSnapshot, readSnapshot } from "./snapshot.ts";
 export type {
   ApiCall,
   ChangeEvent,

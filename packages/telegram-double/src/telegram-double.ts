@@ -42,6 +42,7 @@ import { type PreparedMessage, PreparedMessages } from "./methods/prepared.ts";
 import { UpdateFeed } from "./methods/updates.ts";
 import { RateLimiter, type RateLimitOptions, type RateLimitStats } from "./rate-limit.ts";
 import { BotApiServer } from "./server.ts";
+import { type DoubleSnapshot, filesOf, pressesOf, toSnapshot } from "./snapshot.ts";
 import {
   type ApiCall,
   type ChatMessage,
@@ -67,6 +68,12 @@ export interface TelegramDoubleOptions {
    * documented 30 a second overall and 1 a second per chat. Off by default.
    */
   rateLimit?: RateLimitOptions;
+  /**
+   * Start from a {@link TelegramDouble.snapshot} of an earlier run, as Telegram itself carries on
+   * after the bot restarts: the same chats, message ids going on from where they were, update
+   * ids still increasing, unconfirmed updates still owed.
+   */
+  restore?: DoubleSnapshot;
 }
 
 /** A fake Telegram Bot API server. Start with {@link TelegramDouble.start}. */
@@ -119,6 +126,7 @@ export class TelegramDouble {
       this.files,
       this.prepared,
     ]);
+    if (opts.restore) this.restore(opts.restore);
     server.serve({
       token,
       handlerFor: (method) => this.handlerFor(method),
@@ -143,6 +151,30 @@ export class TelegramDouble {
     const token = opts.token ?? generateToken();
     const server = await BotApiServer.listen(opts.host ?? "127.0.0.1", opts.port ?? 0);
     return new TelegramDouble(server, token, opts);
+  }
+
+  /** Everything Telegram would still have after the bot restarts, as JSON (see {@link TelegramDoubleOptions.restore}). */
+  snapshot(): DoubleSnapshot {
+    return toSnapshot({
+      users: this.state.users.values(),
+      feed: this.feed.exportState(),
+      files: this.files.exportFiles(),
+      presses: this.presses,
+      now: this.state.now(),
+    });
+  }
+
+  private restore(saved: DoubleSnapshot): void {
+    for (const rec of structuredClone(saved.users)) this.state.users.set(rec.user.id, rec);
+    this.feed.importState(saved);
+    this.files.importFiles(filesOf(saved));
+    this.presses.push(...pressesOf(saved));
+  }
+
+  /** Calls `listener` after every change of state (a message, an update, an API call); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.state.onChange(listener);
+    return () => this.state.offChange(listener);
   }
 
   /** Stops the server; pending long polls get an empty answer. */

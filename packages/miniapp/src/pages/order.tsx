@@ -24,6 +24,8 @@ import { keys, orderQuery, sellerOrderQuery, useCancelOrder, useRateOrder } from
 import { goBack, navigate } from "../lib/router.ts";
 import { toast } from "../lib/toast.ts";
 import { haptic } from "../telegram/bridge.ts";
+import { useSecondaryButton } from "../telegram/buttons.ts";
+import { offerHomeScreenOnce } from "../telegram/home-screen.ts";
 import { SellerOrder } from "./seller.tsx";
 
 function Timeline({ order }: { order: Order }) {
@@ -276,6 +278,23 @@ export default function OrderPage({ id }: { id: number }) {
     });
   }
   const actionError = cancel.error ? errorText(i18n, cancel.error.code) : null;
+  const askCancel = () => {
+    haptic.impact("medium");
+    setConfirmCancel(true);
+  };
+  // Cancel in Telegram's own bottom bar where the client has the Secondary button (7.10); the
+  // confirmation stays on the page. Elsewhere the page's link below.
+  const nativeCancel = useSecondaryButton(
+    order && buyerCanCancel(order) && !confirmCancel
+      ? { text: t("app.order.cancel"), onClick: askCancel, tone: "danger" }
+      : null,
+  );
+
+  // The first completed order: offer Lastbite on the home screen, once (newer clients only).
+  const completed = order?.status === "completed";
+  useEffect(() => {
+    if (completed) void offerHomeScreenOnce();
+  }, [completed]);
 
   // The bot's "open order" button also reaches sellers: their order is not a buyer's order.
   if (q.error?.code === "not_found" && seller) return <SellerOrderPage id={id} />;
@@ -356,14 +375,11 @@ export default function OrderPage({ id }: { id: number }) {
                   </button>
                 </div>
               </div>
-            ) : (
+            ) : nativeCancel ? null : (
               <button
                 type="button"
                 className="btn link danger"
-                onClick={() => {
-                  haptic.impact("medium");
-                  setConfirmCancel(true);
-                }}
+                onClick={askCancel}
                 data-testid="cancel-order"
               >
                 {t("app.order.cancel")}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useSyncExternalStore } from "react";
-import { isNative, on, postEvent } from "./bridge.ts";
+import { isNative, on, postEvent, supports } from "./bridge.ts";
 
 /** What the Main button shows; `null` hides it. */
 export interface MainButtonSpec {
@@ -98,6 +98,48 @@ export function useMainButton(spec: MainButtonSpec | null): void {
     });
     return hideSoon;
   }, [visible, text, disabled, progress, tone, testId]);
+}
+
+/** What the Secondary button shows; `null` hides it. */
+export interface SecondaryButtonSpec {
+  text: string;
+  onClick: () => void;
+  tone?: "primary" | "danger";
+}
+
+/**
+ * Telegram's Secondary button (Mini Apps 7.10), at the bottom beside the Main button, while the
+ * calling component is mounted and `spec` is set. Returns false where the client has none (a plain
+ * browser, an older client): the page then shows the action itself.
+ */
+export function useSecondaryButton(spec: SecondaryButtonSpec | null): boolean {
+  const native = isNative() && supports("7.10");
+  const handler = useRef(spec?.onClick);
+  handler.current = spec?.onClick;
+  const text = spec?.text;
+  const tone = spec?.tone;
+  useEffect(() => {
+    if (!native || text === undefined) return;
+    const off = on("secondary_button_pressed", () => handler.current?.());
+    const css = getComputedStyle(document.documentElement);
+    const color = (name: string) => css.getPropertyValue(name).trim() || undefined;
+    postEvent("web_app_setup_secondary_button", {
+      is_visible: true,
+      is_active: true,
+      is_progress_visible: false,
+      text,
+      position: "left",
+      color: color("--tg-theme-bottom-bar-bg-color") ?? color("--tg-theme-secondary-bg-color"),
+      text_color:
+        tone === "danger" ? color("--tg-theme-destructive-text-color") : color("--tg-theme-button-color"),
+      has_shine_effect: false,
+    });
+    return () => {
+      off();
+      postEvent("web_app_setup_secondary_button", { is_visible: false });
+    };
+  }, [native, text, tone]);
+  return native;
 }
 
 let backHandler: (() => void) | null = null;

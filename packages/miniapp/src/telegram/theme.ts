@@ -1,4 +1,4 @@
-import { on, postEvent } from "./bridge.ts";
+import { on, postEvent, supports } from "./bridge.ts";
 
 /** Telegram's light palette: used for any key the client does not send. */
 const LIGHT: Record<string, string> = {
@@ -81,7 +81,11 @@ export function followTelegram(initial: Record<string, string>): void {
   postEvent("web_app_expand");
   postEvent("web_app_request_theme");
   postEvent("web_app_request_viewport");
-  postEvent("web_app_request_safe_area");
-  postEvent("web_app_request_content_safe_area");
+  // Fullscreen insets (Mini Apps 8.0): the status bar and notch, and Telegram's own header over the
+  // content. Older clients are not asked; the CSS then falls back to the browser's env() insets.
+  if (supports("8.0")) {
+    postEvent("web_app_request_safe_area");
+    postEvent("web_app_request_content_safe_area");
+  }
   postEvent("web_app_setup_swipe_behavior", { allow_vertical_swipe: false });
 }

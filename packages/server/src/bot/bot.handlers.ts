@@ -31,11 +31,13 @@ const langOf = (ctx: Context): Lang => pickLang(ctx.from?.language_code);
  * so the bot never speaks for a change that did not commit and never speaks twice.
  */
 export function installHandlers(bot: Bot, deps: BotHandlerDeps): void {
-  // A re-delivered update (webhook retry, restart before the offset was confirmed) acts once.
+  // A re-delivered update (webhook retry, restart before the offset was confirmed) acts once; one
+  // whose handling died with its process acts when it comes again.
   bot.use(async (ctx, next) => {
     if (!(await deps.updates.claim(ctx.update.update_id))) return;
     try {
       await next();
+      await deps.updates.finish(ctx.update.update_id);
     } catch (err) {
       // Handling failed (e.g. the database blipped): forget the update so a re-delivery is acted on.
       await deps.updates.release(ctx.update.update_id).catch(() => {});

@@ -1,7 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { LANGS, type Lang, t } from "@lastbite/shared";
 import type { FastifyInstance } from "fastify";
-import { Api, Bot } from "grammy";
+import { Api, Bot, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Config } from "../config.ts";
 import { makeRedactor, redactingLogger, secretMatches } from "../core/redact.ts";
@@ -30,6 +30,8 @@ export interface TelegramOptions {
   worker?: Partial<Omit<OutboxWorkerOptions, "db" | "api" | "links">>;
   /** How long the webhook waits for the update to be handled before answering 200 anyway. */
   webhookWaitMs?: number;
+  /** Seconds a long-polling getUpdates waits for an update (Telegram holds it open that long); default 10. */
+  pollTimeoutSeconds?: number;
 }
 
 export interface Telegram {
@@ -57,8 +59,17 @@ export function createTelegram(opts: TelegramOptions): Telegram {
   const mode = opts.mode ?? config.botMode;
   const publicUrl = opts.publicUrl === undefined ? config.publicUrl : opts.publicUrl;
   const client = { apiRoot: opts.apiRoot, timeoutSeconds: 30 };
+  // 10 s, not the usual 30: a process killed in the middle of a long poll leaves it open at Telegram
+  // until it times out, and the next process's getUpdates is refused (409) until then, so this bounds
+  // how long a hard restart keeps the bot deaf. Six idle requests a minute instead of two.
+  const pollTimeout = opts.pollTimeoutSeconds ?? 10;
 
-  const bot = new Bot(opts.token, { client });
+  // The bot's client must wait longer than a long poll is held open: were the two equal, every idle
+  // getUpdates would be cut off by our own timer just before Telegram's empty answer, and grammY
+  // pauses 3 s after a failed getUpdates, so a press in that pause was answered up to 3 s late.
+  const bot = new Bot(opts.token, {
+    client: { ...client, timeoutSeconds: Math.max(client.timeoutSeconds, pollTimeout + 10) },
+  });
   // Replies from handlers may ride out a short flood wait; long outages are the outbox's business.
   bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
   bot.catch((err) => log.error({ err: err.error, update: err.ctx.update.update_id }, "bot handler failed"));
@@ -160,12 +171,24 @@ export function createTelegram(opts: TelegramOptions): Telegram {
         try {
           await bot.start({
             drop_pending_updates: false,
+            timeout: pollTimeout,
             allowed_updates: ["message", "callback_query"],
             onStart: (me) => log.info({ bot: me.username }, "bot: long polling started"),
           });
           return;
         } catch (err) {
           if (stopped) return;
+          // 409: another getUpdates is open. Right after a hard restart that is the killed process's,
+          // which Telegram holds until its timeout: try again each second, so polling resumes as soon
+          // as Telegram lets go (5 s a time made a press wait up to 5 s longer).
+          if (err instanceof GrammyError && err.error_code === 409) {
+            log.warn(
+              { err: String(err) },
+              "bot: another getUpdates is open (a process just killed, or a second instance); retrying in 1 s",
+            );
+            await sleep(1000);
+            continue;
+          }
           log.error({ err: String(err) }, "bot: long polling stopped; restarting in 5 s");
           await sleep(5000);
         }

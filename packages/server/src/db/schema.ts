@@ -187,6 +187,8 @@ export interface OrderMessagesTable {
 export interface ProcessedUpdatesTable {
   update_id: number;
   processed_at: DefaultTimestamp;
+  /** false while the update is being handled (and forever if its process died doing it) */
+  done: Generated<boolean>;
 }
 
 export interface IdempotencyKeysTable {

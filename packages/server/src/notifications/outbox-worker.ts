@@ -15,6 +15,7 @@ import { ALERTS_OFF_CALLBACK } from "./callback-data.ts";
 import { type MiniAppLinks, offerStartParam, orderStartParam } from "./links.ts";
 import { qrPng } from "./qr.ts";
 import {
+  copyCodeButton,
   renderAdminStoreReview,
   renderBuyerRated,
   renderBuyerStatus,
@@ -587,6 +588,7 @@ export class OutboxWorker {
         ),
       ]);
     }
+    if (m.copyCode) keyboard.push([copyCodeButton(m.copyCode, lang)]);
     const reply_markup = { inline_keyboard: keyboard };
     const qr = m.qrCode ? await qrPng(m.qrCode) : null;
     const msg = await this.paced<{ message_id: number }>(row, row.chat_id, () =>

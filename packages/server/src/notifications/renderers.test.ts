@@ -10,6 +10,7 @@ import {
   storeCallback,
 } from "./callback-data.ts";
 import {
+  copyCodeButton,
   reasonKeyboard,
   renderAdminStoreReview,
   renderBuyerStatus,
@@ -113,6 +114,12 @@ describe("buyer messages", () => {
       "en",
     );
     expect(delivery?.qrCode).toBeNull();
+    // pickup or delivery, the code can be copied with one tap (copy_text, 1-256 characters)
+    expect([pickup?.copyCode, delivery?.copyCode]).toEqual(["AB12CD", "AB12CD"]);
+    expect(copyCodeButton("AB12CD", "ru")).toEqual({
+      text: "📋 Скопировать код AB12CD",
+      copy_text: { text: "AB12CD" },
+    });
     const done = renderBuyerStatus(order({ status: "completed" }), "completed", null, "uz");
     expect(done?.keyboard.flat().map((b) => b.text)).toEqual(["⭐1", "⭐2", "⭐3", "⭐4", "⭐5"]);
     const rejected = renderBuyerStatus(order({ status: "rejected" }), "rejected", "sold out", "en");

@@ -150,6 +150,16 @@ export interface BuyerMessage {
   qrCode: string | null;
   /** Whether to add the button that opens the order in the Mini App. */
   openButton: boolean;
+  /** When set, a last row with the button that copies this booking code ({@link copyCodeButton}). */
+  copyCode?: string | null;
+}
+
+/**
+ * One tap copies the booking code (Bot API 7.11 `copy_text`). A client too old for the button
+ * still shows the code in the message itself.
+ */
+export function copyCodeButton(code: string, lang: Lang): InlineKeyboardButton {
+  return { text: t(lang, "bot.button.copyCode", { code }), copy_text: { text: code } };
 }
 
 /** The buyer's message about a change to `status` (the event's status, not necessarily the current one). */
@@ -176,6 +186,7 @@ export function renderBuyerStatus(
         text: withWindow(`${t(lang, "bot.buyer.confirmed", p)}\n${tail}`),
         keyboard: [],
         qrCode: pickup && o.code ? o.code : null,
+        copyCode: o.code,
         openButton: true,
       };
     }
@@ -184,6 +195,7 @@ export function renderBuyerStatus(
         text: withWindow(t(lang, "bot.buyer.ready", p)),
         keyboard: [],
         qrCode: null,
+        copyCode: o.code,
         openButton: true,
       };
     case "delivering":

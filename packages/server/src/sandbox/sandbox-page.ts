@@ -149,10 +149,20 @@ function setLook(userId, key, value) {
   localStorage.setItem("sandbox.looks", JSON.stringify(looks));
 }
 
+async function setLanguage(userId, select) {
+  try {
+    const r = await api("POST", "/sandbox/api/language", { userId, language_code: select.value });
+    userOf(userId).language_code = r.language_code;
+    const meta = $("#chat-" + userId + " .who .meta");
+    if (meta) { meta.dataset.sub = meta.title = subOf(userOf(userId)); restoreMeta(meta); }
+  } catch (e) { select.value = userOf(userId).language_code || "en"; toast(userId, e.message); }
+}
+
 async function openApp(userId, query) {
   const w = window.open("about:blank", "_blank");
   try {
-    const q = Object.assign({}, lookOf(userId), query || {});
+    // the language is the user's own now (setLanguage); a page from before kept it in the look
+    const q = Object.assign({}, lookOf(userId), { lang: "" }, query || {});
     for (const k of Object.keys(q)) if (!q[k]) delete q[k];
     const res = await api("GET", "/sandbox/api/launch/" + userId + (Object.keys(q).length ? "?" + new URLSearchParams(q) : ""));
     if (res.send) { if (w) w.close(); await send(userId, res.send); return; }
@@ -162,6 +172,11 @@ async function openApp(userId, query) {
 
 async function send(userId, text) {
   try { await api("POST", "/sandbox/api/send", { userId, text }); } catch (e) { toast(userId, e.message); }
+}
+
+async function copyText(userId, text) {
+  try { await navigator.clipboard.writeText(text); toast(userId, "Copied to clipboard: " + text); }
+  catch (e) { window.prompt("Copy:", text); }
 }
 
 async function press(userId, messageId, data, button) {
@@ -180,6 +195,8 @@ function renderKeyboard(userId, m) {
     if (b.callback_data !== undefined) return h("button", { title: "callback: " + b.callback_data, onclick: (e) => press(userId, m.message_id, b.callback_data, e.currentTarget) }, b.text);
     if (b.web_app) return h("button", { title: "Mini App: " + b.web_app.url, onclick: () => openApp(userId, { url: b.web_app.url, button: "web_app" }) }, b.text, h("span", { class: "kind" }, "↗"));
     if (b.url) return h("button", { title: b.url, onclick: () => openApp(userId, { url: b.url, button: "url" }) }, b.text, h("span", { class: "kind" }, "🔗"));
+    // copy_text: Telegram copies the text to the clipboard and says so; nothing goes to the bot
+    if (b.copy_text) return h("button", { title: "copies: " + b.copy_text.text, "data-copy": b.copy_text.text, onclick: () => copyText(userId, b.copy_text.text) }, b.text, h("span", { class: "kind" }, "📋"));
     return h("button", { disabled: true, title: "not simulated" }, b.text);
   }))));
 }
@@ -239,9 +256,13 @@ function scrollDown(box, force) {
   if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 160) box.scrollTop = box.scrollHeight;
 }
 
+function subOf(user) {
+  return [user.username ? "@" + user.username : null, user.language_code, "id " + user.id].filter(Boolean).join(" · ");
+}
+
 function renderChat(user, i) {
   const color = COLORS[i % COLORS.length];
-  const sub = [user.username ? "@" + user.username : null, user.language_code, "id " + user.id].filter(Boolean).join(" · ");
+  const sub = subOf(user);
   const input = h("input", { placeholder: "Message as " + user.first_name + "…", autocomplete: "off" });
   const chat = h("section", { class: "chat", id: "chat-" + user.id },
     h("header", {},
@@ -250,8 +271,8 @@ function renderChat(user, i) {
       h("div", { class: "looks" },
         h("select", { class: "look-theme", title: "Theme the client sends (Telegram's light or night mode)", onchange: (e) => setLook(user.id, "theme", e.target.value) },
           ["light", "dark"].map((v) => h("option", { value: v, selected: (lookOf(user.id).theme || "light") === v }, v === "dark" ? "🌙 dark" : "☀️ light"))),
-        h("select", { class: "look-lang", title: "The user's Telegram language", onchange: (e) => setLook(user.id, "lang", e.target.value) },
-          [["", "lang: " + (user.language_code || "en")], ["uz", "uz"], ["ru", "ru"], ["en", "en"]].map(([v, label]) => h("option", { value: v, selected: (lookOf(user.id).lang || "") === v }, label)))),
+        h("select", { class: "look-lang", title: "The user's Telegram language: the bot answers in it and the Mini App opens in it", onchange: (e) => setLanguage(user.id, e.target) },
+          ["uz", "ru", "en"].map((v) => h("option", { value: v, selected: (user.language_code || "en") === v }, "lang: " + v)))),
       h("button", { class: "btn primary", title: "Open the Mini App signed in as " + user.first_name, onclick: () => openApp(user.id) }, "Open Mini App")),
     h("div", { class: "blocked-note", hidden: true }, "This user blocked the bot: sends fail with 403"),
     h("div", { class: "messages" }),

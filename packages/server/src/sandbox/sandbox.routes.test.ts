@@ -268,6 +268,55 @@ describe("sandbox routes", () => {
       expect((await app.inject(`/sandbox/api/launch/${AZIZA.id}?${bad}`)).statusCode, bad).toBe(400);
   });
 
+  it("switches a user's Telegram language: their updates carry it (the bot answers in it) and the Mini App opens in it", async () => {
+    const set = await app.inject({
+      method: "POST",
+      url: "/sandbox/api/language",
+      payload: { userId: AZIZA.id, language_code: "en" },
+    });
+    expect(set.json()).toEqual({ userId: AZIZA.id, language_code: "en" });
+    // the updates Telegram sends on her behalf carry the new language, as they would in Telegram
+    await app.inject({
+      method: "POST",
+      url: "/sandbox/api/send",
+      payload: { userId: AZIZA.id, text: "/start" },
+    });
+    const msg = await api.sendMessage(AZIZA.id, "card", {
+      reply_markup: new InlineKeyboard().text("⭐5", "rate:5"),
+    });
+    await app.inject({
+      method: "POST",
+      url: "/sandbox/api/press",
+      payload: { userId: AZIZA.id, messageId: msg.message_id, data: "rate:5" },
+    });
+    const froms = tg.pendingUpdates().map((u) => (u.message ?? u.callback_query)?.from);
+    expect(froms.map((f) => f?.language_code)).toEqual(["en", "en"]);
+    const state = (await app.inject("/sandbox/api/state")).json();
+    expect(state.users.find((u: { id: number }) => u.id === AZIZA.id).language_code).toBe("en");
+    const url = (await app.inject(`/sandbox/api/launch/${AZIZA.id}`)).json().url as string;
+    const user = JSON.parse(new URLSearchParams(fragmentOf(url).get("tgWebAppData") ?? "").get("user") ?? "");
+    expect(user.language_code).toBe("en");
+    // the caller's list of people is not changed behind its back
+    expect(AZIZA.language_code).toBe("uz");
+
+    for (const payload of [
+      { userId: AZIZA.id, language_code: "de" },
+      { userId: AZIZA.id },
+      { userId: "x", language_code: "ru" },
+    ]) {
+      const bad = await app.inject({ method: "POST", url: "/sandbox/api/language", payload });
+      expect(bad.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(bad.headers["content-type"]).toMatch(/problem\+json/);
+    }
+    const missing = await app.inject({
+      method: "POST",
+      url: "/sandbox/api/language",
+      payload: { userId: 42, language_code: "ru" },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(tg.listUsers().find((u) => u.id === AZIZA.id)?.language_code).toBe("en");
+  });
+
   it("streams changes and callback answers as server-sent events", async () => {
     await app.listen({ port: 0, host: "127.0.0.1" });
     const port = (app.server.address() as AddressInfo).port;

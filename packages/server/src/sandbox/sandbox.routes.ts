@@ -44,9 +44,21 @@ const MAX_TEXT = 4096;
  */
 export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions): Promise<void> {
   const { double } = opts;
-  const list = [...opts.users];
+  const list = opts.users.map((u) => ({ ...u }));
   const users = new Map(list.map((u) => [u.id, u]));
-  for (const u of opts.users) double.addUser(u);
+  for (const u of list) {
+    // a language switched on the page in an earlier run stays (the double kept the chats)
+    const kept = double.listUsers().find((k) => k.id === u.id)?.language_code;
+    if (kept) u.language_code = kept;
+    double.addUser(u);
+  }
+  // People added on the page in an earlier run whose chats the double kept (sandbox-chats.ts).
+  for (const u of double.listUsers()) {
+    if (users.has(u.id)) continue;
+    const user: SandboxUser = { ...u, role: "new user" };
+    list.push(user);
+    users.set(user.id, user);
+  }
   const base = opts.publicUrl.replace(/\/+$/, "");
   const streams = new Set<() => void>();
 
@@ -149,6 +161,26 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxOptions):
     users.set(user.id, user);
     double.addUser(user);
     return reply.status(201).send({ id: user.id, first_name: user.first_name, label: label(user) });
+  });
+
+  // The user's Telegram language, as the page's switch sets it: Telegram puts it in every update's
+  // `from.language_code`, so the bot answers in it from the next message or press on, and the Mini
+  // App opens in it.
+  app.post("/sandbox/api/language", async (req, reply) => {
+    const body = bodyOf(req.body);
+    const lang = body?.language_code;
+    if (!body || !Number.isInteger(body.userId) || !(LANGS as readonly unknown[]).includes(lang)) {
+      return fail(
+        reply,
+        "invalid_request",
+        `Body must be { userId: integer, language_code: ${LANGS.join("|")} }.`,
+      );
+    }
+    const user = findUser(body.userId);
+    if (!user) return fail(reply, "not_found", `No sandbox user ${String(body.userId)}.`);
+    user.language_code = lang as string;
+    double.addUser(user);
+    return { userId: user.id, language_code: user.language_code };
   });
 
   app.post("/sandbox/api/press", async (req, reply) => {

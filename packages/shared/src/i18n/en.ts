@@ -264,6 +264,7 @@ export const en = {
   "bot.start.order": "Order #{id}: open it in the app.",
   "bot.button.open": "🛍 Open Lastbite",
   "bot.button.openOrder": "📱 Open order #{id}",
+  "bot.button.copyCode": "📋 Copy the code {code}",
   "bot.menuButton": "Lastbite",
   "bot.command.start": "Open Lastbite",
   "bot.card.new": "🆕 New order #{id}",

@@ -258,6 +258,7 @@ export const ru: Partial<Record<MessageKey, string>> = {
   "bot.start.order": "Заказ №{id}: откройте его в приложении.",
   "bot.button.open": "🛍 Открыть Lastbite",
   "bot.button.openOrder": "📱 Открыть заказ №{id}",
+  "bot.button.copyCode": "📋 Скопировать код {code}",
   "bot.command.start": "Открыть Lastbite",
   "bot.card.new": "🆕 Новый заказ №{id}",
   "bot.card.title": "🧾 Заказ №{id}",

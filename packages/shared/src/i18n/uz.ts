@@ -257,6 +257,7 @@ export const uz: Partial<Record<MessageKey, string>> = {
   "bot.start.order": "Buyurtma №{id}: uni ilovada oching.",
   "bot.button.open": "🛍 Lastbite'ni ochish",
   "bot.button.openOrder": "📱 Buyurtma №{id}ni ochish",
+  "bot.button.copyCode": "📋 Kodni nusxalash: {code}",
   "bot.command.start": "Lastbite'ni ochish",
   "bot.card.new": "🆕 Yangi buyurtma №{id}",
   "bot.card.title": "🧾 Buyurtma №{id}",

@@ -26,6 +26,19 @@ export class FileStore implements MethodFamily {
     return this.files.get(fileId);
   }
 
+  /** Every stored file, for a snapshot; {@link importFiles} puts them back. */
+  exportFiles(): StoredFile[] {
+    return [...this.files.values()];
+  }
+
+  importFiles(files: StoredFile[]): void {
+    for (const f of files) {
+      this.files.set(f.fileId, f);
+      const n = Number(/file_(\d+)\./.exec(f.filePath)?.[1] ?? 0);
+      this.fileCounter = Math.max(this.fileCounter, n);
+    }
+  }
+
   /** The file a `file_path` from getFile names, if its bytes were uploaded. */
   download(path: string): StoredFile | undefined {
     return [...this.files.values()].find((f) => f.filePath === path && f.bytes);

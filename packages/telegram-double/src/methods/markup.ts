@@ -52,8 +52,17 @@ function checkButton(button: InlineKeyboardButton, strictUrls: boolean): void {
     const size = Buffer.byteLength(b.callback_data);
     if (size < 1 || size > 64) throw badRequest("BUTTON_DATA_INVALID");
   }
+  if ("copy_text" in b) checkCopyText(b.copy_text);
   if (typeof b.url === "string") checkUrl(b.url, "", strictUrls);
   if (b.web_app !== undefined) checkUrl((b.web_app as { url?: string }).url, "Web App", strictUrls);
+}
+
+/** CopyTextButton (Bot API 7.11): `{ text }`, 1-256 characters, copied to the clipboard on a tap. */
+function checkCopyText(copy: unknown): void {
+  const text = copy && typeof copy === "object" ? (copy as { text?: unknown }).text : undefined;
+  if (typeof text !== "string")
+    throw badRequest('can\'t parse inline keyboard button: Field "text" must be of type String');
+  if (text.length < 1 || text.length > 256) throw badRequest("BUTTON_COPY_TEXT_INVALID");
 }
 
 /** A button or menu URL; Telegram's https-only and no-localhost rules apply only with `strictUrls`. */

@@ -90,4 +90,27 @@ describe("TelegramDouble: messages", () => {
     const gone = (await rejection(api.deleteMessage(RUSTAM.id, sent.message_id))) as GrammyError;
     expect(gone.description).toBe("Bad Request: message to delete not found");
   });
+
+  it("takes a copy_text button (1-256 characters) and refuses a bad one, changing nothing", async () => {
+    const ok = await api.sendMessage(AZIZA.id, "Code: K7Q2XP", {
+      reply_markup: { inline_keyboard: [[{ text: "📋 Copy", copy_text: { text: "K7Q2XP" } }]] },
+    });
+    expect(ok.reply_markup?.inline_keyboard[0]?.[0]).toEqual({
+      text: "📋 Copy",
+      copy_text: { text: "K7Q2XP" },
+    });
+    for (const copy_text of [{ text: "" }, { text: "x".repeat(257) }, {}, "K7Q2XP"]) {
+      const err = (await rejection(
+        api.sendMessage(AZIZA.id, "Code", {
+          // biome-ignore lint/suspicious/noExplicitAny: a malformed button on purpose
+          reply_markup: { inline_keyboard: [[{ text: "📋 Copy", copy_text } as any]] },
+        }),
+      )) as GrammyError;
+      expect(err.error_code, JSON.stringify(copy_text)).toBe(400);
+    }
+    expect(tg.messages(AZIZA.id).map((m) => m.message_id)).toEqual([ok.message_id]);
+    await api.sendMessage(AZIZA.id, "Long", {
+      reply_markup: { inline_keyboard: [[{ text: "📋", copy_text: { text: "x".repeat(256) } }]] },
+    });
+  });
 });

@@ -56,6 +56,16 @@ export class UpdateFeed implements MethodFamily {
     return clone(this.pending);
   }
 
+  /** What a restart must keep: update ids go on increasing and unconfirmed updates are still owed. */
+  exportState(): { nextUpdateId: number; pending: Update[] } {
+    return { nextUpdateId: this.nextUpdateId, pending: clone(this.pending) };
+  }
+
+  importState(saved: { nextUpdateId: number; pending: Update[] }): void {
+    this.nextUpdateId = saved.nextUpdateId;
+    this.pending.splice(0, this.pending.length, ...clone(saved.pending));
+  }
+
   webhookInfo(): { url: string; secretToken?: string; allowedUpdates?: string[] } | undefined {
     return this.webhook ? { ...this.webhook } : undefined;
   }
