@@ -15,10 +15,13 @@ import {
   apiWithInitData,
   browserAvailable,
   DARK_THEME,
+  type LaunchOptions,
   LIGHT_THEME,
   launchBrowser,
   launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startSandboxServer,
@@ -34,21 +37,14 @@ const offers = { bread: 0, apples: 0 };
 const contexts: BrowserContext[] = [];
 const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  contexts.push(context);
-  return context;
-}
+const newContext = () => phoneContext(browser, contexts);
 
 async function open(
   user: ReturnType<typeof newUser>,
-  opts: { theme?: Record<string, string>; startParam?: string; context?: BrowserContext } = {},
+  opts: LaunchOptions & { context?: BrowserContext } = {},
 ): Promise<Page> {
-  const context = opts.context ?? (await newContext());
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-  await page.goto(launchUrl(server.url, user, opts));
-  return page;
+  const { context, ...launch } = opts;
+  return openMiniApp(context ?? (await newContext()), server.url, user, launch);
 }
 
 /** WCAG contrast ratio of the element's computed text colour on its computed background. */

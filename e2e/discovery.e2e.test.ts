@@ -9,8 +9,9 @@ import {
   apiAs,
   browserAvailable,
   launchBrowser,
-  launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startServer,
@@ -53,17 +54,12 @@ async function open(
   user: ReturnType<typeof newUser>,
   opts: { startParam?: string; geolocation?: { latitude: number; longitude: number } } = {},
 ): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    ...(opts.geolocation ? { geolocation: opts.geolocation, permissions: ["geolocation"] } : {}),
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-
-  await page.goto(launchUrl(server.url, user, opts.startParam ? { startParam: opts.startParam } : {}));
-  return page;
+  const context = await phoneContext(
+    browser,
+    contexts,
+    opts.geolocation ? { geolocation: opts.geolocation, permissions: ["geolocation"] } : {},
+  );
+  return openMiniApp(context, server.url, user, opts.startParam ? { startParam: opts.startParam } : {});
 }
 
 const cardTitles = (page: Page) => page.locator('[data-testid="offer-list"] .offer-title').allTextContents();

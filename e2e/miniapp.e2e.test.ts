@@ -12,10 +12,13 @@ import {
   apiAs,
   browserAvailable,
   DARK_THEME,
+  type LaunchOptions,
   LIGHT_THEME,
   launchBrowser,
   launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startServer,
@@ -31,17 +34,8 @@ const contexts: BrowserContext[] = [];
 
 const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
-async function open(
-  user: ReturnType<typeof newUser>,
-  opts: { theme?: Record<string, string>; startParam?: string } = {},
-): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-  await page.goto(launchUrl(server.url, user, opts));
-  return page;
-}
+const open = async (user: ReturnType<typeof newUser>, opts: LaunchOptions = {}): Promise<Page> =>
+  openMiniApp(await phoneContext(browser, contexts), server.url, user, opts);
 
 async function placeOrderViaApi(buyer: ReturnType<typeof newUser>, offerId: number): Promise<Order> {
   const r = await apiAs<Order>(server.url, buyer, "POST", "/api/orders", {

@@ -13,8 +13,9 @@ import {
   apiAs,
   browserAvailable,
   launchBrowser,
-  launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startServer,
@@ -35,8 +36,7 @@ type Sent = [string, Record<string, unknown>][];
  * client would. Its DeviceStorage survives reloads of the context (sessionStorage stands in).
  */
 async function telegramClient(client: { homeScreen?: string } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  contexts.push(context);
+  const context = await phoneContext(browser, contexts);
   await context.addInitScript((homeScreen: string) => {
     const w = window as unknown as {
       __tg: [string, Record<string, unknown>][];
@@ -87,10 +87,7 @@ async function open(
   user: ReturnType<typeof newUser>,
   opts: { version: string; startParam?: string },
 ): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-  await page.goto(launchUrl(server.url, user, { platform: "ios", ...opts }));
-  return page;
+  return openMiniApp(context, server.url, user, { platform: "ios", ...opts });
 }
 
 const sent = (page: Page): Promise<Sent> => page.evaluate(() => (window as unknown as { __tg: Sent }).__tg);

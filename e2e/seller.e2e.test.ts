@@ -11,8 +11,9 @@ import {
   apiAs,
   browserAvailable,
   launchBrowser,
-  launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startServer,
@@ -25,14 +26,8 @@ const contexts: BrowserContext[] = [];
 const seller = newUser({ first_name: "Gulnora" });
 const buyer = newUser({ first_name: "Jasur" });
 
-async function open(user: ReturnType<typeof newUser>): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-  await page.goto(launchUrl(server.url, user));
-  return page;
-}
+const open = async (user: ReturnType<typeof newUser>): Promise<Page> =>
+  openMiniApp(await phoneContext(browser, contexts), server.url, user);
 
 const inHours = (h: number) => {
   const d = new Date(Date.now() + h * 3_600_000);

@@ -11,8 +11,9 @@ import {
   BOT_TOKEN,
   browserAvailable,
   launchBrowser,
-  launchUrl,
   newUser,
+  openMiniApp,
+  phoneContext,
   type RunningServer,
   screenshotPath,
   startServer,
@@ -39,8 +40,7 @@ async function openInClient(
   version: string,
   answer: Answer,
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  contexts.push(context);
+  const context = await phoneContext(browser, contexts);
   await context.addInitScript((answerWith: Answer) => {
     const w = window as unknown as {
       __tg: Events;
@@ -62,9 +62,11 @@ async function openInClient(
       },
     };
   }, answer);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("[page error]", e.message));
-  await page.goto(launchUrl(server.url, user, { platform: "ios", version, startParam: `offer_${offerId}` }));
+  const page = await openMiniApp(context, server.url, user, {
+    platform: "ios",
+    version,
+    startParam: `offer_${offerId}`,
+  });
   await page.getByTestId("offer-detail").waitFor();
   return page;
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { type InitDataUser, signInitData } from "../packages/server/src/auth/init-data.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -210,12 +210,16 @@ export function initDataFor(user: InitDataUser, startParam?: string): string {
   return signInitData(BOT_TOKEN, { user, ...(startParam ? { startParam } : {}) });
 }
 
+/** What a Telegram client puts in the Mini App's launch parameters. */
+export interface LaunchOptions {
+  theme?: Record<string, string>;
+  startParam?: string;
+  platform?: string;
+  version?: string;
+}
+
 /** The Mini App URL with Telegram's launch parameters in the fragment, as a client opens it. */
-export function launchUrl(
-  base: string,
-  user: InitDataUser,
-  opts: { theme?: Record<string, string>; startParam?: string; platform?: string; version?: string } = {},
-): string {
+export function launchUrl(base: string, user: InitDataUser, opts: LaunchOptions = {}): string {
   const p = new URLSearchParams();
   p.set("tgWebAppData", initDataFor(user, opts.startParam));
   p.set("tgWebAppVersion", opts.version ?? "8.0");
@@ -282,4 +286,31 @@ export async function apiWithInitData<T = unknown>(
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A phone (390×844 at 2×) as the browser tests use it. */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 } as const;
+
+/** A phone-sized browser context, added to `contexts` so the test file closes it in `afterAll`. */
+export async function phoneContext(
+  browser: Browser,
+  contexts: BrowserContext[],
+  extra: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ ...PHONE, ...extra });
+  contexts.push(context);
+  return context;
+}
+
+/** Opens the Mini App in `context` as `user` would from Telegram, printing the page's errors. */
+export async function openMiniApp(
+  context: BrowserContext,
+  base: string,
+  user: InitDataUser,
+  opts: LaunchOptions = {},
+): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("[page error]", e.message));
+  await page.goto(launchUrl(base, user, opts));
+  return page;
 }

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Icon } from "../components/icon.tsx";
 import { EmptyView, ErrorView, LoadingView, Page } from "../components/ui.tsx";
 import { type Impact, setOfferAlerts } from "../lib/endpoints.ts";
@@ -34,7 +35,10 @@ function AlertsToggle() {
     onSuccess: (fresh) => qc.setQueryData(keys.me, fresh),
     onError: () => toast(i18n.t("app.error.network"), "error"),
   });
-  const on = set.isPending ? set.variables : (me?.user.offer_alerts ?? true);
+  // What the user just chose, set in the change handler itself: a controlled checkbox whose state
+  // only changed later (the mutation's) is put back by React first and flickers.
+  const [chosen, setChosen] = useState<boolean | null>(null);
+  const on = chosen ?? me?.user.offer_alerts ?? true;
   return (
     <label className="card toggle-row">
       <span>{i18n.t("app.profile.alerts")}</span>
@@ -42,7 +46,10 @@ function AlertsToggle() {
         type="checkbox"
         checked={on}
         disabled={!me || set.isPending}
-        onChange={(e) => set.mutate(e.target.checked)}
+        onChange={(e) => {
+          setChosen(e.target.checked);
+          set.mutate(e.target.checked, { onSettled: () => setChosen(null) });
+        }}
         data-testid="alerts-toggle"
       />
     </label>
