@@ -49,8 +49,13 @@ interface PlacementKey {
 }
 type OfferRow = Awaited<ReturnType<typeof readMany>>["offers"][number];
 
-/** At most this many orders share one statement; at most this many batches are in the database at once. */
-const BATCH = { maxBatch: 64, maxRunning: 3 } as const;
+/**
+ * At most 64 orders share one statement, and one batch of reads and one of writes are in the
+ * database at a time (a pipeline of two): measured on two cores, a single batch in flight made
+ * bigger batches, so fewer statements and commits, than two or three in parallel — more orders a
+ * second and a lower tail at half that rate (BENCHMARKS.md, "Orders").
+ */
+const BATCH = { maxBatch: 64, maxRunning: 1 } as const;
 
 /**
  * Placing an order in two statements, shared under load: one read (the offers with their shop,
@@ -288,9 +293,9 @@ const idsOf = (json: string) => sql`array(select jsonb_array_elements_text(${jso
 function readMany(db: Database, keys: readonly PlacementKey[]) {
   const offerIds = JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]);
   const buyerIds = JSON.stringify([...new Set(keys.map((k) => k.buyerId))]);
-  const used = keys.filter((k) => k.key !== null);
-  const usedBy = JSON.stringify([...new Set(used.map((k) => k.buyerId))]);
-  const usedKeys = JSON.stringify([...new Set(used.map((k) => k.key))]);
+  const used = JSON.stringify(
+    keys.filter((k) => k.key !== null).map((k) => ({ user_id: k.buyerId, key: k.key })),
+  );
   return kysely(db)
     .selectNoFrom((eb) => [
       jsonArrayFrom(
@@ -327,14 +332,14 @@ function readMany(db: Database, keys: readonly PlacementKey[]) {
           .select(["id", "first_name", "username", "language"])
           .where(sql<boolean>`users.id = any(${idsOf(buyerIds)})`),
       ).as("buyers"),
-      jsonArrayFrom(
-        eb
-          .selectFrom("idempotency_keys")
-          .select(["user_id", "key", "request_hash", "order_id"])
-          // Every (user, key) pair of those users and keys: the exact pairs are picked out below.
-          .where(sql<boolean>`user_id = any(${idsOf(usedBy)})`)
-          .where(sql<boolean>`key = any(array(select jsonb_array_elements_text(${usedKeys}::jsonb)))`),
-      ).as("previous"),
+      // Each (user, key) asked for, found by primary key: a LATERAL lookup per pair (its `limit 1`
+      // keeps the planner from flattening it into a hash join over every key there is).
+      sql<{ user_id: number; key: string; request_hash: string; order_id: number | null }[]>`(
+        select coalesce(json_agg(json_build_object('user_id', r.user_id, 'key', r.key,
+          'request_hash', k.request_hash, 'order_id', k.order_id)), '[]')
+        from jsonb_to_recordset(${used}::jsonb) as r(user_id bigint, key text)
+        join lateral (select k.request_hash, k.order_id from idempotency_keys k
+                      where k.user_id = r.user_id and k.key = r.key limit 1) k on true)`.as("previous"),
     ])
     .executeTakeFirstOrThrow();
 }

@@ -23,6 +23,14 @@ declare
   i int;
   short bigint;
   out jsonb;
+  wanted bigint[];
+  take numeric[];
+  key_users bigint[] := '{}';
+  key_names text[] := '{}';
+  one_offer bigint;
+  one_qty numeric;
+  freed text[] := '{}';
+  order_ids bigint[];
 begin
   -- 1. Idempotency keys, all at once. Within the batch the first use of a (buyer, key) claims it; a
   --    key already in the table (or used earlier in the batch) means "taken", as in place_order().
@@ -50,12 +58,20 @@ begin
   -- 2. The stock: every offer the batch asks for, locked in id order (as place_order() takes its
   --    lines, so batches and single orders never deadlock), then handed out order by order in the
   --    batch's order, all of an order's lines or none of them.
-  select coalesce(array_agg(o.id order by o.id), '{}'), coalesce(array_agg(o.quantity order by o.id), '{}')
-    into offer_ids, left_qty
-    from (select f.id, f.quantity from offers f
-          where f.id in (select (ln->>'offer_id')::bigint
-                           from jsonb_array_elements(batch) x, jsonb_array_elements(x->'lines') ln)
-          order by f.id for update) o;
+  --    Every statement on a table below reaches one row by its primary key: a statement joined to
+  --    the batch could be planned as a scan of the whole table while the table is small, and
+  --    plpgsql keeps that plan as the table grows.
+  select array_agg(distinct (ln->>'offer_id')::bigint order by (ln->>'offer_id')::bigint) into wanted
+    from jsonb_array_elements(batch) x, jsonb_array_elements(x->'lines') ln;
+  offer_ids := '{}';
+  left_qty := '{}';
+  foreach one_offer in array coalesce(wanted, '{}') loop
+    select f.quantity into one_qty from offers f where f.id = one_offer for update;
+    if found then
+      offer_ids := offer_ids || one_offer;
+      left_qty := left_qty || one_qty;
+    end if;
+  end loop;
   placed := '{}';
   for i in 1..n loop
     continue when verdict[i] is not null;
@@ -80,11 +96,18 @@ begin
 
   -- Keys claimed by orders that could not be served are given back, as place_order()'s exception
   -- would have undone them: a retry with the same key may try again.
-  delete from idempotency_keys k
-    using jsonb_array_elements(batch) with ordinality as t(x, kk)
-    where verdict[kk::int] ? 'insufficient_stock'
-      and x->>'idempotency_key' is not null
-      and k.user_id = (x->>'buyer_id')::bigint and k.key = x->>'idempotency_key' and k.order_id is null;
+  for i in 1..n loop
+    e := batch->(i - 1);
+    if verdict[i] ? 'insufficient_stock' and e->>'idempotency_key' is not null then
+      key_users := key_users || (e->>'buyer_id')::bigint;
+      key_names := key_names || (e->>'idempotency_key');
+      freed := freed || ((e->>'buyer_id') || ':' || (e->>'idempotency_key'));
+    end if;
+  end loop;
+  for i in 1..cardinality(freed) loop
+    delete from idempotency_keys k
+      where k.user_id = key_users[i] and k.key = key_names[i] and k.order_id is null;
+  end loop;
 
   if cardinality(placed) = 0 then
     return to_jsonb(verdict);
@@ -92,12 +115,12 @@ begin
 
   -- 3. Everything the placed orders write, in one statement: ids drawn first so each row knows its
   --    order and first event.
+  select array_agg(nextval(pg_get_serial_sequence('orders', 'id'))) into order_ids
+    from generate_series(1, cardinality(placed));
   with src as materialized (
-    select k::int as k, x,
-      nextval(pg_get_serial_sequence('orders', 'id')) as order_id,
+    select p.k, batch->(p.k - 1) as x, order_ids[p.n] as order_id,
       nextval(pg_get_serial_sequence('order_events', 'id')) as event_id
-    from jsonb_array_elements(batch) with ordinality as t(x, k)
-    where k::int = any(placed)
+    from unnest(placed) with ordinality as p(k, n)
   ), o as (
     insert into orders (id, store_id, buyer_id, status, delivery_type, delivery_address, customer_phone,
         delivery_cost, items_total, total, comment, accept_deadline, pickup_from, pickup_until, timezone)
@@ -130,21 +153,32 @@ begin
       select j.kind, src.order_id, j.due_at
       from src, jsonb_to_recordset(coalesce(src.x->'jobs', '[]'::jsonb)) as j(kind text, due_at timestamptz)
       on conflict do nothing
-  ), stock as (
-    update offers f set quantity = f.quantity - d.quantity, updated_at = now()
-      from (select (ln->>'offer_id')::bigint as id, sum((ln->>'quantity')::numeric) as quantity
-            from src, jsonb_array_elements(src.x->'lines') ln group by 1) d
-      where f.id = d.id
-  ), keys as (
-    update idempotency_keys k set order_id = src.order_id
-      from src
-      where src.x->>'idempotency_key' is not null
-        and k.user_id = (src.x->>'buyer_id')::bigint and k.key = src.x->>'idempotency_key'
   )
   select jsonb_object_agg(src.k::text, jsonb_build_object('order_id', o.id, 'event_id', src.event_id,
       'created_at', o.created_at, 'accept_deadline', o.accept_deadline))
     into out
     from src join o on o.id = src.order_id;
+  -- The stock the placed orders take, per offer.
+  take := array_fill(0::numeric, array[cardinality(offer_ids)]);
+  foreach i in array placed loop
+    e := batch->(i - 1);
+    for l in select value from jsonb_array_elements(e->'lines') loop
+      pos := array_position(offer_ids, (l->>'offer_id')::bigint);
+      take[pos] := take[pos] + (l->>'quantity')::numeric;
+    end loop;
+  end loop;
+  for pos in 1..cardinality(offer_ids) loop
+    if take[pos] > 0 then
+      update offers set quantity = quantity - take[pos], updated_at = now() where id = offer_ids[pos];
+    end if;
+  end loop;
+  foreach i in array placed loop
+    e := batch->(i - 1);
+    if e->>'idempotency_key' is not null then
+      update idempotency_keys set order_id = (out->(i::text)->>'order_id')::bigint
+        where user_id = (e->>'buyer_id')::bigint and key = e->>'idempotency_key';
+    end if;
+  end loop;
   foreach i in array placed loop
     verdict[i] := out->(i::text);
   end loop;
