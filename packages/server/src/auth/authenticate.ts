@@ -34,9 +34,27 @@ export class Authenticator {
   async authenticate(req: FastifyRequest): Promise<AuthUser | null> {
     const raw = initDataOf(req);
     if (!raw) return null;
-    const res = validateInitData(raw, this.botToken, this.maxAge);
-    if (!res.ok) return null;
-    return this.upsert(res.data.user);
+    const user = this.verify(raw);
+    return user ? this.upsert(user) : null;
+  }
+
+  /**
+   * A Mini App sends the same init data with every request of its session: its signature is checked
+   * once and the answer kept (in memory only) until that init data expires.
+   */
+  private readonly verified = new Map<string, { user: InitDataUser; until: number }>();
+  private verify(raw: string): InitDataUser | null {
+    const now = Date.now();
+    const hit = this.verified.get(raw);
+    if (hit && now < hit.until) return hit.user;
+    const res = validateInitData(raw, this.botToken, this.maxAge, new Date(now));
+    if (!res.ok) {
+      this.verified.delete(raw);
+      return null;
+    }
+    if (this.verified.size >= 5000) this.verified.clear();
+    this.verified.set(raw, { user: res.data.user, until: res.data.authDate.getTime() + this.maxAge * 1000 });
+    return res.data.user;
   }
 
   async upsert(u: InitDataUser): Promise<AuthUser> {

@@ -50,10 +50,11 @@ interface PlacementKey {
 type OfferRow = Awaited<ReturnType<typeof readMany>>["offers"][number];
 
 /**
- * At most 64 orders share one statement, and one batch of reads and one of writes are in the
- * database at a time (a pipeline of two): measured on two cores, a single batch in flight made
- * bigger batches, so fewer statements and commits, than two or three in parallel — more orders a
- * second and a lower tail at half that rate (BENCHMARKS.md, "Orders").
+ * At most 64 orders share one statement; one batch of reads and up to two of writes are in the
+ * database at a time. Measured on two cores (BENCHMARKS.md, "Orders"): fewer batches in flight make
+ * bigger batches, so fewer statements and commits — three of each gave fewer orders a second and a
+ * tail several times longer at half that rate; a second write batch lets one commit while the next
+ * one works.
  */
 const BATCH = { maxBatch: 64, maxRunning: 1 } as const;
 
@@ -80,6 +81,7 @@ export class OrderPlacement {
     this.reads = new Batcher((keys) => readForPlacement(this.db, keys), BATCH);
     this.writes = new Batcher((inputs) => placeOrders(this.db, inputs), {
       ...BATCH,
+      maxRunning: 2,
       ...(metrics ? { observe: (n: number) => metrics.orderBatch.observe(n) } : {}),
     });
   }

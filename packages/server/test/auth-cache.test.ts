@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInitData } from "../src/auth/init-data.ts";
+import { createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
+
+/**
+ * Init data is verified once per session string and the answer kept until it expires: the kept
+ * answer must never outlive INIT_DATA_MAX_AGE, and a forged copy is never taken for the real one.
+ */
+describe("verified init data, kept", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp("pglite", { config: { INIT_DATA_MAX_AGE: "3" } });
+  });
+  afterAll(async () => t?.close());
+
+  const me = (initData: string) =>
+    t.app.inject({ url: "/api/me", headers: { authorization: `tma ${initData}` } });
+
+  it("answers the same init data again without a new check, and refuses it once it has expired", async () => {
+    const user = newUser();
+    // signed two seconds ago: valid for about one more second
+    const initData = signInitData(TEST_TOKEN, { user, authDate: new Date(Date.now() - 2000) });
+    expect((await me(initData)).statusCode).toBe(200);
+    expect((await me(initData)).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await me(initData);
+    expect(late.statusCode).toBe(401);
+    expect(late.headers["content-type"]).toMatch(/application\/problem\+json/);
+  });
+
+  it("a tampered copy of verified init data is refused", async () => {
+    const user = newUser({ first_name: "Real" });
+    const initData = signInitData(TEST_TOKEN, { user });
+    expect((await me(initData)).statusCode).toBe(200);
+    const forged = initData.replace(
+      encodeURIComponent('"first_name":"Real"'),
+      encodeURIComponent('"first_name":"Fake"'),
+    );
+    expect(forged).not.toBe(initData);
+    expect((await me(forged)).statusCode).toBe(401);
+  });
+});
