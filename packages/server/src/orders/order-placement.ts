@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type CreateOrderBody, isValidQuantity, itemsTotal, lineTotal, type Unit } from "@lastbite/shared";
-import { sql } from "kysely";
+import { type CompiledQuery, type InferResult, sql } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { z } from "zod";
 import { offerOpen } from "../catalog/offer-rules.sql.ts";
@@ -291,59 +291,76 @@ export function pickupWindow(
 /** A JSON list of ids as a bigint[] the planner can take to an index (`id = any(…)`). */
 const idsOf = (json: string) => sql`array(select jsonb_array_elements_text(${json}::jsonb)::bigint)`;
 
-/** One statement for the reads of a whole batch of placements. */
-function readMany(db: Database, keys: readonly PlacementKey[]) {
-  const offerIds = JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]);
-  const buyerIds = JSON.stringify([...new Set(keys.map((k) => k.buyerId))]);
-  const used = JSON.stringify(
-    keys.filter((k) => k.key !== null).map((k) => ({ user_id: k.buyerId, key: k.key })),
-  );
-  return kysely(db)
-    .selectNoFrom((eb) => [
-      jsonArrayFrom(
-        eb
-          .selectFrom("offers")
-          .innerJoin("stores as s", "s.id", "offers.store_id")
-          .innerJoin("users as ow", "ow.id", "s.owner_id")
-          .select((e) => [
-            "offers.id",
-            "offers.store_id",
-            "offers.title",
-            "offers.price",
-            "offers.unit",
-            "offers.quantity",
-            "offers.pickup_from",
-            "offers.pickup_until",
-            // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
-            offerOpen(e).as("open"),
-            "s.owner_id",
-            "s.name as store_name",
-            "s.address as store_address",
-            "s.phone as store_phone",
-            "s.delivery_enabled",
-            "s.delivery_fee",
-            "s.min_order_amount",
-            "s.timezone",
-            "ow.username as owner_username",
-          ])
-          .where(sql<boolean>`offers.id = any(${idsOf(offerIds)})`),
-      ).as("offers"),
-      jsonArrayFrom(
-        eb
-          .selectFrom("users")
-          .select(["id", "first_name", "username", "language"])
-          .where(sql<boolean>`users.id = any(${idsOf(buyerIds)})`),
-      ).as("buyers"),
-      // Each (user, key) asked for, found by primary key: a LATERAL lookup per pair (its `limit 1`
-      // keeps the planner from flattening it into a hash join over every key there is).
-      sql<{ user_id: number; key: string; request_hash: string; order_id: number | null }[]>`(
+/**
+ * The read of a batch of placements: its three inputs are JSON lists (the offers, the buyers, the
+ * (buyer, key) pairs), so its shape never changes and it is compiled once (`readMany`).
+ */
+function readQuery(db: Database, offerIds: string, buyerIds: string, used: string) {
+  return kysely(db).selectNoFrom((eb) => [
+    jsonArrayFrom(
+      eb
+        .selectFrom("offers")
+        .innerJoin("stores as s", "s.id", "offers.store_id")
+        .innerJoin("users as ow", "ow.id", "s.owner_id")
+        .select((e) => [
+          "offers.id",
+          "offers.store_id",
+          "offers.title",
+          "offers.price",
+          "offers.unit",
+          "offers.quantity",
+          "offers.pickup_from",
+          "offers.pickup_until",
+          // "On sale" stock aside: running out is insufficient_stock, not offer_unavailable.
+          offerOpen(e).as("open"),
+          "s.owner_id",
+          "s.name as store_name",
+          "s.address as store_address",
+          "s.phone as store_phone",
+          "s.delivery_enabled",
+          "s.delivery_fee",
+          "s.min_order_amount",
+          "s.timezone",
+          "ow.username as owner_username",
+        ])
+        .where(sql<boolean>`offers.id = any(${idsOf(offerIds)})`),
+    ).as("offers"),
+    jsonArrayFrom(
+      eb
+        .selectFrom("users")
+        .select(["id", "first_name", "username", "language"])
+        .where(sql<boolean>`users.id = any(${idsOf(buyerIds)})`),
+    ).as("buyers"),
+    // Each (user, key) asked for, found by primary key: a LATERAL lookup per pair (its `limit 1`
+    // keeps the planner from flattening it into a hash join over every key there is).
+    sql<{ user_id: number; key: string; request_hash: string; order_id: number | null }[]>`(
         select coalesce(json_agg(json_build_object('user_id', r.user_id, 'key', r.key,
           'request_hash', k.request_hash, 'order_id', k.order_id)), '[]')
         from jsonb_to_recordset(${used}::jsonb) as r(user_id bigint, key text)
         join lateral (select k.request_hash, k.order_id from idempotency_keys k
                       where k.user_id = r.user_id and k.key = r.key limit 1) k on true)`.as("previous"),
-    ])
-    .executeTakeFirstOrThrow();
+  ]);
+}
+type ReadResult = InferResult<ReturnType<typeof readQuery>>[number];
+
+/** Stand-ins for the three inputs in the one compiled copy of the read. */
+const SLOT = { offers: "\u0000offers", buyers: "\u0000buyers", used: "\u0000used" } as const;
+let compiledRead: CompiledQuery | null = null;
+
+/** One statement for the reads of a whole batch of placements. */
+async function readMany(db: Database, keys: readonly PlacementKey[]): Promise<ReadResult> {
+  compiledRead ??= readQuery(db, SLOT.offers, SLOT.buyers, SLOT.used).compile();
+  const inputs: Record<string, string> = {
+    [SLOT.offers]: JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]),
+    [SLOT.buyers]: JSON.stringify([...new Set(keys.map((k) => k.buyerId))]),
+    [SLOT.used]: JSON.stringify(
+      keys.filter((k) => k.key !== null).map((k) => ({ user_id: k.buyerId, key: k.key })),
+    ),
+  };
+  const params = compiledRead.parameters.map((p) => (typeof p === "string" && p in inputs ? inputs[p] : p));
+  const [row] = await db.query<ReadResult>(compiledRead.sql, params);
+  if (!row) throw new Error("the placement read returned no row");
+  return row;
 }
 
 async function readForPlacement(db: Database, keys: PlacementKey[]): Promise<PlacementRead[]> {
