@@ -9,7 +9,7 @@ import { createTestApp, newUser, TEST_TOKEN, type TestApp } from "./helpers.ts";
 describe("verified init data, kept", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp("pglite", { config: { INIT_DATA_MAX_AGE: "3" } });
+    t = await createTestApp("pglite", { config: { INIT_DATA_MAX_AGE: "4" } });
   });
   afterAll(async () => t?.close());
 
@@ -18,11 +18,13 @@ describe("verified init data, kept", () => {
 
   it("answers the same init data again without a new check, and refuses it once it has expired", async () => {
     const user = newUser();
-    // signed two seconds ago: valid for about one more second
-    const initData = signInitData(TEST_TOKEN, { user, authDate: new Date(Date.now() - 2000) });
+    // auth_date is whole seconds: signed a second ago, it expires 3–4 s from now
+    const authDate = new Date(Math.floor((Date.now() - 1000) / 1000) * 1000);
+    const expires = authDate.getTime() + 4000;
+    const initData = signInitData(TEST_TOKEN, { user, authDate });
     expect((await me(initData)).statusCode).toBe(200);
     expect((await me(initData)).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, expires - Date.now() + 1100));
     const late = await me(initData);
     expect(late.statusCode).toBe(401);
     expect(late.headers["content-type"]).toMatch(/application\/problem\+json/);

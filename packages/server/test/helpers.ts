@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import net, { type AddressInfo } from "node:net";
 import {
   type MeResponse,
   meSchema,
@@ -215,4 +216,28 @@ export async function createTestApp(
       await drop();
     },
   };
+}
+
+/** Polls `fn` every 25 ms until it returns something truthy, or fails after `timeoutMs` naming `what`. */
+export async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }

@@ -8,12 +8,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import { SANDBOX_CHATS_FILE } from "../src/sandbox/sandbox-chats.ts";
+import { freePort, waitUntil } from "./helpers.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const AZIZA = 700000001;
@@ -28,24 +28,6 @@ interface Msg {
   text?: string;
   caption?: string;
   reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] };
-}
-
-async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "lastbite-sandbox-"));

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import net, { type AddressInfo, type Socket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Order } from "@lastbite/shared";
@@ -19,36 +19,13 @@ import type { InitDataUser } from "../src/auth/init-data.ts";
 import type { Database } from "../src/db/database.ts";
 import { openSse, type SseConnection } from "../src/realtime/sse-client.ts";
 import { buttons, decodeQr } from "./bot-harness.ts";
-import { authHeader, DATABASES, freshDatabase, newUser, TEST_TOKEN } from "./helpers.ts";
+import { authHeader, DATABASES, freePort, freshDatabase, newUser, TEST_TOKEN, waitUntil } from "./helpers.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 /** The outbox worker's claim (lease) in the real server: OutboxWorker's default, not configurable. */
 const LEASE_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns something truthy; fails with `what` after `timeoutMs`. */
-async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Instance {
   name: string;
