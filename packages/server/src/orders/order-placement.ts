@@ -56,7 +56,8 @@ type OfferRow = Awaited<ReturnType<typeof readMany>>["offers"][number];
  * tail several times longer at half that rate; a second write batch lets one commit while the next
  * one works.
  */
-const BATCH = { maxBatch: 64, maxRunning: 1 } as const;
+const READS = { maxBatch: 64, maxRunning: 1 } as const;
+const WRITES = { maxBatch: 64, maxRunning: 2 } as const;
 
 /**
  * Placing an order in two statements, shared under load: one read (the offers with their shop,
@@ -78,10 +79,9 @@ export class OrderPlacement {
     private readonly clock: Clock,
     metrics?: Metrics,
   ) {
-    this.reads = new Batcher((keys) => readForPlacement(this.db, keys), BATCH);
+    this.reads = new Batcher((keys) => readForPlacement(this.db, keys), READS);
     this.writes = new Batcher((inputs) => placeOrders(this.db, inputs), {
-      ...BATCH,
-      maxRunning: 2,
+      ...WRITES,
       ...(metrics ? { observe: (n: number) => metrics.orderBatch.observe(n) } : {}),
     });
   }
