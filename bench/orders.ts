@@ -41,6 +41,7 @@ import {
   benchUsers,
   machine as machineInfo,
   startBenchServer,
+  writeSection,
 } from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -1231,32 +1232,11 @@ function writeReport() {
     "",
     ...bottleneck,
   );
-  const file = path.join(root, "BENCHMARKS.md");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text = "# Benchmarks\n\nEach section is written by its own script; rerun the script to refresh it.\n\n";
-  }
-  const i = text.indexOf(START);
-  const j = text.indexOf(END);
-  const old = i >= 0 && j > i ? text.slice(i, j) : "";
-  const ni = old.indexOf(NOTES_START);
-  const nj = old.indexOf(NOTES_END);
-  const notes =
-    ni >= 0 && nj > ni
-      ? old.slice(ni, nj + NOTES_END.length)
-      : `${NOTES_START}\n_No reading of a run written yet._\n${NOTES_END}`;
-  out.push(notes, "", END);
-  const section = out.join("\n");
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + section + text.slice(j + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-  try {
-    execSync("npx biome format --write BENCHMARKS.md", { cwd: root, stdio: "ignore" });
-  } catch {}
+  writeSection(START, END, out.slice(1), {
+    start: NOTES_START,
+    end: NOTES_END,
+    placeholder: "_No reading of a run written yet._",
+  });
 }
 
 if (process.argv.includes("--report")) writeReport();

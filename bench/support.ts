@@ -152,8 +152,17 @@ export async function closedLoop(
   };
 }
 
-/** Replaces (or appends) the section between `start` and `end` markers in BENCHMARKS.md. */
-export function writeSection(start: string, end: string, lines: string[]) {
+/**
+ * Replaces (or appends) the section between `start` and `end` markers in BENCHMARKS.md. `keep`: a
+ * hand-written block inside the section (between its own markers) that a rerun carries over, or
+ * `placeholder` where there is none yet; it goes last, before `end`.
+ */
+export function writeSection(
+  start: string,
+  end: string,
+  lines: string[],
+  keep?: { start: string; end: string; placeholder: string },
+) {
   const file = path.join(root, "BENCHMARKS.md");
   let text: string;
   try {
@@ -163,7 +172,19 @@ export function writeSection(start: string, end: string, lines: string[]) {
   }
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  const section = [start, ...lines, end].join("\n");
+  const kept: string[] = [];
+  if (keep) {
+    const old = i >= 0 && j > i ? text.slice(i, j) : "";
+    const ki = old.indexOf(keep.start);
+    const kj = old.indexOf(keep.end);
+    kept.push(
+      ki >= 0 && kj > ki
+        ? old.slice(ki, kj + keep.end.length)
+        : `${keep.start}\n${keep.placeholder}\n${keep.end}`,
+      "",
+    );
+  }
+  const section = [start, ...lines, ...kept, end].join("\n");
   text =
     i >= 0 && j > i
       ? text.slice(0, i) + section + text.slice(j + end.length)
