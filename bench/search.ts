@@ -112,7 +112,9 @@ async function seed(url: string) {
          from stores s, generate_series(1, ${PER_SHOP}) k`,
     [FOODS],
   );
-  await db.query("analyze");
+  // What autovacuum does to a table some time after it was loaded (this machine's PostgreSQL runs with
+  // it off): statistics, and the visibility map that lets a shop's offers be judged from the index.
+  await db.query("vacuum analyze");
   const [n] = await db.query<{ n: number }>("select count(*)::int as n from offers");
   await db.close();
   return n?.n ?? 0;
@@ -156,7 +158,7 @@ async function main() {
       );
       return { ...r, serverCpu: cpu };
     };
-    const health = await measure("GET /health", () => timedGet(server.port, "/health"));
+    const health = process.env.SKIPH ? ({} as never) : await measure("GET /health", () => timedGet(server.port, "/health"));
     const search = await measure("GET /api/offers?near&q", () => {
       const k = i++;
       const lat = (41.2 + ((k * 7919) % 2000) / 10_000).toFixed(4);

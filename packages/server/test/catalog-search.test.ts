@@ -164,6 +164,32 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     expect((await t.as(buyer).get("/api/offers", api.offers)).body.offers[0]?.distance_m).toBeUndefined();
   });
 
+  it("nearest first shows only what is on sale; the owner's own view shows the rest of their shop", async () => {
+    const owner = newUser();
+    const made = await shop(owner, "Walk Shop", [
+      { title: "Walk on sale", price: 1000, quantity: 2 },
+      { title: "Walk sold out", price: 1000, quantity: 1 },
+      { title: "Walk paused", price: 1000, quantity: 1 },
+      { title: "Walk past pickup", price: 1000, quantity: 1, pickup_until: soon(1) },
+    ]);
+    const other = await shop(newUser(), "Walk Closed", [{ title: "Walk suspended", price: 1000, quantity: 1 }]);
+    const [onSale, soldOut, paused, past] = made.offers.map((o) => o.id);
+    await t.db.query("update stores set lat = 41.1, lng = 69.1 where id = any($1::bigint[])", [
+      [made.store.id, other.store.id],
+    ]);
+    await t.db.query("update offers set quantity = 0 where id = $1", [soldOut]);
+    await t.db.query("update offers set active = false where id = $1", [paused]);
+    await t.db.query("update offers set pickup_until = now() - interval '1 minute' where id = $1", [past]);
+    await t.db.query("update stores set status = 'suspended' where id = $1", [other.store.id]);
+    const url = "/api/offers?near=41.1,69.1&sort=distance&q=walk";
+    expect(await titles(url)).toEqual(["Walk on sale"]);
+    expect(await titles(`${url}&store_id=${made.store.id}`)).toEqual(["Walk on sale"]);
+    const own = await t.as(owner).get(`${url}&store_id=${made.store.id}&all=1`, api.offers);
+    expect(own.body.offers.map((o) => o.id)).toEqual([onSale, soldOut, paused, past]);
+    // The same query a second time (its compiled copy reused) with other values answers for those.
+    expect(await titles("/api/offers?near=41.1,69.1&sort=distance&q=nothing-like-this")).toEqual([]);
+  });
+
   it("refuses bad filters and cursors with 400 problem+json", async () => {
     const other = (await t.as(buyer).get("/api/offers?sort=price&limit=1", api.offers)).body
       .next_cursor as string;

@@ -2,11 +2,27 @@ import type { Offer, OfferListQuery } from "@lastbite/shared";
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { Cursors } from "../core/cursor.ts";
 import { fail, ok, type Result } from "../core/result.ts";
+import { CompiledShapes, type Slot } from "../db/compiled-shapes.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import type { DB } from "../db/schema.ts";
-import { toOffer } from "./catalog.service.ts";
-import { onSale } from "./offer-rules.sql.ts";
+import { type OfferRow, toOffer } from "./catalog.service.ts";
+import { inStock, offerTimely, onSale, SHOP_SELLING } from "./offer-rules.sql.ts";
+
+/** What a search's query text depends on: which filters are set, not their values. */
+interface Shape {
+  sort: "id" | "ending" | "price" | "discount" | "distance";
+  near: boolean;
+  words: number;
+  category: boolean;
+  radius: boolean;
+  store: boolean;
+  after: boolean;
+  ownView: boolean;
+  limit: number;
+}
+
+type PageRow = OfferRow & { sort_key: number; distance_m: number | null; store_id: number };
 
 export interface OfferPage {
   offers: Offer[];
@@ -54,6 +70,8 @@ export function queryWords(q: string | undefined): string[] {
  * time. The shop's owner with `all=1` sees every offer of their shop in any state.
  */
 export class OfferSearch {
+  private readonly shapes = new CompiledShapes();
+
   constructor(
     private readonly db: Database,
     private readonly cursors: Cursors,
@@ -90,105 +108,35 @@ export class OfferSearch {
       after = values as number[];
     }
     const words = queryWords(query.q);
-    const key =
-      sort === "distance" ? () => sql<number>`coalesce(s.distance_m, ${sql.lit(NEVER)})` : SORT_KEYS[sort];
-    const rows = await kysely(this.db)
-      // Each shop's distance once (a few hundred shops), not once per offer (tens of thousands).
-      .with(
-        (cte) => cte("s").materialized(),
-        (db) =>
-          db
-            .selectFrom("stores")
-            .select([
-              "stores.id",
-              "stores.category",
-              "stores.search_key",
-              (near ? distanceTo(near) : sql<number | null>`null::float8`).as("distance_m"),
-            ]),
-      )
-      // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
-      .with("k", (db) => {
-        const wordsMatch = (
-          eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">,
-        ) =>
-          words.map((w) => {
-            // Folded once per query (a sub-select), not once per row.
-            const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
-            return eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]);
-          });
-        if (sort === "distance")
-          // Nearest first: walk the shops in order of distance and take each one's matching offers
-          // (an index scan per shop) until the page is full, instead of sorting every match.
-          return db
-            .selectFrom((q) =>
-              q
-                .selectFrom("s")
-                .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
-                .where((eb) => {
-                  const c: Expression<SqlBool>[] = [];
-                  if (query.category !== undefined) c.push(eb("s.category", "=", query.category));
-                  if (query.radius_m !== undefined) c.push(eb("s.distance_m", "<=", query.radius_m));
-                  if (query.store_id !== undefined) c.push(eb("s.id", "=", query.store_id));
-                  if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
-                  return eb.and(c);
-                })
-                .orderBy(sql`sort_key`)
-                .orderBy("s.id")
-                .as("s"),
-            )
-            .innerJoinLateral(
-              (eb) =>
-                eb
-                  .selectFrom("offers")
-                  .select("offers.id")
-                  .whereRef("offers.store_id", "=", "s.id")
-                  .where((w) => {
-                    const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
-                    if (!ownView) c.push(onSale(w as unknown as ExpressionBuilder<DB, "offers">));
-                    if (after)
-                      c.push(
-                        sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
-                      );
-                    return w.and(c);
-                  })
-                  .orderBy("offers.id")
-                  .as("o"),
-              (join) => join.onTrue(),
-            )
-            .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
-            .orderBy("s.sort_key")
-            .orderBy("s.id")
-            .orderBy("o.id")
-            .limit(query.limit + 1);
-        return db
-          .selectFrom("offers")
-          .innerJoin("s", "s.id", "offers.store_id")
-          .select(["offers.id", key().as("sort_key"), "s.distance_m", "offers.store_id"])
-          .where((eb) => {
-            const conditions: Expression<SqlBool>[] = [...wordsMatch(eb)];
-            if (query.store_id !== undefined) conditions.push(eb("offers.store_id", "=", query.store_id));
-            if (query.category !== undefined) conditions.push(eb("s.category", "=", query.category));
-            if (query.radius_m !== undefined) conditions.push(eb("s.distance_m", "<=", query.radius_m));
-            if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
-            if (after)
-              conditions.push(
-                sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`,
-              );
-            return eb.and(conditions);
-          })
-          .orderBy(sql`sort_key`)
-          .orderBy("offers.id")
-          .limit(query.limit + 1);
-      })
-      .selectFrom("k")
-      .innerJoin("offers", "offers.id", "k.id")
-      .selectAll("offers")
-      .select(["k.sort_key", "k.distance_m", "k.store_id"])
-      .orderBy("k.sort_key")
-      // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
-      .$if(sort === "distance", (q) => q.orderBy("k.store_id"))
-      .orderBy("k.id")
-      .execute();
+    // The query's text depends only on which filters are set (its shape); the values go in as
+    // parameters. The page size is part of the text: with LIMIT as a parameter PostgreSQL prices
+    // the prepared statement's generic plan for an unknown limit and plans every search afresh.
+    const shape: Shape = {
+      sort,
+      near: near !== undefined,
+      words: words.length,
+      category: query.category !== undefined,
+      radius: query.radius_m !== undefined,
+      store: query.store_id !== undefined,
+      after: after !== null,
+      ownView,
+      limit: query.limit,
+    };
+    const values: Record<string, unknown> = {
+      lat: near?.lat,
+      lng: near?.lng,
+      category: query.category,
+      radius: query.radius_m,
+      store: query.store_id,
+      ...Object.fromEntries(words.map((w, i) => [`w${i}`, w])),
+      ...(after ? Object.fromEntries(after.map((v, i) => [`after${i}`, v])) : {}),
+    };
+    const { sql: text, parameters } = this.shapes.fill(
+      Object.values(shape).join(":"),
+      (slot) => this.build(slot, shape),
+      values,
+    );
+    const rows = await this.db.query<PageRow>(text, parameters);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return ok({
@@ -207,6 +155,132 @@ export class OfferSearch {
             )
           : null,
     });
+  }
+
+  /**
+   * The query of one shape. Only the shape (which filters are set, the sort, the page size) may
+   * steer what is built here; every value goes in through `slot`.
+   */
+  private build(slot: Slot, shape: Shape) {
+    const { sort, limit, ownView } = shape;
+    const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
+    const point = shape.near ? { lat: slot<number>("lat"), lng: slot<number>("lng") } : null;
+    const words = Array.from({ length: shape.words }, (_, i) => slot<string>(`w${i}`));
+    const key =
+      sort === "distance" ? () => sql<number>`coalesce(s.distance_m, ${sql.lit(NEVER)})` : SORT_KEYS[sort];
+    const wordsMatch = (eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">) =>
+      words.map((w) => {
+        // Folded once per query (a sub-select), not once per row.
+        const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
+        return eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]);
+      });
+    return (
+      kysely(this.db)
+        // Each shop's distance once (a few hundred shops), not once per offer (tens of thousands);
+        // the catalogue only shows shops that are selling.
+        .with(
+          (cte) => cte("s").materialized(),
+          (db) =>
+            db
+              .selectFrom("stores")
+              .select([
+                "stores.id",
+                "stores.category",
+                "stores.search_key",
+                (point ? distanceTo(point) : sql<number | null>`null::float8`).as("distance_m"),
+              ])
+              .$if(!ownView, (q) => q.where("stores.status", "=", sql.lit(SHOP_SELLING))),
+        )
+        // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
+        .with("k", (db) => {
+          if (sort === "distance")
+            // Nearest first: walk the shops in order of distance and take each one's matching offers
+            // until the page is full, instead of sorting every match. A shop's offers are decided
+            // from the covering index (offers_store_walk) alone; only those that match are read
+            // from the table, for their stock, which changes with every order and is kept out of
+            // the index so that an order's update stays a heap-only one.
+            return db
+              .selectFrom((q) =>
+                q
+                  .selectFrom("s")
+                  .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
+                  .where((eb) => {
+                    const c: Expression<SqlBool>[] = [];
+                    if (shape.category) c.push(eb("s.category", "=", slot<never>("category")));
+                    if (shape.radius) c.push(eb("s.distance_m", "<=", slot<number>("radius")));
+                    if (shape.store) c.push(eb("s.id", "=", slot<number>("store")));
+                    if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
+                    return eb.and(c);
+                  })
+                  .orderBy(sql`sort_key`)
+                  .orderBy("s.id")
+                  .as("s"),
+              )
+              .innerJoinLateral(
+                (eb) =>
+                  eb
+                    .selectFrom("offers")
+                    .select("offers.id")
+                    .whereRef("offers.store_id", "=", "s.id")
+                    .where((w) => {
+                      const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
+                      if (!ownView) c.push(offerTimely(w as unknown as ExpressionBuilder<DB, "offers">));
+                      if (after)
+                        c.push(
+                          sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
+                        );
+                      return w.and(c);
+                    })
+                    .orderBy("offers.id")
+                    .as("o"),
+                (join) => join.onTrue(),
+              )
+              .innerJoinLateral(
+                (eb) =>
+                  eb
+                    .selectFrom("offers")
+                    .select("offers.id")
+                    .whereRef("offers.id", "=", "o.id")
+                    .where((w) =>
+                      w.and(ownView ? [] : [inStock(w as unknown as ExpressionBuilder<DB, "offers">)]),
+                    )
+                    .as("stock"),
+                (join) => join.onTrue(),
+              )
+              .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
+              .orderBy("s.sort_key")
+              .orderBy("s.id")
+              .orderBy("o.id")
+              .limit(sql.lit(limit + 1) as never);
+          return db
+            .selectFrom("offers")
+            .innerJoin("s", "s.id", "offers.store_id")
+            .select(["offers.id", key().as("sort_key"), "s.distance_m", "offers.store_id"])
+            .where((eb) => {
+              const conditions: Expression<SqlBool>[] = [...wordsMatch(eb)];
+              if (shape.store) conditions.push(eb("offers.store_id", "=", slot<number>("store")));
+              if (shape.category) conditions.push(eb("s.category", "=", slot<never>("category")));
+              if (shape.radius) conditions.push(eb("s.distance_m", "<=", slot<number>("radius")));
+              if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
+              if (after)
+                conditions.push(
+                  sql<boolean>`(${key()}, offers.id) > (${after[0]}::float8, ${after[1]}::bigint)`,
+                );
+              return eb.and(conditions);
+            })
+            .orderBy(sql`sort_key`)
+            .orderBy("offers.id")
+            .limit(sql.lit(limit + 1) as never);
+        })
+        .selectFrom("k")
+        .innerJoin("offers", "offers.id", "k.id")
+        .selectAll("offers")
+        .select(["k.sort_key", "k.distance_m", "k.store_id"])
+        .orderBy("k.sort_key")
+        // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
+        .$if(sort === "distance", (q) => q.orderBy("k.store_id"))
+        .orderBy("k.id")
+    );
   }
 
   private async owns(userId: number, storeId: number): Promise<boolean> {
