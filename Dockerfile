@@ -49,4 +49,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1: the server handles SIGTERM (ends event streams, finishes in-flight work).
-CMD ["node", "--import", "tsx", "packages/server/src/main.ts"]
+# The flags are scripts/server-node-args.mjs's (a larger young generation: see there).
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "packages/server/src/main.ts"]

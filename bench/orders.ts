@@ -32,6 +32,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { InitDataUser } from "../packages/server/src/auth/init-data.ts";
@@ -420,6 +421,7 @@ export interface PhaseResources {
 
 interface ServerStats {
   loop: { activeMs: number; idleMs: number };
+  gc?: { count: number; totalMs: number; maxMs: number; long: { at: number; ms: number; kind: number }[] };
   pool: { size: number; total: number; idle: number; waiting: number } | null;
 }
 
@@ -693,6 +695,10 @@ interface OpenLoopResult extends LoopResult {
   /** How late this client sent, behind its own schedule (its share of the latency). */
   sendLag: Stats;
   maxInFlight: number;
+  /** p99 of the requests scheduled in each second of the run, in order: where the tail comes from. */
+  p99BySecond: number[];
+  /** Wall-clock time (ms since the epoch) the schedule started and ended. */
+  window: { from: number; to: number };
 }
 
 /** Sends `rate` requests per second on a fixed schedule for `seconds`; latency from the scheduled time. */
@@ -704,6 +710,7 @@ async function openLoop(
   const total = Math.floor(rate * seconds);
   const interval = 1000 / rate;
   const latencies: number[] = [];
+  const bySecond: number[][] = Array.from({ length: Math.ceil(seconds) + 1 }, () => []);
   const lags: number[] = [];
   const errors: Record<string, number> = {};
   let ok = 0;
@@ -711,6 +718,7 @@ async function openLoop(
   let maxInFlight = 0;
   const pending: Promise<void>[] = [];
   const start = now() + 20;
+  const wallStart = Date.now() + 20;
   const send = (i: number, scheduled: number) => {
     lags.push(now() - scheduled);
     inFlight++;
@@ -721,6 +729,7 @@ async function openLoop(
         if (a.status === 201) {
           ok++;
           latencies.push(now() - scheduled);
+          bySecond[Math.floor((scheduled - start) / 1000)]?.push(now() - scheduled);
         } else count(errors, outcome(a));
       },
       (err: Error) => {
@@ -750,8 +759,18 @@ async function openLoop(
     sent: total,
     sendLag: stats(lags),
     maxInFlight,
+    p99BySecond: bySecond.filter((l) => l.length > 0).map((l) => stats(l).p99),
+    window: { from: wallStart, to: wallStart + seconds * 1000 },
   };
 }
+
+/** This client's own garbage-collection pauses of 5 ms or more (they delay its timestamps too). */
+const clientGc: { at: number; ms: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    if (e.duration >= 5 && clientGc.length < 1000)
+      clientGc.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+}).observe({ entryTypes: ["gc"] });
 
 // ---------- the run ----------
 
@@ -910,6 +929,20 @@ async function main() {
       `open loop at ${openRate}/s: p50 ${open.value.latency.p50} ms, p99 ${open.value.latency.p99} ms, send lag p99 ${open.value.sendLag.p99} ms, errors ${JSON.stringify(open.value.errors)}`,
     );
     log(describe("  open loop", open.resources));
+    log(`  open loop p99 by second: ${open.value.p99BySecond.map((v) => v.toFixed(0)).join(" ")} ms`);
+    const gcs = (await serverStats())?.gc?.long.filter(
+      (g) => g.at >= open.value.window.from && g.at <= open.value.window.to + 1000,
+    );
+    const mine = clientGc.filter(
+      (g) => g.at >= open.value.window.from && g.at <= open.value.window.to + 1000,
+    );
+    log(
+      `  this client's GC pauses ≥ 5 ms in the open loop: ${mine.map((g) => `${((g.at - open.value.window.from) / 1000).toFixed(1)} s: ${g.ms.toFixed(0)} ms`).join(", ") || "none"}`,
+    );
+    if (gcs)
+      log(
+        `  server GC pauses ≥ 5 ms in the open loop: ${gcs.map((g) => `${((g.at - open.value.window.from) / 1000).toFixed(1)} s: ${g.ms.toFixed(0)} ms (kind ${g.kind})`).join(", ") || "none"}`,
+      );
 
     // 3. Hot offer: everyone wants the same offer until it is gone.
     const hotOwner = user();

@@ -7,7 +7,7 @@
  * environment; everything else is fixed here. `GET /bench/stats` answers what only a benchmark asks:
  * the event loop's busy and idle time so far, and the PostgreSQL pool's connections.
  */
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import type pg from "pg";
 import { buildApp } from "../packages/server/src/app.ts";
 import { loadConfig } from "../packages/server/src/config.ts";
@@ -24,6 +24,18 @@ const config = loadConfig({
   DATABASE_URL: process.env.BENCH_DATABASE_URL || "memory://",
   LOG_LEVEL: "silent",
 });
+// Garbage-collection pauses of the server's main thread, for a benchmark to set its latency tail against.
+const gc = { count: 0, totalMs: 0, maxMs: 0, long: [] as { at: number; ms: number; kind: number }[] };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.totalMs += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    if (e.duration >= 5 && gc.long.length < 1000)
+      gc.long.push({ at: performance.timeOrigin + e.startTime, ms: e.duration, kind });
+  }
+}).observe({ entryTypes: ["gc"] });
 const db = await openDatabase(config.databaseUrl);
 await migrate(db);
 // The pool is the database layer's own business; a benchmark looks inside to see whether requests
@@ -39,6 +51,7 @@ const app = await buildApp({
         const elu = performance.eventLoopUtilization();
         return {
           loop: { activeMs: elu.active, idleMs: elu.idle },
+          gc,
           pool: pool
             ? {
                 size: pool.options.max,

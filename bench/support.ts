@@ -11,6 +11,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type InitDataUser, signInitData } from "../packages/server/src/auth/init-data.ts";
+import { SERVER_NODE_ARGS } from "../scripts/server-node-args.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +67,9 @@ export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchSer
   const profile = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
     : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "bench/server.ts")], {
+  // The same Node flags as `npm start` gives the server (scripts/server-node-args.mjs).
+  const args = [...SERVER_NODE_ARGS, ...profile, "--import", "tsx", path.join(root, "bench/server.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
