@@ -190,6 +190,20 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     expect(await titles("/api/offers?near=41.1,69.1&sort=distance&q=nothing-like-this")).toEqual([]);
   });
 
+  it("searches sent at once (one batch, one statement) each get the page they would get alone", async () => {
+    const urls = ["non", "нон", "chai", "walk", "apples", "late", "xleb", "nothing"].flatMap((q) =>
+      ["41.31,69.28", "41.1,69.1", "39.65,66.96"].flatMap((near) => [
+        `/api/offers?near=${near}&sort=distance&limit=2&q=${encodeURIComponent(q)}`,
+        `/api/offers?near=${near}&sort=price&limit=2&q=${encodeURIComponent(q)}`,
+      ]),
+    );
+    const alone: unknown[] = [];
+    for (const url of urls) alone.push((await t.as(buyer).get(url, api.offers)).body);
+    const together = await Promise.all(urls.map(async (url) => (await t.as(buyer).get(url, api.offers)).body));
+    expect(together).toEqual(alone);
+    expect(alone.some((page) => (page as { offers: unknown[] }).offers.length > 0)).toBe(true);
+  });
+
   it("refuses bad filters and cursors with 400 problem+json", async () => {
     const other = (await t.as(buyer).get("/api/offers?sort=price&limit=1", api.offers)).body
       .next_cursor as string;

@@ -1,5 +1,6 @@
 import type { Offer, OfferListQuery } from "@lastbite/shared";
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
+import { Batcher } from "../core/batcher.ts";
 import type { Cursors } from "../core/cursor.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { CompiledShapes, type Slot } from "../db/compiled-shapes.ts";
@@ -8,6 +9,33 @@ import { kysely } from "../db/kysely.ts";
 import type { DB } from "../db/schema.ts";
 import { type OfferRow, toOffer } from "./catalog.service.ts";
 import { inStock, offerTimely, onSale, SHOP_SELLING } from "./offer-rules.sql.ts";
+
+const MAX_WORDS = 8;
+
+/** A search's values, by the names its query's slots have. */
+type Values = Record<string, unknown>;
+
+/** Every value a search may have, as the columns of a batch's JSON rows (`n`: its place in the batch). */
+const BATCH_COLUMNS = [
+  "n int",
+  "lat float8",
+  "lng float8",
+  "category text",
+  "radius float8",
+  "store bigint",
+  ...Array.from({ length: MAX_WORDS }, (_, i) => `w${i} text`),
+  "after0 float8",
+  "after1 bigint",
+  "after2 bigint",
+].join(", ");
+
+/**
+ * Up to two batches of a shape in the database at once, of at most 16 searches: measured with 50
+ * searches in flight (bench/search.ts), one batch at a time left a core idle, three or bigger
+ * batches lengthened the tail (BENCHMARKS.md).
+ */
+const SEARCH_BATCHES = { maxBatch: 16, maxRunning: 2 } as const;
+const MAX_SHAPES = 1000;
 
 /** What a search's query text depends on: which filters are set, not their values. */
 interface Shape {
@@ -62,7 +90,7 @@ export function queryWords(q: string | undefined): string[] {
     .replace(/[\\%_]/g, " ")
     .split(/\s+/)
     .filter(Boolean)
-    .slice(0, 8);
+    .slice(0, MAX_WORDS);
 }
 
 /**
@@ -71,6 +99,7 @@ export function queryWords(q: string | undefined): string[] {
  */
 export class OfferSearch {
   private readonly shapes = new CompiledShapes();
+  private readonly batches = new Map<string, Batcher<Values, PageRow[]>>();
 
   constructor(
     private readonly db: Database,
@@ -131,12 +160,7 @@ export class OfferSearch {
       ...Object.fromEntries(words.map((w, i) => [`w${i}`, w])),
       ...(after ? Object.fromEntries(after.map((v, i) => [`after${i}`, v])) : {}),
     };
-    const { sql: text, parameters } = this.shapes.fill(
-      Object.values(shape).join(":"),
-      (slot) => this.build(slot, shape),
-      values,
-    );
-    const rows = await this.db.query<PageRow>(text, parameters);
+    const rows = await this.batchOf(shape).submit(values);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return ok({
@@ -155,6 +179,49 @@ export class OfferSearch {
             )
           : null,
     });
+  }
+
+  /**
+   * Searches of one shape go to the database together: those that arrive while earlier ones of
+   * their shape are in the database wait for them and then share one statement (`runBatch`), so
+   * a busy catalogue pays one round trip and one statement's overhead for many searches.
+   */
+  private batchOf(shape: Shape): Batcher<Values, PageRow[]> {
+    const key = Object.values(shape).join(":");
+    let batcher = this.batches.get(key);
+    if (!batcher) {
+      batcher = new Batcher((items) => this.runBatch(key, shape, items), SEARCH_BATCHES);
+      // The shapes in use are few; odd combinations past the limit still work, unbatched by shape.
+      if (this.batches.size < MAX_SHAPES) this.batches.set(key, batcher);
+    }
+    return batcher;
+  }
+
+  /**
+   * One statement for a batch of searches of one shape: the searches' values as rows of a JSON
+   * list, and for each row the shape's query (`build`, its values read from that row) as a
+   * LATERAL subquery. Each search's rows come back in its page order, tagged with its number.
+   */
+  private async runBatch(key: string, shape: Shape, items: Values[]): Promise<PageRow[][]> {
+    const { sql: text, parameters } = this.shapes.fill(
+      key,
+      (slot) => {
+        const column = <T>(name: string) => sql.ref(`q.${name}`) as unknown as T;
+        const one = this.build(column, shape);
+        const raw = sql`select q.n, r.* from jsonb_to_recordset(${slot("searches")}::jsonb) as q(${sql.raw(
+          BATCH_COLUMNS,
+        )}) cross join lateral (${one}) as r order by q.n, r.sort_key, ${sql.raw(
+          // Nearest first pages by (distance, shop, offer); the other sorts by (key, offer).
+          shape.sort === "distance" ? "r.store_id, r.id" : "r.id",
+        )}`;
+        return { compile: () => raw.compile(kysely(this.db)) };
+      },
+      { searches: JSON.stringify(items.map((values, n) => ({ ...values, n }))) },
+    );
+    const rows = await this.db.query<PageRow & { n: number }>(text, parameters);
+    const pages: PageRow[][] = items.map(() => []);
+    for (const { n, ...row } of rows) pages[n]?.push(row);
+    return pages;
   }
 
   /**
@@ -275,7 +342,7 @@ export class OfferSearch {
         .selectFrom("k")
         .innerJoin("offers", "offers.id", "k.id")
         .selectAll("offers")
-        .select(["k.sort_key", "k.distance_m", "k.store_id"])
+        .select(["k.sort_key", "k.distance_m"])
         .orderBy("k.sort_key")
         // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
         .$if(sort === "distance", (q) => q.orderBy("k.store_id"))
