@@ -5,8 +5,8 @@ import type { UserRecord } from "./state.ts";
 
 /**
  * What Telegram keeps across a restart of the bot, as JSON: users and their chats (messages with
- * their ids, the next message id, blocked, menu button, reply keyboard), the update id counter and
- * the updates not yet confirmed, the files the bot sent, and the button presses of the last 15
+ * their ids, the next message id, blocked, menu button, reply keyboard), the update id counter,
+ * the updates not yet confirmed and the bot's `allowed_updates`, the files the bot sent, and the button presses of the last 15
  * minutes (their callback queries can still be answered). Without it a restarted double would
  * number messages from 1 again while the bot's database still points at the old ids.
  */
@@ -15,6 +15,8 @@ export interface DoubleSnapshot {
   users: UserRecord[];
   nextUpdateId: number;
   pending: Update[];
+  /** The bot's `allowed_updates` setting; absent: Telegram's default. */
+  allowedUpdates?: string[];
   files: Array<Omit<StoredFile, "bytes"> & { bytes?: string }>;
   presses: Array<Omit<PressedButton, "at"> & { at: string }>;
 }
@@ -23,7 +25,7 @@ const PRESS_TTL_MS = 15 * 60 * 1000;
 
 export function toSnapshot(parts: {
   users: Iterable<UserRecord>;
-  feed: { nextUpdateId: number; pending: Update[] };
+  feed: { nextUpdateId: number; pending: Update[]; allowedUpdates?: string[] };
   files: StoredFile[];
   presses: PressedButton[];
   now: number;
@@ -33,6 +35,7 @@ export function toSnapshot(parts: {
     users: structuredClone([...parts.users]),
     nextUpdateId: parts.feed.nextUpdateId,
     pending: structuredClone(parts.feed.pending),
+    ...(parts.feed.allowedUpdates ? { allowedUpdates: [...parts.feed.allowedUpdates] } : {}),
     files: parts.files.map(({ bytes, ...f }) => ({
       ...f,
       ...(bytes ? { bytes: bytes.toString("base64") } : {}),
@@ -53,6 +56,8 @@ export function readSnapshot(value: unknown): DoubleSnapshot {
     !Array.isArray(s.users) ||
     !Number.isSafeInteger(s.nextUpdateId) ||
     !Array.isArray(s.pending) ||
+    (s.allowedUpdates !== undefined &&
+      (!Array.isArray(s.allowedUpdates) || !s.allowedUpdates.every((t) => typeof t === "string"))) ||
     !Array.isArray(s.files) ||
     !Array.isArray(s.presses) ||
     !s.users.every((u) => u && typeof u.user?.id === "number" && Array.isArray(u.messages))

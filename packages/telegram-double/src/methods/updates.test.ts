@@ -36,6 +36,22 @@ describe("TelegramDouble: updates", () => {
     expect(tg.pendingUpdates()).toEqual([]);
   });
 
+  it("keeps allowed_updates as Telegram does: until a call names it again, applied to new updates only", async () => {
+    tg.sendText(AZIZA.id, "before");
+    // Updates made before the call stay, whatever it allows.
+    const first = await api.getUpdates({ allowed_updates: ["callback_query"], timeout: 0 });
+    expect(first.map((u) => u.message?.text)).toEqual(["before"]);
+    const offset = (first[0]?.update_id ?? 0) + 1;
+    tg.sendText(AZIZA.id, "not wanted");
+    // A call that leaves allowed_updates out keeps the last setting: the message never became an update.
+    expect(await api.getUpdates({ offset, timeout: 0 })).toEqual([]);
+    expect(tg.pendingUpdates()).toEqual([]);
+    // An empty list is Telegram's default again (everything but chat_member and reactions).
+    await api.getUpdates({ offset, allowed_updates: [], timeout: 0 });
+    tg.sendText(AZIZA.id, "wanted");
+    expect((await api.getUpdates({ offset, timeout: 0 })).map((u) => u.message?.text)).toEqual(["wanted"]);
+  });
+
   it("posts updates to a webhook with the secret header, retrying on errors", async () => {
     const received: Array<{ headers: IncomingHttpHeaders; body: unknown }> = [];
     let failures = 2;

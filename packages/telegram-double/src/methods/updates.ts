@@ -19,7 +19,6 @@ interface Poller {
 interface WebhookState {
   url: string;
   secretToken?: string;
-  allowedUpdates?: string[];
   maxConnections: number;
   lastErrorDate?: number;
   lastErrorMessage?: string;
@@ -35,6 +34,12 @@ export class UpdateFeed implements MethodFamily {
   private readonly pollers = new Set<Poller>();
   private webhook: WebhookState | undefined;
   private delivering = false;
+  /**
+   * The bot's `allowed_updates`, as Telegram keeps it: set by the last `getUpdates` or `setWebhook`
+   * that named it (an empty list is the default again), kept when a call leaves it out, and applied
+   * when an update is made — updates already waiting stay, as on Telegram.
+   */
+  private allowedUpdates: string[] | undefined;
 
   constructor(
     private readonly state: DoubleState,
@@ -45,6 +50,8 @@ export class UpdateFeed implements MethodFamily {
 
   enqueue(partial: Record<string, unknown>): void {
     const update = { update_id: this.nextUpdateId++, ...partial } as unknown as Update;
+    const type = updateType(update);
+    if (this.allowedUpdates ? !this.allowedUpdates.includes(type) : NOT_BY_DEFAULT.includes(type)) return;
     this.pending.push(update);
     this.state.events.emit("update", clone(update));
     this.state.changed();
@@ -57,17 +64,30 @@ export class UpdateFeed implements MethodFamily {
   }
 
   /** What a restart must keep: update ids go on increasing and unconfirmed updates are still owed. */
-  exportState(): { nextUpdateId: number; pending: Update[] } {
-    return { nextUpdateId: this.nextUpdateId, pending: clone(this.pending) };
+  exportState(): { nextUpdateId: number; pending: Update[]; allowedUpdates?: string[] } {
+    return {
+      nextUpdateId: this.nextUpdateId,
+      pending: clone(this.pending),
+      ...(this.allowedUpdates ? { allowedUpdates: [...this.allowedUpdates] } : {}),
+    };
   }
 
-  importState(saved: { nextUpdateId: number; pending: Update[] }): void {
+  importState(saved: { nextUpdateId: number; pending: Update[]; allowedUpdates?: string[] }): void {
     this.nextUpdateId = saved.nextUpdateId;
     this.pending.splice(0, this.pending.length, ...clone(saved.pending));
+    this.allowedUpdates = saved.allowedUpdates ? [...saved.allowedUpdates] : undefined;
+  }
+
+  /** `allowed_updates` as a call gave it: a list replaces the setting (empty: the default), none keeps it. */
+  private setAllowed(value: unknown): void {
+    if (!Array.isArray(value)) return;
+    this.allowedUpdates = value.length ? value.map(String) : undefined;
   }
 
   webhookInfo(): { url: string; secretToken?: string; allowedUpdates?: string[] } | undefined {
-    return this.webhook ? { ...this.webhook } : undefined;
+    return this.webhook
+      ? { ...this.webhook, ...(this.allowedUpdates ? { allowedUpdates: [...this.allowedUpdates] } : {}) }
+      : undefined;
   }
 
   /** Called once the double is closed: pending long polls get an empty answer. */
@@ -98,12 +118,11 @@ export class UpdateFeed implements MethodFamily {
           throw badRequest("secret token contains unallowed characters");
         }
         if (toBool(params.drop_pending_updates)) this.pending.length = 0;
-        const allowed = params.allowed_updates;
+        this.setAllowed(params.allowed_updates);
         this.webhook = {
           url,
           maxConnections: Number(params.max_connections ?? 40),
           ...(secret !== undefined ? { secretToken: secret } : {}),
-          ...(Array.isArray(allowed) ? { allowedUpdates: allowed.map(String) } : {}),
         };
         for (const poller of this.pollers) poller.conflict();
         this.state.changed();
@@ -124,7 +143,7 @@ export class UpdateFeed implements MethodFamily {
             ? {
                 max_connections: wh.maxConnections,
                 ip_address: "127.0.0.1",
-                ...(wh.allowedUpdates ? { allowed_updates: wh.allowedUpdates } : {}),
+                ...(this.allowedUpdates ? { allowed_updates: [...this.allowedUpdates] } : {}),
                 ...(wh.lastErrorDate
                   ? { last_error_date: wh.lastErrorDate, last_error_message: wh.lastErrorMessage }
                   : {}),
@@ -145,10 +164,7 @@ export class UpdateFeed implements MethodFamily {
     const offset = params.offset === undefined ? undefined : Number(params.offset);
     const limit = Math.min(100, Math.max(1, Number(params.limit ?? 100) || 100));
     const timeout = Math.max(0, Number(params.timeout ?? 0) || 0);
-    const allowed =
-      Array.isArray(params.allowed_updates) && params.allowed_updates.length
-        ? params.allowed_updates.map(String)
-        : undefined;
+    this.setAllowed(params.allowed_updates);
     if (offset !== undefined && offset < 0) {
       this.pending.splice(0, Math.max(0, this.pending.length + offset));
     } else if (offset !== undefined && offset > 0) {
@@ -157,15 +173,7 @@ export class UpdateFeed implements MethodFamily {
     }
     // a newer getUpdates terminates the older one, as on Telegram
     for (const poller of this.pollers) poller.conflict();
-    const take = () => {
-      if (allowed) {
-        for (let i = this.pending.length - 1; i >= 0; i--) {
-          const u = this.pending[i] as Update;
-          if (!allowed.includes(updateType(u))) this.pending.splice(i, 1);
-        }
-      }
-      return clone(this.pending.slice(0, limit));
-    };
+    const take = () => clone(this.pending.slice(0, limit));
     const ready = take();
     if (ready.length || timeout === 0 || this.state.closed) return ready;
     return new Promise<Update[]>((resolve, reject) => {
@@ -220,10 +228,6 @@ export class UpdateFeed implements MethodFamily {
       const wh = this.webhook;
       const update = this.pending[0];
       if (!wh || !update) return;
-      if (wh.allowedUpdates?.length && !wh.allowedUpdates.includes(updateType(update))) {
-        this.pending.shift();
-        continue;
-      }
       await this.deliver(wh, update);
       if (this.pending[0] === update) this.pending.shift();
       this.state.changed();
@@ -287,6 +291,9 @@ export class UpdateFeed implements MethodFamily {
     this.state.logCall(call);
   }
 }
+
+/** What Telegram leaves out unless `allowed_updates` names it. */
+const NOT_BY_DEFAULT = ["chat_member", "message_reaction", "message_reaction_count"];
 
 function updateType(update: Update): string {
   return Object.keys(update).find((k) => k !== "update_id") ?? "";
