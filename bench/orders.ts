@@ -15,6 +15,7 @@
  *   3. Hot offer: the buyers fight over one offer with BENCH_HOT_STOCK (2,000) units, one each,
  *      until it is sold out: sell-out rate, and no oversell (stock exactly 0, as many 201s as
  *      units, every other answer a 409 insufficient_stock / offer_unavailable).
+ * Each phase starts with nothing left to write (CHECKPOINT and `sync`: see Monitor.settle).
  * While each phase runs it samples the server's CPU (/proc/<pid>/stat, and its main thread alone),
  * this client's CPU, the machine's, and on PostgreSQL `pg_stat_activity` every 100 ms (backend
  * states and wait events) with the CPU of those backends, to say what limits the rate.
@@ -500,10 +501,25 @@ class Monitor {
     }
   }
 
+  /**
+   * Leaves nothing to write before a phase: a CHECKPOINT (PostgreSQL's dirty buffers to the files)
+   * and `sync` (the kernel's dirty pages to the disk). Otherwise a phase pays for the one before
+   * it: the kernel writes a page back 30 s after it was dirtied (vm.dirty_expire_centisecs), and
+   * what pgbench's scratch tables and the new database left behind went out as one burst of over
+   * 100 MB in the middle of the open loop, slowing every commit's WAL flush for about a second.
+   */
+  private async settle() {
+    await this.client?.query("checkpoint").catch(() => {});
+    try {
+      execSync("sync");
+    } catch {}
+  }
+
   async measure<T>(
     datname: string | null,
     fn: () => Promise<T>,
   ): Promise<{ value: T; resources: PhaseResources }> {
+    await this.settle();
     const sPid = this.serverPid;
     const loop0 = sPid ? await serverStats() : null;
     const t0 = now();
