@@ -172,7 +172,9 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
       { title: "Walk paused", price: 1000, quantity: 1 },
       { title: "Walk past pickup", price: 1000, quantity: 1, pickup_until: soon(1) },
     ]);
-    const other = await shop(newUser(), "Walk Closed", [{ title: "Walk suspended", price: 1000, quantity: 1 }]);
+    const other = await shop(newUser(), "Walk Closed", [
+      { title: "Walk suspended", price: 1000, quantity: 1 },
+    ]);
     const [onSale, soldOut, paused, past] = made.offers.map((o) => o.id);
     await t.db.query("update stores set lat = 41.1, lng = 69.1 where id = any($1::bigint[])", [
       [made.store.id, other.store.id],
@@ -199,7 +201,9 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     );
     const alone: unknown[] = [];
     for (const url of urls) alone.push((await t.as(buyer).get(url, api.offers)).body);
-    const together = await Promise.all(urls.map(async (url) => (await t.as(buyer).get(url, api.offers)).body));
+    const together = await Promise.all(
+      urls.map(async (url) => (await t.as(buyer).get(url, api.offers)).body),
+    );
     expect(together).toEqual(alone);
     expect(alone.some((page) => (page as { offers: unknown[] }).offers.length > 0)).toBe(true);
   });
