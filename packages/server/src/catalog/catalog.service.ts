@@ -80,7 +80,28 @@ export function toStore(r: StoreRow): Store {
 
 export type OfferRow = Selectable<DB["offers"]>;
 
-export function toOffer(r: OfferRow): Offer {
+/** The columns an answer's offer is made of (`toOffer`): what a list selects, not `offers.*`. */
+export const OFFER_COLUMNS = [
+  "offers.id",
+  "offers.store_id",
+  "offers.title",
+  "offers.description",
+  "offers.price",
+  "offers.original_price",
+  "offers.quantity",
+  "offers.unit",
+  "offers.photo_url",
+  "offers.pickup_from",
+  "offers.pickup_until",
+  "offers.expires_at",
+  "offers.active",
+  "offers.created_at",
+  "offers.updated_at",
+] as const;
+type OfferColumn = (typeof OFFER_COLUMNS)[number] extends `offers.${infer C}` ? C : never;
+export type OfferFields = Pick<OfferRow, OfferColumn>;
+
+export function toOffer(r: OfferFields): Offer {
   return {
     id: r.id,
     store_id: r.store_id,

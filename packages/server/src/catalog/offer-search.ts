@@ -7,7 +7,7 @@ import { CompiledShapes, type Slot } from "../db/compiled-shapes.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import type { DB } from "../db/schema.ts";
-import { type OfferRow, toOffer } from "./catalog.service.ts";
+import { OFFER_COLUMNS, type OfferFields, toOffer } from "./catalog.service.ts";
 import { inStock, offerTimely, onSale, SHOP_SELLING } from "./offer-rules.sql.ts";
 
 const MAX_WORDS = 8;
@@ -50,7 +50,7 @@ interface Shape {
   limit: number;
 }
 
-type PageRow = OfferRow & { sort_key: number; distance_m: number | null; store_id: number };
+type PageRow = OfferFields & { sort_key: number; distance_m: number | null; store_id: number };
 
 export interface OfferPage {
   offers: Offer[];
@@ -341,7 +341,7 @@ export class OfferSearch {
         })
         .selectFrom("k")
         .innerJoin("offers", "offers.id", "k.id")
-        .selectAll("offers")
+        .select(OFFER_COLUMNS)
         .select(["k.sort_key", "k.distance_m"])
         .orderBy("k.sort_key")
         // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
