@@ -32,8 +32,21 @@ describe.each(DATABASES)("database layer on %s", (kind) => {
     }
   });
 
-  // Only PostgreSQL has a connection to lose; PGlite runs in-process.
+  // Only PostgreSQL has a connection to lose (and a JIT compiler); PGlite runs in-process.
   if (kind !== "postgres") return;
+  it("runs its statements without JIT compilation, whatever the server's default", async () => {
+    const { db, drop } = await freshDatabase(kind);
+    try {
+      // Every pooled connection, not just the first: take several at once.
+      const settings = await Promise.all(
+        Array.from({ length: 4 }, () => db.transaction((tx) => tx.query<{ jit: string }>("show jit"))),
+      );
+      expect(settings.flat().map((r) => r.jit)).toEqual(["off", "off", "off", "off"]);
+    } finally {
+      await drop();
+    }
+  });
+
   it("re-establishes LISTEN after its connection is killed", async () => {
     const { db, drop } = await freshDatabase(kind);
     try {
