@@ -7,7 +7,7 @@
  * `GET /health` (the HTTP stack alone: the ceiling) and `GET /api/offers?near=…&q=…&sort=distance`
  * with a different point and word each time. Target: the search's p99 under 20 ms.
  * Writes bench/results/search-postgres.json and the "Catalogue search" section of BENCHMARKS.md.
- * Environment: BENCH_DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres:
+ * Environment: BENCH_SHOPS (500; 20 offers each, in the same area), BENCH_DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres:
  * the script makes its own database there and drops it), BENCH_SECONDS (10), BENCH_IN_FLIGHT (50).
  */
 import { execSync } from "node:child_process";
@@ -33,7 +33,7 @@ import {
 const TOKEN = "555000333:BENCH-search_token_for_lastbite";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50);
-const SHOPS = 500;
+const SHOPS = Number(process.env.BENCH_SHOPS ?? 500);
 const PER_SHOP = 20;
 const log = (m: string) => say("bench:search", m);
 

@@ -192,6 +192,42 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     expect(await titles("/api/offers?near=41.1,69.1&sort=distance&q=nothing-like-this")).toEqual([]);
   });
 
+  it("nearest first looks near the point first and then everywhere, in one order page after page", async () => {
+    // Due north of (40, 70): 4.9 km, 5.1 km (just past the first look's 5 km) and 300 km.
+    const north = async (name: string, km: number) => {
+      const made = await shop(newUser(), name, [{ title: `Reach ${name}`, price: 1000, quantity: 1 }]);
+      await t.db.query("update stores set lat = $2, lng = 70 where id = $1", [
+        made.store.id,
+        40 + km / 111.195,
+      ]);
+    };
+    await north("far", 300);
+    await north("past", 5.1);
+    await north("near", 4.9);
+    const url = "/api/offers?near=40,70&sort=distance&q=reach";
+    const all = (await t.as(buyer).get(url, api.offers)).body.offers;
+    expect(all.map((o) => [o.title, o.distance_m])).toEqual([
+      ["Reach near", 4900],
+      ["Reach past", 5100],
+      ["Reach far", 300000],
+    ]);
+    const walked: string[] = [];
+    let next = `${url}&limit=1`;
+    for (let pages = 0; pages < 5; pages++) {
+      const page = (await t.as(buyer).get(next, api.offers)).body;
+      walked.push(...page.offers.map((o) => o.title));
+      if (!page.next_cursor) break;
+      next = `${url}&limit=1&cursor=${encodeURIComponent(page.next_cursor)}`;
+    }
+    expect(walked).toEqual(["Reach near", "Reach past", "Reach far"]);
+    expect(await titles(`${url}&radius_m=5000`)).toEqual(["Reach near"]);
+    // Any sort with radius_m looks only within it (equal prices: the older offer first).
+    expect(await titles("/api/offers?near=40,70&q=reach&sort=price&radius_m=5200")).toEqual([
+      "Reach past",
+      "Reach near",
+    ]);
+  });
+
   it("searches sent at once (one batch, one statement) each get the page they would get alone", async () => {
     const urls = ["non", "нон", "chai", "walk", "apples", "late", "xleb", "nothing"].flatMap((q) =>
       ["41.31,69.28", "41.1,69.1", "39.65,66.96"].flatMap((near) => [

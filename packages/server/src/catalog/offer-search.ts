@@ -23,6 +23,11 @@ const BATCH_COLUMNS = [
   "category text",
   "radius float8",
   "store bigint",
+  "reach float8",
+  "lat_min float8",
+  "lat_max float8",
+  "lng_min float8",
+  "lng_max float8",
   ...Array.from({ length: MAX_WORDS }, (_, i) => `w${i} text`),
   "after0 float8",
   "after1 bigint",
@@ -46,6 +51,8 @@ interface Shape {
   radius: boolean;
   store: boolean;
   after: boolean;
+  /** Only the shops within `reach` metres (a bounding box, then the exact distance). */
+  reach: boolean;
   ownView: boolean;
   limit: number;
 }
@@ -82,6 +89,31 @@ function distanceTo(p: { lat: number; lng: number }): RawBuilder<number | null> 
   return sql<number | null>`round(12742000 * asin(sqrt(
     power(sin(radians(stores.lat - ${p.lat}::float8) / 2), 2) +
     cos(radians(${p.lat}::float8)) * cos(radians(stores.lat)) * power(sin(radians(stores.lng - ${p.lng}::float8) / 2), 2))))`;
+}
+
+/** How far nearest first looks before it looks at every shop (see `search`). */
+const REACH_M = 5_000;
+
+/**
+ * The latitudes and longitudes within `metres` of a point, as a box that holds the whole circle
+ * (its longitude span taken where the box is farthest from the equator), for the database to find
+ * the shops in it without a distance for each; none near a pole or across the 180th meridian.
+ */
+export function reachBox(p: { lat: number; lng: number }, metres: number) {
+  const perDegree = 111_194; // metres in a degree of latitude on the 6,371 km sphere, rounded down
+  // A metre more: a shop counts as within `metres` when its distance rounds to no more than that.
+  const dLat = (metres + 1) / perDegree;
+  const far = Math.abs(p.lat) + dLat;
+  if (!Number.isFinite(dLat) || far >= 89) return null;
+  const dLng = (metres + 1) / (perDegree * Math.cos((far * Math.PI) / 180));
+  if (Math.abs(p.lng) + dLng >= 180) return null;
+  return {
+    reach: metres,
+    lat_min: p.lat - dLat,
+    lat_max: p.lat + dLat,
+    lng_min: p.lng - dLng,
+    lng_max: p.lng + dLng,
+  };
 }
 
 /** The words of a query, as LIKE patterns need them: no wildcards of their own, at most eight. */
@@ -140,6 +172,19 @@ export class OfferSearch {
     // The query's text depends only on which filters are set (its shape); the values go in as
     // parameters. The page size is part of the text: with LIMIT as a parameter PostgreSQL prices
     // the prepared statement's generic plan for an unknown limit and plans every search afresh.
+    // Nearest first looks at the shops within REACH_M of the point (or of where the page starts)
+    // first: a bounding box that spares the database a distance to every shop. If they do not fill
+    // the page, it looks at every shop. With radius_m no wider (or any sort with radius_m), that
+    // first look is the whole answer.
+    const within =
+      near && query.store_id === undefined
+        ? query.radius_m !== undefined && (sort !== "distance" || query.radius_m <= REACH_M)
+          ? { metres: query.radius_m, whole: true }
+          : sort === "distance"
+            ? { metres: (after?.[0] ?? 0) + REACH_M, whole: false }
+            : null
+        : null;
+    const box = near && within ? reachBox(near, within.metres) : null;
     const shape: Shape = {
       sort,
       near: near !== undefined,
@@ -148,6 +193,7 @@ export class OfferSearch {
       radius: query.radius_m !== undefined,
       store: query.store_id !== undefined,
       after: after !== null,
+      reach: box !== null,
       ownView,
       limit: query.limit,
     };
@@ -157,10 +203,13 @@ export class OfferSearch {
       category: query.category,
       radius: query.radius_m,
       store: query.store_id,
+      ...box,
       ...Object.fromEntries(words.map((w, i) => [`w${i}`, w])),
       ...(after ? Object.fromEntries(after.map((v, i) => [`after${i}`, v])) : {}),
     };
-    const rows = await this.batchOf(shape).submit(values);
+    let rows = await this.batchOf(shape).submit(values);
+    if (box && !within?.whole && rows.length <= query.limit)
+      rows = await this.batchOf({ ...shape, reach: false }).submit(values);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return ok({
@@ -256,55 +305,46 @@ export class OfferSearch {
                 "stores.search_key",
                 (point ? distanceTo(point) : sql<number | null>`null::float8`).as("distance_m"),
               ])
-              .$if(!ownView, (q) => q.where("stores.status", "=", sql.lit(SHOP_SELLING))),
+              .$if(!ownView, (q) => q.where("stores.status", "=", sql.lit(SHOP_SELLING)))
+              .$if(shape.reach, (q) =>
+                q
+                  .where("stores.lat", ">=", slot<number>("lat_min"))
+                  .where("stores.lat", "<=", slot<number>("lat_max"))
+                  .where("stores.lng", ">=", slot<number>("lng_min"))
+                  .where("stores.lng", "<=", slot<number>("lng_max")),
+              ),
         )
         // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
         .with("k", (db) => {
-          if (sort === "distance")
-            // Nearest first: walk the shops in order of distance and take each one's matching offers
-            // until the page is full, instead of sorting every match. A shop's offers are decided
-            // from the covering index (offers_store_walk) alone; only those that match are read
-            // from the table, for their stock, which changes with every order and is kept out of
-            // the index so that an order's update stays a heap-only one.
-            return db
-              .selectFrom((q) =>
-                q
-                  .selectFrom("s")
-                  .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
-                  .where((eb) => {
-                    const c: Expression<SqlBool>[] = [];
-                    if (shape.category) c.push(eb("s.category", "=", slot<never>("category")));
-                    if (shape.radius) c.push(eb("s.distance_m", "<=", slot<number>("radius")));
-                    if (shape.store) c.push(eb("s.id", "=", slot<number>("store")));
-                    if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
-                    return eb.and(c);
+          if (sort === "distance") {
+            // Nearest first: walk the shops in order of distance and stop at the page-th shop with a
+            // match — those shops hold the page, as each adds at least one offer and every later
+            // shop's offers come after theirs. Each shop's matches (at most a page) come as one
+            // array, so the walk keeps the order it was given and needs no sort of its own: the
+            // database stops there, whatever it guessed of how many shops are near. A shop's offers
+            // are judged from the covering index (offers_store_walk) alone; only those that match
+            // are read from the table, for their stock, which changes with every order and is kept
+            // out of the index so that an order's update stays a heap-only one.
+            const matches = kysely(this.db)
+              .selectFrom((m) =>
+                m
+                  .selectFrom("offers")
+                  .select("offers.id")
+                  .where("offers.store_id", "=", sql.ref<number>("s.id"))
+                  .where((w) => {
+                    const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
+                    if (!ownView) c.push(offerTimely(w));
+                    if (after)
+                      c.push(
+                        sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
+                      );
+                    return w.and(c);
                   })
-                  .orderBy(sql`sort_key`)
-                  .orderBy("s.id")
-                  .as("s"),
+                  .as("o"),
               )
               .innerJoinLateral(
-                (eb) =>
-                  eb
-                    .selectFrom("offers")
-                    .select("offers.id")
-                    .whereRef("offers.store_id", "=", "s.id")
-                    .where((w) => {
-                      const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
-                      if (!ownView) c.push(offerTimely(w as unknown as ExpressionBuilder<DB, "offers">));
-                      if (after)
-                        c.push(
-                          sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
-                        );
-                      return w.and(c);
-                    })
-                    .orderBy("offers.id")
-                    .as("o"),
-                (join) => join.onTrue(),
-              )
-              .innerJoinLateral(
-                (eb) =>
-                  eb
+                (st) =>
+                  st
                     .selectFrom("offers")
                     .select("offers.id")
                     .whereRef("offers.id", "=", "o.id")
@@ -314,11 +354,46 @@ export class OfferSearch {
                     .as("stock"),
                 (join) => join.onTrue(),
               )
-              .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
-              .orderBy("s.sort_key")
-              .orderBy("s.id")
+              .select("o.id")
               .orderBy("o.id")
               .limit(sql.lit(limit + 1) as never);
+            const walk = db
+              .selectFrom((q) =>
+                q
+                  .selectFrom("s")
+                  .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
+                  .where((eb) => {
+                    const c: Expression<SqlBool>[] = [];
+                    if (shape.category) c.push(eb("s.category", "=", slot<never>("category")));
+                    if (shape.radius) c.push(eb("s.distance_m", "<=", slot<number>("radius")));
+                    if (shape.reach) c.push(eb("s.distance_m", "<=", slot<number>("reach")));
+                    if (shape.store) c.push(eb("s.id", "=", slot<number>("store")));
+                    if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
+                    return eb.and(c);
+                  })
+                  .orderBy(sql`sort_key`)
+                  .orderBy("s.id")
+                  .as("s"),
+              )
+              .innerJoinLateral(
+                // OFFSET 0 keeps the array a subquery of its own, computed once per shop.
+                sql<{ ids: number[] }>`(select array(${matches}) as ids offset 0)`.as("m"),
+                (join) => join.onTrue(),
+              )
+              .select(["s.id", "s.sort_key", "s.distance_m", "m.ids"])
+              .where(sql<boolean>`cardinality(m.ids) > 0`)
+              .orderBy("s.sort_key")
+              .orderBy("s.id")
+              .limit(sql.lit(limit + 1) as never);
+            return db
+              .selectFrom(walk.as("w"))
+              .innerJoinLateral(sql<{ u: number }>`unnest(w.ids)`.as("u"), (join) => join.onTrue())
+              .select([sql<number>`u`.as("id"), "w.sort_key", "w.distance_m", "w.id as store_id"])
+              .orderBy("w.sort_key")
+              .orderBy("w.id")
+              .orderBy(sql`u`)
+              .limit(sql.lit(limit + 1) as never);
+          }
           return db
             .selectFrom("offers")
             .innerJoin("s", "s.id", "offers.store_id")
@@ -328,6 +403,7 @@ export class OfferSearch {
               if (shape.store) conditions.push(eb("offers.store_id", "=", slot<number>("store")));
               if (shape.category) conditions.push(eb("s.category", "=", slot<never>("category")));
               if (shape.radius) conditions.push(eb("s.distance_m", "<=", slot<number>("radius")));
+              if (shape.reach) conditions.push(eb("s.distance_m", "<=", slot<number>("reach")));
               if (!ownView) conditions.push(onSale(eb as unknown as ExpressionBuilder<DB, "offers">));
               if (after)
                 conditions.push(
