@@ -169,9 +169,6 @@ export class OfferSearch {
       after = values as number[];
     }
     const words = queryWords(query.q);
-    // The query's text depends only on which filters are set (its shape); the values go in as
-    // parameters. The page size is part of the text: with LIMIT as a parameter PostgreSQL prices
-    // the prepared statement's generic plan for an unknown limit and plans every search afresh.
     // Nearest first looks at the shops within REACH_M of the point (or of where the page starts)
     // first: a bounding box that spares the database a distance to every shop. If they do not fill
     // the page, it looks at every shop. With radius_m no wider (or any sort with radius_m), that
@@ -185,6 +182,9 @@ export class OfferSearch {
             : null
         : null;
     const box = near && within ? reachBox(near, within.metres) : null;
+    // The query's text depends only on which filters are set (its shape); the values go in as
+    // parameters. The page size is part of the text: with LIMIT as a parameter PostgreSQL prices
+    // the prepared statement's generic plan for an unknown limit and plans every search afresh.
     const shape: Shape = {
       sort,
       near: near !== undefined,
