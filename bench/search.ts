@@ -197,6 +197,7 @@ function report(r: {
   date: string;
   machine: ReturnType<typeof machine>;
   offers: number;
+  shops: number;
   inFlight: number;
   seconds: number;
   health: Latency & { serverCpu: number };
@@ -212,7 +213,7 @@ function report(r: {
     [
       "## Catalogue search",
       "",
-      "`npm run bench:search` (`bench/search.ts`): 10,000 offers in 500 shops around Tashkent on PostgreSQL, the",
+      `\`npm run bench:search\` (\`bench/search.ts\`): ${r.offers.toLocaleString("en-US")} offers in ${r.shops.toLocaleString("en-US")} shops around Tashkent on PostgreSQL, the`,
       `real server as a child process, ${r.inFlight} requests in flight from one keep-alive client for ${r.seconds} s after 2 s of warm-up.`,
       "Each search asks from a different point for a different word (Latin or Cyrillic), nearest first, 20 a page;",
       "`GET /health` in the same run is the HTTP stack alone.",
