@@ -202,6 +202,17 @@ describe.skipIf(!enabled)("The Mini App as a buyer feels it", () => {
     await page.goto(launchUrl(server.url, buyer, { platform: "ios", version: "9.0" }));
     await page.getByTestId(`offer-${offers.bread}`).click();
     await page.getByTestId("offer-detail").waitFor();
+    // A user presses the Main Button once Telegram shows it: the page shows the offer before it
+    // knows its shop, and only then offers "Add to cart" (a press before that was lost, once in CI).
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const sent = (window as unknown as { __tg: [string, Record<string, unknown>][] }).__tg;
+          const last = sent.filter(([t]) => t === "web_app_setup_main_button").at(-1)?.[1];
+          return !!last?.is_visible && !!last?.is_active;
+        }),
+      )
+      .toBe(true);
     await page.evaluate(() =>
       (
         window as unknown as { Telegram: { WebView: { receiveEvent: (t: string, d: unknown) => void } } }
