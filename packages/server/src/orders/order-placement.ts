@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type CreateOrderBody, isValidQuantity, itemsTotal, lineTotal, type Unit } from "@lastbite/shared";
-import { type CompiledQuery, type InferResult, sql } from "kysely";
+import { type InferResult, sql } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { z } from "zod";
 import { offerOpen } from "../catalog/offer-rules.sql.ts";
@@ -9,6 +9,7 @@ import { Batcher } from "../core/batcher.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { fail, ok, type Result } from "../core/result.ts";
+import { CompiledShapes } from "../db/compiled-shapes.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import { type LoadedOrder, loadOrder } from "./order.repository.ts";
@@ -343,22 +344,23 @@ function readQuery(db: Database, offerIds: string, buyerIds: string, used: strin
 }
 type ReadResult = InferResult<ReturnType<typeof readQuery>>[number];
 
-/** Stand-ins for the three inputs in the one compiled copy of the read. */
-const SLOT = { offers: "\u0000offers", buyers: "\u0000buyers", used: "\u0000used" } as const;
-let compiledRead: CompiledQuery | null = null;
+/** The read has one shape: compiled once, its three inputs filled in per batch. */
+const readShape = new CompiledShapes(1);
 
 /** One statement for the reads of a whole batch of placements. */
 async function readMany(db: Database, keys: readonly PlacementKey[]): Promise<ReadResult> {
-  compiledRead ??= readQuery(db, SLOT.offers, SLOT.buyers, SLOT.used).compile();
-  const inputs: Record<string, string> = {
-    [SLOT.offers]: JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]),
-    [SLOT.buyers]: JSON.stringify([...new Set(keys.map((k) => k.buyerId))]),
-    [SLOT.used]: JSON.stringify(
-      keys.filter((k) => k.key !== null).map((k) => ({ user_id: k.buyerId, key: k.key })),
-    ),
-  };
-  const params = compiledRead.parameters.map((p) => (typeof p === "string" && p in inputs ? inputs[p] : p));
-  const [row] = await db.query<ReadResult>(compiledRead.sql, params);
+  const { sql: text, parameters } = readShape.fill(
+    "read",
+    (slot) => readQuery(db, slot<string>("offers"), slot<string>("buyers"), slot<string>("used")),
+    {
+      offers: JSON.stringify([...new Set(keys.flatMap((k) => k.offerIds))]),
+      buyers: JSON.stringify([...new Set(keys.map((k) => k.buyerId))]),
+      used: JSON.stringify(
+        keys.filter((k) => k.key !== null).map((k) => ({ user_id: k.buyerId, key: k.key })),
+      ),
+    },
+  );
+  const [row] = await db.query<ReadResult>(text, parameters);
   if (!row) throw new Error("the placement read returned no row");
   return row;
 }
