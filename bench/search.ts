@@ -23,6 +23,8 @@ import {
   cpuSeconds,
   type Latency,
   machine,
+  machineBusySeconds,
+  postgresCpuSeconds,
   root,
   log as say,
   startBenchServer,
@@ -150,13 +152,25 @@ async function main() {
     );
     let i = 0;
     const measure = async (label: string, next: () => Promise<{ status: number; ms: number }>) => {
+      const t0 = performance.now();
       const cpu0 = cpuSeconds(server.pid);
+      const client0 = process.cpuUsage();
+      const pg0 = postgresCpuSeconds();
+      const busy0 = machineBusySeconds();
       const r = await closedLoop(IN_FLIGHT, SECONDS, 2, next);
-      const cpu = (cpuSeconds(server.pid) - cpu0) / (SECONDS + 2);
+      const s = (performance.now() - t0) / 1000;
+      const client = process.cpuUsage(client0);
+      const cpu = {
+        serverCpu: (cpuSeconds(server.pid) - cpu0) / s,
+        clientCpu: (client.user + client.system) / 1e6 / s,
+        postgresCpu: (postgresCpuSeconds() - pg0) / s,
+        machineCpu: (machineBusySeconds() - busy0) / s,
+      };
       log(
-        `${label}: ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}, server CPU ${cpu.toFixed(2)} cores`,
+        `${label}: ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}; CPU cores: server ${cpu.serverCpu.toFixed(2)}, load generator ${cpu.clientCpu.toFixed(2)}, PostgreSQL ${cpu.postgresCpu.toFixed(2)}, machine ${cpu.machineCpu.toFixed(2)} of ${os.cpus().length}`,
       );
-      return { ...r, serverCpu: cpu };
+      log(`  p99 by second: ${r.p99BySecond.map((v) => v.toFixed(0)).join(" ")} ms`);
+      return { ...r, ...cpu };
     };
     const health = await measure("GET /health", () => timedGet(server.port, "/health"));
     const search = await measure("GET /api/offers?near&q", () => {

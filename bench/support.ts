@@ -4,7 +4,7 @@
  * (bench/orders.ts and bench/drain.ts predate it and still carry their own copies.)
  */
 import { execSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +30,29 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (its backends and background workers). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("postgres")) continue;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    } catch {}
+  }
+  return total;
+}
+
+/** CPU seconds the whole machine has been busy (all cores, everything but idle and I/O wait). */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - (v[3] ?? 0) - (v[4] ?? 0)) / CLK_TCK;
 }
 
 /**
@@ -114,6 +137,8 @@ export interface Latency {
   p99: number;
   max: number;
   errors: number;
+  /** The p99 of each second of the measured window: a steady tail, or a few bad seconds. */
+  p99BySecond: number[];
 }
 
 /**
@@ -127,6 +152,7 @@ export async function closedLoop(
   next: () => Promise<{ status: number; ms: number }>,
 ): Promise<Latency> {
   const times: number[] = [];
+  const bySecond: number[][] = Array.from({ length: seconds + 1 }, () => []);
   let errors = 0;
   const t0 = now();
   const measureFrom = t0 + warmupSeconds * 1000;
@@ -138,7 +164,10 @@ export async function closedLoop(
         const r = await next().catch(() => ({ status: 0, ms: 0 }));
         if (started < measureFrom) continue;
         if (r.status !== 200) errors++;
-        else times.push(r.ms);
+        else {
+          times.push(r.ms);
+          bySecond[Math.floor((started - measureFrom) / 1000)]?.push(r.ms);
+        }
       }
     }),
   );
@@ -152,6 +181,9 @@ export async function closedLoop(
     p99: q(0.99),
     max: times[times.length - 1] ?? Number.NaN,
     errors,
+    p99BySecond: bySecond
+      .filter((l) => l.length > 0)
+      .map((l) => l.sort((a, b) => a - b)[Math.floor(0.99 * l.length)] ?? Number.NaN),
   };
 }
 
