@@ -17,11 +17,17 @@ import type { Database, Sql } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import { inTransaction } from "../db/result-transaction.ts";
 import type { DB } from "../db/schema.ts";
+import type { IsoTimestamps } from "../db/timestamps.ts";
 import type { OrderChanges } from "../orders/order-events.ts";
 import { enqueue } from "../outbox/outbox.writer.ts";
 import { type PhotoSize, photoUrl, resizePhoto } from "./offer-photo.ts";
 
-const iso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
+/**
+ * A time as the API sends it. A string is one the database already wrote in that form (a query read
+ * with `timestamps: "iso"`), passed on as it is.
+ */
+const iso = (d: Date | string | null): string | null =>
+  d == null ? null : typeof d === "string" ? d : d.toISOString();
 
 const now = () => sql<Date>`now()`;
 
@@ -101,7 +107,7 @@ export const OFFER_COLUMNS = [
 type OfferColumn = (typeof OFFER_COLUMNS)[number] extends `offers.${infer C}` ? C : never;
 export type OfferFields = Pick<OfferRow, OfferColumn>;
 
-export function toOffer(r: OfferFields): Offer {
+export function toOffer(r: OfferFields | IsoTimestamps<OfferFields>): Offer {
   return {
     id: r.id,
     store_id: r.store_id,

@@ -1,5 +1,12 @@
 import type { Offer, OfferListQuery } from "@lastbite/shared";
-import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type QueryCreator,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+} from "kysely";
 import { Batcher } from "../core/batcher.ts";
 import type { Cursors } from "../core/cursor.ts";
 import { fail, ok, type Result } from "../core/result.ts";
@@ -7,6 +14,7 @@ import { CompiledShapes, type Slot } from "../db/compiled-shapes.ts";
 import type { Database } from "../db/database.ts";
 import { kysely } from "../db/kysely.ts";
 import type { DB } from "../db/schema.ts";
+import type { IsoTimestamps } from "../db/timestamps.ts";
 import { OFFER_COLUMNS, type OfferFields, toOffer } from "./catalog.service.ts";
 import { inStock, offerTimely, onSale, SHOP_SELLING } from "./offer-rules.sql.ts";
 
@@ -51,13 +59,29 @@ interface Shape {
   radius: boolean;
   store: boolean;
   after: boolean;
-  /** Only the shops within `reach` metres (a bounding box, then the exact distance). */
+  /** Only the shops within `reach` metres (a bounding box, then the exact distance)… */
   reach: boolean;
+  /** …first, then the others (nearest first only). */
+  far: boolean;
   ownView: boolean;
   limit: number;
 }
 
-type PageRow = OfferFields & { sort_key: number; distance_m: number | null; store_id: number };
+/** A page's rows are only passed on: their times are read as the API's ISO strings, never as Dates. */
+type PageRow = IsoTimestamps<OfferFields> & { sort_key: number; distance_m: number | null; store_id: number };
+/** A page's offer, before it is read in full. */
+type PageKey = { id: number; sort_key: number; distance_m: number | null; store_id: number };
+/** Shops in walking order, as parallel arrays. */
+type Line = { ids: number[]; keys: number[]; dists: (number | null)[]; search_keys: (string | null)[] };
+type Walked = {
+  i: number;
+  n: number;
+  total: number;
+  store_id: number;
+  sort_key: number;
+  distance_m: number;
+  ids: number[];
+};
 
 export interface OfferPage {
   offers: Offer[];
@@ -89,6 +113,11 @@ function distanceTo(p: { lat: number; lng: number }): RawBuilder<number | null> 
   return sql<number | null>`round(12742000 * asin(sqrt(
     power(sin(radians(stores.lat - ${p.lat}::float8) / 2), 2) +
     cos(radians(${p.lat}::float8)) * cos(radians(stores.lat)) * power(sin(radians(stores.lng - ${p.lng}::float8) / 2), 2))))`;
+}
+
+/** Within the search's bounding box (`reachBox`). */
+function inBox(slot: Slot) {
+  return sql<boolean>`stores.lat between ${slot<number>("lat_min")} and ${slot<number>("lat_max")} and stores.lng between ${slot<number>("lng_min")} and ${slot<number>("lng_max")}`;
 }
 
 /** How far nearest first looks before it looks at every shop (see `search`). */
@@ -171,8 +200,8 @@ export class OfferSearch {
     const words = queryWords(query.q);
     // Nearest first looks at the shops within REACH_M of the point (or of where the page starts)
     // first: a bounding box that spares the database a distance to every shop. If they do not fill
-    // the page, it looks at every shop. With radius_m no wider (or any sort with radius_m), that
-    // first look is the whole answer.
+    // the page, the same statement goes on to every other shop (`nearestFirst`). With radius_m no
+    // wider (or any sort with radius_m), that first look is the whole answer.
     const within =
       near && query.store_id === undefined
         ? query.radius_m !== undefined && (sort !== "distance" || query.radius_m <= REACH_M)
@@ -194,6 +223,7 @@ export class OfferSearch {
       store: query.store_id !== undefined,
       after: after !== null,
       reach: box !== null,
+      far: box !== null && within?.whole === false,
       ownView,
       limit: query.limit,
     };
@@ -207,9 +237,7 @@ export class OfferSearch {
       ...Object.fromEntries(words.map((w, i) => [`w${i}`, w])),
       ...(after ? Object.fromEntries(after.map((v, i) => [`after${i}`, v])) : {}),
     };
-    let rows = await this.batchOf(shape).submit(values);
-    if (box && !within?.whole && rows.length <= query.limit)
-      rows = await this.batchOf({ ...shape, reach: false }).submit(values);
+    const rows = await this.batchOf(shape).submit(values);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return ok({
@@ -267,7 +295,7 @@ export class OfferSearch {
       },
       { searches: JSON.stringify(items.map((values, n) => ({ ...values, n }))) },
     );
-    const rows = await this.db.query<PageRow & { n: number }>(text, parameters);
+    const rows = await this.db.query<PageRow & { n: number }>(text, parameters, { timestamps: "iso" });
     const pages: PageRow[][] = items.map(() => []);
     for (const { n, ...row } of rows) pages[n]?.push(row);
     return pages;
@@ -275,21 +303,42 @@ export class OfferSearch {
 
   /**
    * The query of one shape. Only the shape (which filters are set, the sort, the page size) may
-   * steer what is built here; every value goes in through `slot`.
+   * steer what is built here; every value goes in through `slot`. The page is chosen on narrow rows
+   * (the CTE `k`: offer, sort key, distance, shop); only its rows are read in full.
    */
   private build(slot: Slot, shape: Shape) {
-    const { sort, limit, ownView } = shape;
-    const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
-    const point = shape.near ? { lat: slot<number>("lat"), lng: slot<number>("lng") } : null;
+    const db = shape.sort === "distance" ? this.nearestFirst(slot, shape) : this.sorted(slot, shape);
+    return (
+      db
+        .selectFrom("k")
+        .innerJoin("offers", "offers.id", "k.id")
+        .select(OFFER_COLUMNS)
+        .select(["k.sort_key", "k.distance_m"])
+        .orderBy("k.sort_key")
+        // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
+        .$if(shape.sort === "distance", (q) => q.orderBy("k.store_id"))
+        .orderBy("k.id")
+    );
+  }
+
+  /** The search's words, each matching an offer's title and description or its shop's name. */
+  private wordsMatch(slot: Slot, shape: Shape) {
     const words = Array.from({ length: shape.words }, (_, i) => slot<string>(`w${i}`));
-    const key =
-      sort === "distance" ? () => sql<number>`coalesce(s.distance_m, ${sql.lit(NEVER)})` : SORT_KEYS[sort];
-    const wordsMatch = (eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">) =>
+    return (eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">) =>
       words.map((w) => {
         // Folded once per query (a sub-select), not once per row.
         const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
         return eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]);
       });
+  }
+
+  /** Every sort but nearest first: the matching offers sorted by the sort's key, a page of them. */
+  private sorted(slot: Slot, shape: Shape): QueryCreator<DB & { k: PageKey }> {
+    const { sort, limit, ownView } = shape;
+    const after = shape.after ? [0, 1].map((i) => slot<number>(`after${i}`)) : null;
+    const point = shape.near ? { lat: slot<number>("lat"), lng: slot<number>("lng") } : null;
+    const key = SORT_KEYS[sort as keyof typeof SORT_KEYS];
+    const wordsMatch = this.wordsMatch(slot, shape);
     return (
       kysely(this.db)
         // Each shop's distance once (a few hundred shops), not once per offer (tens of thousands);
@@ -306,95 +355,10 @@ export class OfferSearch {
                 (point ? distanceTo(point) : sql<number | null>`null::float8`).as("distance_m"),
               ])
               .$if(!ownView, (q) => q.where("stores.status", "=", sql.lit(SHOP_SELLING)))
-              .$if(shape.reach, (q) =>
-                q
-                  .where("stores.lat", ">=", slot<number>("lat_min"))
-                  .where("stores.lat", "<=", slot<number>("lat_max"))
-                  .where("stores.lng", ">=", slot<number>("lng_min"))
-                  .where("stores.lng", "<=", slot<number>("lng_max")),
-              ),
+              .$if(shape.reach, (q) => q.where(inBox(slot))),
         )
-        // The page is chosen on narrow rows (id and sort key); only its rows are read in full.
-        .with("k", (db) => {
-          if (sort === "distance") {
-            // Nearest first: walk the shops in order of distance and stop at the page-th shop with a
-            // match — those shops hold the page, as each adds at least one offer and every later
-            // shop's offers come after theirs. Each shop's matches (at most a page) come as one
-            // array, so the walk keeps the order it was given and needs no sort of its own: the
-            // database stops there, whatever it guessed of how many shops are near. A shop's offers
-            // are judged from the covering index (offers_store_walk) alone; only those that match
-            // are read from the table, for their stock, which changes with every order and is kept
-            // out of the index so that an order's update stays a heap-only one.
-            const matches = kysely(this.db)
-              .selectFrom((m) =>
-                m
-                  .selectFrom("offers")
-                  .select("offers.id")
-                  .where("offers.store_id", "=", sql.ref<number>("s.id"))
-                  .where((w) => {
-                    const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
-                    if (!ownView) c.push(offerTimely(w));
-                    if (after)
-                      c.push(
-                        sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
-                      );
-                    return w.and(c);
-                  })
-                  .as("o"),
-              )
-              .innerJoinLateral(
-                (st) =>
-                  st
-                    .selectFrom("offers")
-                    .select("offers.id")
-                    .whereRef("offers.id", "=", "o.id")
-                    .where((w) =>
-                      w.and(ownView ? [] : [inStock(w as unknown as ExpressionBuilder<DB, "offers">)]),
-                    )
-                    .as("stock"),
-                (join) => join.onTrue(),
-              )
-              .select("o.id")
-              .orderBy("o.id")
-              .limit(sql.lit(limit + 1) as never);
-            const walk = db
-              .selectFrom((q) =>
-                q
-                  .selectFrom("s")
-                  .select(["s.id", "s.distance_m", "s.search_key", key().as("sort_key")])
-                  .where((eb) => {
-                    const c: Expression<SqlBool>[] = [];
-                    if (shape.category) c.push(eb("s.category", "=", slot<never>("category")));
-                    if (shape.radius) c.push(eb("s.distance_m", "<=", slot<number>("radius")));
-                    if (shape.reach) c.push(eb("s.distance_m", "<=", slot<number>("reach")));
-                    if (shape.store) c.push(eb("s.id", "=", slot<number>("store")));
-                    if (after) c.push(sql<boolean>`${key()} >= ${after[0]}::float8`);
-                    return eb.and(c);
-                  })
-                  .orderBy(sql`sort_key`)
-                  .orderBy("s.id")
-                  .as("s"),
-              )
-              .innerJoinLateral(
-                // OFFSET 0 keeps the array a subquery of its own, computed once per shop.
-                sql<{ ids: number[] }>`(select array(${matches}) as ids offset 0)`.as("m"),
-                (join) => join.onTrue(),
-              )
-              .select(["s.id", "s.sort_key", "s.distance_m", "m.ids"])
-              .where(sql<boolean>`cardinality(m.ids) > 0`)
-              .orderBy("s.sort_key")
-              .orderBy("s.id")
-              .limit(sql.lit(limit + 1) as never);
-            return db
-              .selectFrom(walk.as("w"))
-              .innerJoinLateral(sql<{ u: number }>`unnest(w.ids)`.as("u"), (join) => join.onTrue())
-              .select([sql<number>`u`.as("id"), "w.sort_key", "w.distance_m", "w.id as store_id"])
-              .orderBy("w.sort_key")
-              .orderBy("w.id")
-              .orderBy(sql`u`)
-              .limit(sql.lit(limit + 1) as never);
-          }
-          return db
+        .with("k", (db) =>
+          db
             .selectFrom("offers")
             .innerJoin("s", "s.id", "offers.store_id")
             .select(["offers.id", key().as("sort_key"), "s.distance_m", "offers.store_id"])
@@ -413,17 +377,126 @@ export class OfferSearch {
             })
             .orderBy(sql`sort_key`)
             .orderBy("offers.id")
-            .limit(sql.lit(limit + 1) as never);
-        })
-        .selectFrom("k")
-        .innerJoin("offers", "offers.id", "k.id")
-        .select(OFFER_COLUMNS)
-        .select(["k.sort_key", "k.distance_m"])
-        .orderBy("k.sort_key")
-        // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
-        .$if(sort === "distance", (q) => q.orderBy("k.store_id"))
-        .orderBy("k.id")
+            .limit(sql.lit(limit + 1) as never),
+        ) as unknown as QueryCreator<DB & { k: PageKey }>
     );
+  }
+
+  /**
+   * Nearest first: the shops in order of distance, walked one at a time (the recursive CTE `walk`)
+   * until those walked hold more than a page of matches; the page is theirs, as every later shop's
+   * offers come after theirs. So the work is that of the few shops nearest the point, whatever the
+   * planner guesses of how many there are.
+   *
+   * The shops are walked from two lines. `line`: those within `reach` of the point (a bounding box
+   * spares the database a distance to every shop, then the exact distance), or, without a reach,
+   * every shop. `far`, where the shape has it: every other shop, ordered only if the walk runs past
+   * the end of `line` — PostgreSQL computes a CTE when it is first read — so a search that finds
+   * its page nearby never looks further, and one that does not still takes one statement.
+   *
+   * A shop's offers are judged from the covering index (offers_store_walk) alone; only those that
+   * match are read from the table, for their stock, which changes with every order and is kept out
+   * of the index so that an order's update stays a heap-only one.
+   */
+  private nearestFirst(slot: Slot, shape: Shape): QueryCreator<DB & { k: PageKey }> {
+    const { limit, ownView } = shape;
+    const point = { lat: slot<number>("lat"), lng: slot<number>("lng") };
+    const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
+    const db = kysely(this.db);
+    const key = sql<number>`coalesce(x.distance_m, ${sql.lit(NEVER)})`;
+    // One line of shops as arrays in walking order (distance, then id).
+    const lineOf = (part: "line" | "far") => {
+      const shops = db
+        .selectFrom("stores")
+        .select(["stores.id", "stores.search_key", distanceTo(point).as("distance_m")])
+        .$if(!ownView, (q) => q.where("stores.status", "=", sql.lit(SHOP_SELLING)))
+        .$if(shape.category, (q) => q.where("stores.category", "=", slot<never>("category")))
+        .$if(shape.store, (q) => q.where("stores.id", "=", slot<number>("store")))
+        .$if(shape.reach && part === "line", (q) => q.where(inBox(slot)))
+        .$if(part === "far", (q) => q.select(inBox(slot).as("boxed")));
+      const within = sql`x.distance_m <= ${slot<number>("reach")}`;
+      const conditions: RawBuilder<unknown>[] = [];
+      if (shape.radius) conditions.push(sql`x.distance_m <= ${slot<number>("radius")}`);
+      if (shape.reach)
+        conditions.push(part === "line" ? within : sql`not coalesce(x.boxed and ${within}, false)`);
+      if (after) conditions.push(sql`${key} >= ${after[0]}::float8`);
+      const order = sql`order by ${key}, x.id`;
+      return sql<Line>`(select coalesce(array_agg(x.id ${order}), '{}') as ids, array_agg(${key} ${order}) as keys,
+        array_agg(x.distance_m ${order}) as dists, array_agg(x.search_key ${order}) as search_keys
+        from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``})`;
+    };
+    // The walk's next shop: the (i+1)-th of `line`, then of `far`.
+    const nth = (part: "line" | "far", i: string) =>
+      sql.raw(
+        `${part}.ids[${i}] as id, ${part}.keys[${i}] as sort_key, ${part}.dists[${i}] as distance_m, ${part}.search_keys[${i}] as search_key`,
+      );
+    const next = sql`select ${nth("line", "w.i + 1")} from line where w.i < w.n${
+      shape.far
+        ? sql` union all select ${nth("far", "w.i + 1 - w.n")} from far where w.i >= w.n and w.i - w.n < cardinality(far.ids)`
+        : sql``
+    }`;
+    // That shop's matches in stock, at most a page and one, in id order.
+    const wordsMatch = this.wordsMatch(slot, shape);
+    const matches = db
+      .selectFrom((m) =>
+        m
+          .selectFrom("offers")
+          .select("offers.id")
+          .where("offers.store_id", "=", sql.ref<number>("s.id"))
+          .where((w) => {
+            const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
+            if (!ownView) c.push(offerTimely(w));
+            if (after)
+              c.push(
+                sql<boolean>`(s.sort_key, s.id, offers.id) > (${after[0]}::float8, ${after[1]}::bigint, ${after[2]}::bigint)`,
+              );
+            return w.and(c);
+          })
+          .as("o"),
+      )
+      .innerJoinLateral(
+        (st) =>
+          st
+            .selectFrom("offers")
+            .select("offers.id")
+            .whereRef("offers.id", "=", "o.id")
+            .where((w) => w.and(ownView ? [] : [inStock(w as unknown as ExpressionBuilder<DB, "offers">)]))
+            .as("stock"),
+        (join) => join.onTrue(),
+      )
+      .select("o.id")
+      .orderBy("o.id")
+      .limit(sql.lit(limit + 1) as never);
+    // i: shops walked, n: shops in `line`, total: matches so far. OFFSET 0 keeps the array a
+    // subquery of its own, computed once per shop.
+    const walk = sql<Walked>`(select 0 as i, coalesce(cardinality(line.ids), 0) as n, 0 as total, null::bigint as store_id,
+        null::float8 as sort_key, null::float8 as distance_m, null::bigint[] as ids from line
+      union all
+      select w.i + 1, w.n, w.total + cardinality(m.ids), s.id, s.sort_key, s.distance_m, m.ids
+        from walk as w
+        cross join lateral (${next}) as s
+        cross join lateral (select array(${matches}) as ids offset 0) as m
+       where w.total <= ${sql.lit(limit)})`;
+    // WITH RECURSIVE is said once for the whole list, so the list opens with it.
+    const lines = db.withRecursive(
+      (cte) => cte("line").materialized(),
+      () => lineOf("line"),
+    );
+    return (shape.far
+      ? lines.with(
+          (cte) => cte("far").materialized(),
+          () => lineOf("far"),
+        )
+      : (lines as unknown as QueryCreator<DB & { line: Line; far: Line }>)
+    )
+      .withRecursive("walk(i, n, total, store_id, sort_key, distance_m, ids)", () => walk)
+      .with(
+        "k",
+        () =>
+          sql<PageKey>`(select u.id, w.sort_key, w.distance_m, w.store_id
+            from walk as w cross join lateral unnest(w.ids) with ordinality as u(id, ord)
+           where w.i > 0 order by w.i, u.ord limit ${sql.lit(limit + 1)})`,
+      ) as unknown as QueryCreator<DB & { k: PageKey }>;
   }
 
   private async owns(userId: number, storeId: number): Promise<boolean> {

@@ -2,10 +2,24 @@ import { mkdirSync } from "node:fs";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
+import { isoFromPostgres, TIMESTAMPTZ } from "./timestamps.ts";
+
+/** How a query's answer is read. */
+export interface QueryOptions {
+  /**
+   * "iso": its `timestamptz` columns come as the API's ISO strings (`isoFromPostgres`) instead of
+   * Dates, for answers that are only passed on (a catalogue page).
+   */
+  timestamps?: "iso";
+}
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<T[]>;
 }
 
 /**
@@ -53,15 +67,33 @@ const statementNames = new Map<string, string>();
  * once and then only binds (the same text always gets the same name). Queries without parameters,
  * and the rare text beyond the first 2,000 distinct ones, run unnamed.
  */
-function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
-  if (params.length === 0) return { text };
+function prepared(text: string, params: readonly unknown[], options?: QueryOptions): pg.QueryConfig {
+  const types = options?.timestamps === "iso" ? ISO_TIMESTAMPS : undefined;
+  if (params.length === 0) return { text, types };
   let name = statementNames.get(text);
   if (!name && statementNames.size < 2000) {
     name = `s${statementNames.size}`;
     statementNames.set(text, name);
   }
-  return name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] };
+  return name
+    ? { name, text, values: params as unknown[], types }
+    : { text, values: params as unknown[], types };
 }
+
+/** How the pool reads values: bigint and numeric as numbers (ids and so'm fit in a double). */
+const POOL_TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8 || oid === NUMERIC
+      ? toNumber
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+/** The same, with `timestamptz` as ISO strings (QueryOptions.timestamps). */
+const ISO_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMPTZ && format !== "binary"
+      ? isoFromPostgres
+      : POOL_TYPES.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 class PostgresDatabase implements Database {
   readonly kind = "postgres" as const;
@@ -73,8 +105,8 @@ class PostgresDatabase implements Database {
     private readonly url: string,
   ) {}
 
-  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query(prepared(text, params));
+  async query<T>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<T[]> {
+    const res = await this.pool.query(prepared(text, params, options));
     return res.rows as T[];
   }
 
@@ -84,8 +116,8 @@ class PostgresDatabase implements Database {
       try {
         await client.query("BEGIN");
         const tx: Sql = {
-          query: async <R>(text: string, params: readonly unknown[] = []) =>
-            (await client.query(prepared(text, params))).rows as R[],
+          query: async <R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+            (await client.query(prepared(text, params, options))).rows as R[],
         };
         const result = await fn(tx);
         await client.query("COMMIT");
@@ -164,20 +196,24 @@ class PostgresDatabase implements Database {
   }
 }
 
+/** PGlite merges a query's parsers into its own. */
+const PGLITE_ISO = { parsers: { [TIMESTAMPTZ]: isoFromPostgres } };
+const pgliteOptions = (options?: QueryOptions) => (options?.timestamps === "iso" ? PGLITE_ISO : undefined);
+
 class PgliteDatabase implements Database {
   readonly kind = "pglite" as const;
   constructor(private readonly db: PGlite) {}
 
-  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.db.query<T>(text, params as unknown[])).rows;
+  async query<T>(text: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<T[]> {
+    return (await this.db.query<T>(text, params as unknown[], pgliteOptions(options))).rows;
   }
 
   /** PGlite has one connection: its own `transaction` runs exclusively, which serialises them for us. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     return this.db.transaction(async (t) => {
       const tx: Sql = {
-        query: async <R>(text: string, params: readonly unknown[] = []) =>
-          (await t.query<R>(text, params as unknown[])).rows,
+        query: async <R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+          (await t.query<R>(text, params as unknown[], pgliteOptions(options))).rows,
       };
       return fn(tx);
     });
@@ -204,12 +240,7 @@ export async function openDatabase(url: string): Promise<Database> {
       // offers is estimated at 94,000; a slightly bigger catalogue would add ~24 ms of compiling to
       // each batch (EXPLAIN: "JIT … Emission 21 ms") for statements that run in a few ms.
       options: "-c jit=off",
-      types: {
-        getTypeParser: ((oid: number, format?: "text" | "binary") =>
-          oid === INT8 || oid === NUMERIC
-            ? toNumber
-            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-      },
+      types: POOL_TYPES,
     });
     pool.on("error", () => {});
     await pool.query("select 1");
