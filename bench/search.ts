@@ -87,6 +87,15 @@ const QUERIES = [
   "olma",
 ];
 
+async function timedJson<T>(port: number, url: string): Promise<T | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${url}`);
+    return res.ok ? ((await res.json()) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function seed(url: string) {
   const db = await openDatabase(url);
   await migrate(db);
@@ -152,6 +161,8 @@ async function main() {
     );
     let i = 0;
     const measure = async (label: string, next: () => Promise<{ status: number; ms: number }>) => {
+      const gc0 = (await timedJson<{ gc: { count: number; totalMs: number } }>(server.port, "/bench/stats"))
+        ?.gc;
       const t0 = performance.now();
       const cpu0 = cpuSeconds(server.pid);
       const client0 = process.cpuUsage();
@@ -170,6 +181,18 @@ async function main() {
         `${label}: ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}; CPU cores: server ${cpu.serverCpu.toFixed(2)}, load generator ${cpu.clientCpu.toFixed(2)}, PostgreSQL ${cpu.postgresCpu.toFixed(2)}, machine ${cpu.machineCpu.toFixed(2)} of ${os.cpus().length}`,
       );
       log(`  p99 by second: ${r.p99BySecond.map((v) => v.toFixed(0)).join(" ")} ms`);
+      const gc = (
+        await timedJson<{
+          gc: { count: number; totalMs: number; long: { at: number; ms: number; kind: number }[] };
+        }>(server.port, "/bench/stats")
+      )?.gc;
+      if (gc) {
+        const from = performance.timeOrigin + t0 + 2000;
+        const long = gc.long.filter((g) => g.at >= from);
+        log(
+          `  server GC: ${gc.count - (gc0?.count ?? 0)} pauses, ${(gc.totalMs - (gc0?.totalMs ?? 0)).toFixed(0)} ms in all; ≥ 5 ms in the measured window: ${long.map((g) => `${((g.at - from) / 1000).toFixed(1)} s: ${g.ms.toFixed(0)} ms (kind ${g.kind})`).join(", ") || "none"}`,
+        );
+      }
       return { ...r, ...cpu };
     };
     const health = await measure("GET /health", () => timedGet(server.port, "/health"));
