@@ -71,8 +71,8 @@ interface Shape {
 type PageRow = IsoTimestamps<OfferFields> & { sort_key: number; distance_m: number | null; store_id: number };
 /** A page's offer, before it is read in full. */
 type PageKey = { id: number; sort_key: number; distance_m: number | null; store_id: number };
-/** Shops in walking order, as parallel arrays. */
-type Line = { ids: number[]; keys: number[]; dists: (number | null)[]; search_keys: (string | null)[] };
+/** Shops in walking order: an array of shop_step (id, sort_key, distance_m, search_key). */
+type Line = { shops: unknown[] };
 type Walked = {
   i: number;
   n: number;
@@ -110,14 +110,17 @@ const SORT_KEYS: Record<"id" | "ending" | "price" | "discount", () => RawBuilder
  * plenty for "how far is it"); null when the shop set no location.
  */
 function distanceTo(p: { lat: number; lng: number }): RawBuilder<number | null> {
+  // sin²(x/2) written as (1 - cos x) / 2: power() was the dearest call here, and a distance is
+  // computed for every shop near the point. (1 - cos x loses digits for a tiny x, never a metre.)
   return sql<number | null>`round(12742000 * asin(sqrt(
-    power(sin(radians(stores.lat - ${p.lat}::float8) / 2), 2) +
-    cos(radians(${p.lat}::float8)) * cos(radians(stores.lat)) * power(sin(radians(stores.lng - ${p.lng}::float8) / 2), 2))))`;
+    (1 - cos(radians(stores.lat - ${p.lat}::float8))) / 2 +
+    cos(radians(${p.lat}::float8)) * cos(radians(stores.lat)) * (1 - cos(radians(stores.lng - ${p.lng}::float8))) / 2)))`;
 }
 
 /** Within the search's bounding box (`reachBox`). */
 function inBox(slot: Slot) {
-  return sql<boolean>`stores.lat between ${slot<number>("lat_min")} and ${slot<number>("lat_max")} and stores.lng between ${slot<number>("lng_min")} and ${slot<number>("lng_max")}`;
+  // The expression the GiST index stores_location (migration 015) holds: (x, y) = (lng, lat).
+  return sql<boolean>`point(stores.lng, stores.lat) <@ box(point(${slot<number>("lng_min")}, ${slot<number>("lat_min")}), point(${slot<number>("lng_max")}, ${slot<number>("lat_max")}))`;
 }
 
 /** How far nearest first looks before it looks at every shop (see `search`). */
@@ -404,7 +407,7 @@ export class OfferSearch {
     const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
     const db = kysely(this.db);
     const key = sql<number>`coalesce(x.distance_m, ${sql.lit(NEVER)})`;
-    // One line of shops as arrays in walking order (distance, then id).
+    // One line of shops, sorted once into an array of shop_step (migration 015) in walking order.
     const lineOf = (part: "line" | "far") => {
       const shops = db
         .selectFrom("stores")
@@ -420,19 +423,15 @@ export class OfferSearch {
       if (shape.reach)
         conditions.push(part === "line" ? within : sql`not coalesce(x.boxed and ${within}, false)`);
       if (after) conditions.push(sql`${key} >= ${after[0]}::float8`);
-      const order = sql`order by ${key}, x.id`;
-      return sql<Line>`(select coalesce(array_agg(x.id ${order}), '{}') as ids, array_agg(${key} ${order}) as keys,
-        array_agg(x.distance_m ${order}) as dists, array_agg(x.search_key ${order}) as search_keys
+      return sql<Line>`(select coalesce(array_agg(row(x.id, ${key}, x.distance_m, x.search_key)::shop_step
+          order by ${key}, x.id), '{}') as shops
         from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``})`;
     };
     // The walk's next shop: the (i+1)-th of `line`, then of `far`.
-    const nth = (part: "line" | "far", i: string) =>
-      sql.raw(
-        `${part}.ids[${i}] as id, ${part}.keys[${i}] as sort_key, ${part}.dists[${i}] as distance_m, ${part}.search_keys[${i}] as search_key`,
-      );
+    const nth = (part: "line" | "far", i: string) => sql.raw(`(${part}.shops[${i}]).*`);
     const next = sql`select ${nth("line", "w.i + 1")} from line where w.i < w.n${
       shape.far
-        ? sql` union all select ${nth("far", "w.i + 1 - w.n")} from far where w.i >= w.n and w.i - w.n < cardinality(far.ids)`
+        ? sql` union all select ${nth("far", "w.i + 1 - w.n")} from far where w.i >= w.n and w.i - w.n < cardinality(far.shops)`
         : sql``
     }`;
     // That shop's matches in stock, at most a page and one, in id order.
@@ -469,7 +468,7 @@ export class OfferSearch {
       .limit(sql.lit(limit + 1) as never);
     // i: shops walked, n: shops in `line`, total: matches so far. OFFSET 0 keeps the array a
     // subquery of its own, computed once per shop.
-    const walk = sql<Walked>`(select 0 as i, coalesce(cardinality(line.ids), 0) as n, 0 as total, null::bigint as store_id,
+    const walk = sql<Walked>`(select 0 as i, cardinality(line.shops) as n, 0 as total, null::bigint as store_id,
         null::float8 as sort_key, null::float8 as distance_m, null::bigint[] as ids from line
       union all
       select w.i + 1, w.n, w.total + cardinality(m.ids), s.id, s.sort_key, s.distance_m, m.ids
