@@ -228,6 +228,101 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
     ]);
   });
 
+  it("nearest first gives what a brute-force reference gives, page by page, near and far", async () => {
+    // 30 shops up to ~17 km around (40.5, 70.5), so some are past the first look's 5 km, two with
+    // no location and one suspended; offers that match or not, sold out, inactive or past pickup.
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const owner = newUser();
+    await t.db.query("insert into users (id, first_name, language) values ($1, 'Ref', 'en')", [owner.id]);
+    const words = ["plumref", "kiwiref", "figref"];
+    type Made = {
+      id: number;
+      store: number;
+      title: string;
+      lat: number | null;
+      lng: number | null;
+      onSale: boolean;
+    };
+    const made: Made[] = [];
+    for (let i = 0; i < 30; i++) {
+      const located = i % 15 !== 7;
+      const lat = located ? 40.5 + (rnd() - 0.5) * 0.3 : null;
+      const lng = located ? 70.5 + (rnd() - 0.5) * 0.4 : null;
+      const status = i === 11 ? "suspended" : "active";
+      const [store] = await t.db.query<{ id: number }>(
+        `insert into stores (owner_id, name, address, phone, lat, lng, status)
+         values ($1, $2, 'Tashkent', '+998901112233', $3, $4, $5) returning id`,
+        [owner.id, `Ref shop ${i}`, lat, lng, status],
+      );
+      for (let k = 0; k < 4; k++) {
+        const title = `${words[Math.floor(rnd() * 3)]} ${i}.${k}`;
+        const sold = rnd() < 0.15;
+        const inactive = rnd() < 0.1;
+        const past = rnd() < 0.1;
+        const [offer] = await t.db.query<{ id: number }>(
+          `insert into offers (store_id, title, price, quantity, active, pickup_until)
+           values ($1, $2, 1000, $3, $4, now() + $5 * interval '1 hour') returning id`,
+          [store?.id, title, sold ? 0 : 3, !inactive, past ? -1 : 2],
+        );
+        made.push({
+          id: offer?.id as number,
+          store: store?.id as number,
+          title,
+          lat,
+          lng,
+          onSale: !sold && !inactive && !past && status === "active",
+        });
+      }
+    }
+    const metres = (a: { lat: number; lng: number }, b: { lat: number; lng: number }) => {
+      const r = (d: number) => (d * Math.PI) / 180;
+      const h =
+        Math.sin(r(b.lat - a.lat) / 2) ** 2 +
+        Math.cos(r(a.lat)) * Math.cos(r(b.lat)) * Math.sin(r(b.lng - a.lng) / 2) ** 2;
+      return 12_742_000 * Math.asin(Math.sqrt(h));
+    };
+    for (const [lat, lng, word] of [
+      [40.5, 70.5, "plumref"],
+      [40.62, 70.68, "kiwiref"],
+      [40.4, 70.3, "figref"],
+      [40.5, 70.5, "ref"],
+    ] as const) {
+      const url = `/api/offers?near=${lat},${lng}&sort=distance&q=${word}`;
+      const walked: Offer[] = [];
+      let next = `${url}&limit=3`;
+      for (let pages = 0; pages < 100 && next; pages++) {
+        const page = (await t.as(buyer).get(next, api.offers)).body;
+        walked.push(...page.offers);
+        next = page.next_cursor ? `${url}&limit=3&cursor=${encodeURIComponent(page.next_cursor)}` : "";
+      }
+      const expected = made.filter((m) => m.onSale && m.title.includes(word));
+      expect(walked.map((o) => o.id).sort((a, b) => a - b)).toEqual(
+        expected.map((m) => m.id).sort((a, b) => a - b),
+      );
+      const given = new Map(walked.map((o) => [o.id, o.distance_m ?? null]));
+      for (const m of expected) {
+        const d = given.get(m.id);
+        if (m.lat === null || m.lng === null) expect(d).toBeNull();
+        else
+          expect(
+            Math.abs((d as number) - metres({ lat, lng }, { lat: m.lat, lng: m.lng })),
+          ).toBeLessThanOrEqual(1);
+      }
+      // Nearest first, then by shop, then by offer; no location last.
+      const key = (m: Made) => [given.get(m.id) ?? Number.POSITIVE_INFINITY, m.store, m.id] as const;
+      const order = [...expected].sort((a, b) => {
+        const [x, y] = [key(a), key(b)];
+        return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+      });
+      expect(walked.map((o) => o.id)).toEqual(order.map((m) => m.id));
+      expect(walked.some((o) => (o.distance_m ?? 0) > 5_000)).toBe(true);
+    }
+  });
+
   it("searches sent at once (one batch, one statement) each get the page they would get alone", async () => {
     const urls = ["non", "нон", "chai", "walk", "apples", "late", "xleb", "nothing"].flatMap((q) =>
       ["41.31,69.28", "41.1,69.1", "39.65,66.96"].flatMap((near) => [

@@ -73,15 +73,7 @@ type PageRow = IsoTimestamps<OfferFields> & { sort_key: number; distance_m: numb
 type PageKey = { id: number; sort_key: number; distance_m: number | null; store_id: number };
 /** Shops in walking order: an array of shop_step (id, sort_key, distance_m, search_key). */
 type Line = { shops: unknown[] };
-type Walked = {
-  i: number;
-  n: number;
-  total: number;
-  store_id: number;
-  sort_key: number;
-  distance_m: number;
-  ids: number[];
-};
+type ShopStep = { id: number; sort_key: number; distance_m: number | null; search_key: string | null };
 
 export interface OfferPage {
   offers: Offer[];
@@ -386,16 +378,17 @@ export class OfferSearch {
   }
 
   /**
-   * Nearest first: the shops in order of distance, walked one at a time (the recursive CTE `walk`)
-   * until those walked hold more than a page of matches; the page is theirs, as every later shop's
-   * offers come after theirs. So the work is that of the few shops nearest the point, whatever the
-   * planner guesses of how many there are.
+   * Nearest first: the shops in order of distance, each followed by its matches in id order, and
+   * the first page and one of that stream. The database stops there: nothing in the stream is
+   * sorted (the shops come sorted in an array, each shop's matches from the index in id order), so
+   * it looks at the few shops nearest the point and, in the last, only as far as the page needs,
+   * whatever it guesses of how many shops are near. (The page is sorted again at the end.)
    *
-   * The shops are walked from two lines. `line`: those within `reach` of the point (a bounding box
-   * spares the database a distance to every shop, then the exact distance), or, without a reach,
-   * every shop. `far`, where the shape has it: every other shop, ordered only if the walk runs past
-   * the end of `line` — PostgreSQL computes a CTE when it is first read — so a search that finds
-   * its page nearby never looks further, and one that does not still takes one statement.
+   * The shops come from two lines. `line`: those within `reach` of the point (a bounding box spares
+   * the database a distance to every shop, then the exact distance), or, without a reach, every
+   * shop. `far`, where the shape has it: every other shop, ordered only if the stream runs past the
+   * end of `line` — PostgreSQL computes a CTE when it is first read — so a search that finds its
+   * page nearby never looks further, and one that does not still takes one statement.
    *
    * A shop's offers are judged from the covering index (offers_store_walk) alone; only those that
    * match are read from the table, for their stock, which changes with every order and is kept out
@@ -427,13 +420,10 @@ export class OfferSearch {
           order by ${key}, x.id), '{}') as shops
         from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``})`;
     };
-    // The walk's next shop: the (i+1)-th of `line`, then of `far`.
-    const nth = (part: "line" | "far", i: string) => sql.raw(`(${part}.shops[${i}]).*`);
-    const next = sql`select ${nth("line", "w.i + 1")} from line where w.i < w.n${
-      shape.far
-        ? sql` union all select ${nth("far", "w.i + 1 - w.n")} from far where w.i >= w.n and w.i - w.n < cardinality(far.shops)`
-        : sql``
-    }`;
+    // The shops in walking order: `line`'s, then `far`'s.
+    const shops = sql<ShopStep>`(select (x).* from (select unnest(line.shops) as x from line${
+      shape.far ? sql` union all select unnest(far.shops) from far` : sql``
+    }) as xs)`;
     // That shop's matches in stock, at most a page and one, in id order.
     const wordsMatch = this.wordsMatch(slot, shape);
     const matches = db
@@ -466,18 +456,7 @@ export class OfferSearch {
       .select("o.id")
       .orderBy("o.id")
       .limit(sql.lit(limit + 1) as never);
-    // i: shops walked, n: shops in `line`, total: matches so far. OFFSET 0 keeps the array a
-    // subquery of its own, computed once per shop.
-    const walk = sql<Walked>`(select 0 as i, cardinality(line.shops) as n, 0 as total, null::bigint as store_id,
-        null::float8 as sort_key, null::float8 as distance_m, null::bigint[] as ids from line
-      union all
-      select w.i + 1, w.n, w.total + cardinality(m.ids), s.id, s.sort_key, s.distance_m, m.ids
-        from walk as w
-        cross join lateral (${next}) as s
-        cross join lateral (select array(${matches}) as ids offset 0) as m
-       where w.total <= ${sql.lit(limit)})`;
-    // WITH RECURSIVE is said once for the whole list, so the list opens with it.
-    const lines = db.withRecursive(
+    const lines = db.with(
       (cte) => cte("line").materialized(),
       () => lineOf("line"),
     );
@@ -487,15 +466,14 @@ export class OfferSearch {
           () => lineOf("far"),
         )
       : (lines as unknown as QueryCreator<DB & { line: Line; far: Line }>)
-    )
-      .withRecursive("walk(i, n, total, store_id, sort_key, distance_m, ids)", () => walk)
-      .with(
-        "k",
-        () =>
-          sql<PageKey>`(select u.id, w.sort_key, w.distance_m, w.store_id
-            from walk as w cross join lateral unnest(w.ids) with ordinality as u(id, ord)
-           where w.i > 0 order by w.i, u.ord limit ${sql.lit(limit + 1)})`,
-      ) as unknown as QueryCreator<DB & { k: PageKey }>;
+    ).with("k", (q) =>
+      q
+        .selectFrom(shops.as("s"))
+        .innerJoinLateral(matches.as("o"), (join) => join.onTrue())
+        .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
+        // No ORDER BY: the stream is already in page order, and a sort would read all of it.
+        .limit(sql.lit(limit + 1) as never),
+    ) as unknown as QueryCreator<DB & { k: PageKey }>;
   }
 
   private async owns(userId: number, storeId: number): Promise<boolean> {
