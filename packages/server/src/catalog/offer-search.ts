@@ -298,22 +298,27 @@ export class OfferSearch {
 
   /**
    * The query of one shape. Only the shape (which filters are set, the sort, the page size) may
-   * steer what is built here; every value goes in through `slot`. The page is chosen on narrow rows
-   * (the CTE `k`: offer, sort key, distance, shop); only its rows are read in full.
+   * steer what is built here; every value goes in through `slot`. The page is chosen in the CTE `k`;
+   * the other sorts choose it on narrow rows (offer, sort key, distance, shop) and read only its rows
+   * in full.
    */
   private build(slot: Slot, shape: Shape) {
-    const db = shape.sort === "distance" ? this.nearestFirst(slot, shape) : this.sorted(slot, shape);
-    return (
-      db
+    // Nearest first pages by (distance, shop, offer): the shops are walked in that order. Its `k`
+    // holds the offers' rows already.
+    if (shape.sort === "distance")
+      return this.nearestFirst(slot, shape)
         .selectFrom("k")
-        .innerJoin("offers", "offers.id", "k.id")
-        .select(OFFER_COLUMNS)
-        .select(["k.sort_key", "k.distance_m"])
+        .selectAll("k")
         .orderBy("k.sort_key")
-        // Nearest first pages by (distance, shop, offer): the shops are walked in that order.
-        .$if(shape.sort === "distance", (q) => q.orderBy("k.store_id"))
-        .orderBy("k.id")
-    );
+        .orderBy("k.store_id")
+        .orderBy("k.id");
+    return this.sorted(slot, shape)
+      .selectFrom("k")
+      .innerJoin("offers", "offers.id", "k.id")
+      .select(OFFER_COLUMNS)
+      .select(["k.sort_key", "k.distance_m"])
+      .orderBy("k.sort_key")
+      .orderBy("k.id");
   }
 
   /** The search's words, each matching an offer's title and description or its shop's name. */
@@ -394,7 +399,7 @@ export class OfferSearch {
    * match are read from the table, for their stock, which changes with every order and is kept out
    * of the index so that an order's update stays a heap-only one.
    */
-  private nearestFirst(slot: Slot, shape: Shape): QueryCreator<DB & { k: PageKey }> {
+  private nearestFirst(slot: Slot, shape: Shape): QueryCreator<DB & { k: PageKey & OfferFields }> {
     const { limit, ownView } = shape;
     const point = { lat: slot<number>("lat"), lng: slot<number>("lng") };
     const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
@@ -447,13 +452,14 @@ export class OfferSearch {
         (st) =>
           st
             .selectFrom("offers")
-            .select("offers.id")
+            .select(OFFER_COLUMNS)
             .whereRef("offers.id", "=", "o.id")
             .where((w) => w.and(ownView ? [] : [inStock(w as unknown as ExpressionBuilder<DB, "offers">)]))
             .as("stock"),
         (join) => join.onTrue(),
       )
-      .select("o.id")
+      // The row read for the stock is the page's row: no second look-up by id.
+      .selectAll("stock")
       .orderBy("o.id")
       .limit(sql.lit(limit + 1) as never);
     const lines = db.with(
@@ -470,10 +476,11 @@ export class OfferSearch {
       q
         .selectFrom(shops.as("s"))
         .innerJoinLateral(matches.as("o"), (join) => join.onTrue())
-        .select(["o.id", "s.sort_key", "s.distance_m", "s.id as store_id"])
+        .selectAll("o")
+        .select(["s.sort_key", "s.distance_m"])
         // No ORDER BY: the stream is already in page order, and a sort would read all of it.
         .limit(sql.lit(limit + 1) as never),
-    ) as unknown as QueryCreator<DB & { k: PageKey }>;
+    ) as unknown as QueryCreator<DB & { k: PageKey & OfferFields }>;
   }
 
   private async owns(userId: number, storeId: number): Promise<boolean> {
