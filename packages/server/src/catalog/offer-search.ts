@@ -236,11 +236,11 @@ export class OfferSearch {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return ok({
-      offers: page.map((r) =>
-        near
-          ? { ...toOffer(r), distance_m: r.distance_m === null ? null : Number(r.distance_m) }
-          : toOffer(r),
-      ),
+      offers: page.map((r) => {
+        const offer = toOffer(r);
+        if (near) offer.distance_m = r.distance_m === null ? null : Number(r.distance_m);
+        return offer;
+      }),
       next_cursor:
         rows.length > query.limit && last
           ? this.cursors.encode(
@@ -292,7 +292,9 @@ export class OfferSearch {
     );
     const rows = await this.db.query<PageRow & { n: number }>(text, parameters, { timestamps: "iso" });
     const pages: PageRow[][] = items.map(() => []);
-    for (const { n, ...row } of rows) pages[n]?.push(row);
+    // Each row keeps its `n` (toOffer reads only the offer's fields): copying every row without it
+    // was a measurable part of a busy server's time.
+    for (const row of rows) pages[row.n]?.push(row);
     return pages;
   }
 
