@@ -3,7 +3,7 @@
  *
  * 10,000 offers in 500 shops around Tashkent (titles and shop names in Uzbek Latin and Cyrillic,
  * Russian and English) on a fresh PostgreSQL database; the real server (`bench/server.ts`) as a
- * child process; 50 requests in flight from one keep-alive client. Measured in the same run:
+ * child process; 50 requests in flight from one keep-alive client (autocannon, 50 connections). Measured in the same run:
  * `GET /health` (the HTTP stack alone: the ceiling) and `GET /api/offers?near=…&q=…&sort=distance`
  * with a different point and word each time. Target: the search's p99 under 20 ms.
  * Writes bench/results/search-postgres.json and the "Catalogue search" section of BENCHMARKS.md.
@@ -19,7 +19,7 @@ import { signInitData } from "../packages/server/src/auth/init-data.ts";
 import { openDatabase } from "../packages/server/src/db/database.ts";
 import { migrate } from "../packages/server/src/db/migrations.ts";
 import {
-  closedLoop,
+  closedLoopCannon,
   cpuSeconds,
   type Latency,
   machine,
@@ -28,7 +28,6 @@ import {
   root,
   log as say,
   startBenchServer,
-  timedGet,
   writeSection,
 } from "./support.ts";
 
@@ -160,7 +159,7 @@ async function main() {
       (_, i) => `tma ${signInitData(TOKEN, { user: { id: 7_000_000_000 + i, first_name: `B${i}` } })}`,
     );
     let i = 0;
-    const measure = async (label: string, next: () => Promise<{ status: number; ms: number }>) => {
+    const measure = async (label: string, next: () => { path: string; headers?: Record<string, string> }) => {
       const gc0 = (await timedJson<{ gc: { count: number; totalMs: number } }>(server.port, "/bench/stats"))
         ?.gc;
       const t0 = performance.now();
@@ -168,7 +167,7 @@ async function main() {
       const client0 = process.cpuUsage();
       const pg0 = postgresCpuSeconds();
       const busy0 = machineBusySeconds();
-      const r = await closedLoop(IN_FLIGHT, SECONDS, 2, next);
+      const r = await closedLoopCannon(server.port, IN_FLIGHT, SECONDS, 2, next);
       const s = (performance.now() - t0) / 1000;
       const client = process.cpuUsage(client0);
       const cpu = {
@@ -195,15 +194,16 @@ async function main() {
       }
       return { ...r, ...cpu };
     };
-    const health = await measure("GET /health", () => timedGet(server.port, "/health"));
+    const health = await measure("GET /health", () => ({ path: "/health" }));
     const search = await measure("GET /api/offers?near&q", () => {
       const k = i++;
       const lat = (41.2 + ((k * 7919) % 2000) / 10_000).toFixed(4);
       const lng = (69.1 + ((k * 104_729) % 3000) / 10_000).toFixed(4);
       const q = encodeURIComponent(QUERIES[k % QUERIES.length] as string);
-      return timedGet(server.port, `/api/offers?near=${lat},${lng}&q=${q}&sort=distance&limit=20`, {
-        authorization: users[k % users.length] as string,
-      });
+      return {
+        path: `/api/offers?near=${lat},${lng}&q=${q}&sort=distance&limit=20`,
+        headers: { authorization: users[k % users.length] as string },
+      };
     });
     await server.stop();
     m.loadAverage[1] = os.loadavg()[0] ?? 0;
