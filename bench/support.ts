@@ -1,11 +1,10 @@
 /**
- * What the benchmarks share: the server under test as a child process, a keep-alive HTTP client,
+ * What the benchmarks share: the server under test as a child process, a closed loop of requests,
  * latency statistics, CPU readings, and writing a section of BENCHMARKS.md.
  * (bench/orders.ts and bench/drain.ts predate it and still carry their own copies.)
  */
 import { execSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -115,21 +114,6 @@ export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchSer
   };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
-
-/** One GET over the keep-alive agent: its status and milliseconds. */
-export function timedGet(port: number, url: string, headers: http.OutgoingHttpHeaders = {}) {
-  return new Promise<{ status: number; ms: number }>((resolve, reject) => {
-    const t0 = now();
-    const req = http.request({ host: "127.0.0.1", port, path: url, method: "GET", headers, agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: now() - t0 }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 export interface Latency {
   n: number;
   rate: number;
@@ -143,40 +127,7 @@ export interface Latency {
 }
 
 /**
- * A closed loop: `inFlight` requests at a time for `seconds` (after `warmupSeconds` not counted),
- * each made by `next()`. Returns the rate and the latency percentiles of the measured window.
- */
-export async function closedLoop(
-  inFlight: number,
-  seconds: number,
-  warmupSeconds: number,
-  next: () => Promise<{ status: number; ms: number }>,
-): Promise<Latency> {
-  const times: number[] = [];
-  const bySecond: number[][] = Array.from({ length: seconds + 1 }, () => []);
-  let errors = 0;
-  const t0 = now();
-  const measureFrom = t0 + warmupSeconds * 1000;
-  const end = measureFrom + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (now() < end) {
-        const started = now();
-        const r = await next().catch(() => ({ status: 0, ms: 0 }));
-        if (started < measureFrom) continue;
-        if (r.status !== 200) errors++;
-        else {
-          times.push(r.ms);
-          bySecond[Math.floor((started - measureFrom) / 1000)]?.push(r.ms);
-        }
-      }
-    }),
-  );
-  return latencyOf(times, bySecond, seconds, errors);
-}
-
-/**
- * The same closed loop driven by autocannon: `inFlight` keep-alive connections, each sending its
+ * A closed loop driven by autocannon: `inFlight` keep-alive connections, each sending its
  * next request (`next()`: path and headers) as soon as the last one is answered. The load generator
  * shares the machine's two cores with the server and the database; autocannon's HTTP client costs
  * less CPU a request than Node's http module (measured: about 45 against 55-70 µs for a catalogue
