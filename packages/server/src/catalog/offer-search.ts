@@ -280,12 +280,12 @@ export class OfferSearch {
       (slot) => {
         const column = <T>(name: string) => sql.ref(`q.${name}`) as unknown as T;
         const one = this.build(column, shape);
+        // No ORDER BY here: each search's rows come from its own subquery, sorted there, and a
+        // lateral subquery's rows come out in its order (the rows are grouped by `n` below); sorting
+        // the whole batch again copied every row of it into a sort.
         const raw = sql`select q.n, r.* from jsonb_to_recordset(${slot("searches")}::jsonb) as q(${sql.raw(
           BATCH_COLUMNS,
-        )}) cross join lateral (${one}) as r order by q.n, r.sort_key, ${sql.raw(
-          // Nearest first pages by (distance, shop, offer); the other sorts by (key, offer).
-          shape.sort === "distance" ? "r.store_id, r.id" : "r.id",
-        )}`;
+        )}) cross join lateral (${one}) as r`;
         return { compile: () => raw.compile(kysely(this.db)) };
       },
       { searches: JSON.stringify(items.map((values, n) => ({ ...values, n }))) },
