@@ -230,6 +230,8 @@ async function main() {
   }
 }
 
+type Measured = Latency & { serverCpu: number; clientCpu: number; postgresCpu: number; machineCpu: number };
+
 function report(r: {
   date: string;
   machine: ReturnType<typeof machine>;
@@ -237,13 +239,14 @@ function report(r: {
   shops: number;
   inFlight: number;
   seconds: number;
-  health: Latency & { serverCpu: number };
-  search: Latency & { serverCpu: number };
+  health: Measured;
+  search: Measured;
 }) {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const met = r.search.p99 < 20 && r.search.errors === 0;
-  const row = (what: string, x: Latency & { serverCpu: number }) =>
-    `| ${what} | ${x.rate.toFixed(0)}/s | ${ms(x.p50)} | ${ms(x.p90)} | ${ms(x.p99)} | ${ms(x.max)} | ${x.errors} | ${x.serverCpu.toFixed(2)} |`;
+  const row = (what: string, x: Measured) =>
+    `| ${what} | ${x.rate.toFixed(0)}/s | ${ms(x.p50)} | ${ms(x.p90)} | ${ms(x.p99)} | ${ms(x.max)} | ${x.errors} | ${x.serverCpu.toFixed(2)} | ${x.clientCpu.toFixed(2)} | ${x.postgresCpu.toFixed(2)} | ${x.machineCpu.toFixed(2)} |`;
+  const perSearch = (cores: number) => `${((cores / r.search.rate) * 1000).toFixed(2)} ms`;
   writeSection(
     "<!-- search:start (written by bench/search.ts; edit the script, not this section) -->",
     "<!-- search:end -->",
@@ -251,7 +254,7 @@ function report(r: {
       "## Catalogue search",
       "",
       `\`npm run bench:search\` (\`bench/search.ts\`): ${r.offers.toLocaleString("en-US")} offers in ${r.shops.toLocaleString("en-US")} shops around Tashkent on PostgreSQL, the`,
-      `real server as a child process, ${r.inFlight} requests in flight from one keep-alive client for ${r.seconds} s after 2 s of warm-up.`,
+      `real server as a child process, ${r.inFlight} requests in flight (autocannon, ${r.inFlight} keep-alive connections) for ${r.seconds} s after 2 s of warm-up.`,
       "Each search asks from a different point for a different word (Latin or Cyrillic), nearest first, 20 a page;",
       "`GET /health` in the same run is the HTTP stack alone.",
       "",
@@ -261,10 +264,14 @@ function report(r: {
       "",
       `Target: search p99 under 20 ms at ${r.inFlight} in flight — ${met ? "met" : "**not met**"} (${ms(r.search.p99)}).`,
       "",
-      "| request | rate | p50 | p90 | p99 | max | errors | server CPU (cores) |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|",
+      `CPU in cores of the ${r.machine.cpu.split(" ")[0]} this machine has; the load generator, the server and PostgreSQL share them.`,
+      "",
+      "| request | rate | p50 | p90 | p99 | max | errors | server | load generator | PostgreSQL | machine |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       row("`GET /health` (ceiling)", r.health),
       row("`GET /api/offers?near=…&q=…&sort=distance&limit=20`", r.search),
+      "",
+      `Per search: ${perSearch(r.search.serverCpu)} of server CPU, ${perSearch(r.search.postgresCpu)} of PostgreSQL, ${perSearch(r.search.clientCpu)} of load generator. The search's p99 second by second: ${r.search.p99BySecond.map((v) => v.toFixed(0)).join(", ")} ms.`,
       "",
     ],
   );
