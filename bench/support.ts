@@ -147,14 +147,23 @@ export async function closedLoopCannon(
   const t0 = now();
   const measureFrom = t0 + warmupSeconds * 1000;
   const end = measureFrom + seconds * 1000;
-  const instance = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: inFlight,
-    pipelining: 1,
-    duration: warmupSeconds + seconds,
-    requests: [{ setupRequest: (req: object) => ({ ...req, method: "GET", ...next() }) }],
+  let finished: (r: autocannon.Result) => void = () => {};
+  let failed: (err: unknown) => void = () => {};
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
   });
-  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+  const instance = autocannon(
+    {
+      url: `http://127.0.0.1:${port}`,
+      connections: inFlight,
+      pipelining: 1,
+      duration: warmupSeconds + seconds,
+      requests: [{ setupRequest: (req) => ({ ...req, method: "GET", ...next() }) }],
+    },
+    (err, result) => (err ? failed(err) : finished(result)),
+  );
+  instance.on("response", (_client, status, _bytes, ms) => {
     const at = now();
     const started = at - ms;
     if (started < measureFrom || at > end) return;
@@ -164,7 +173,7 @@ export async function closedLoopCannon(
       bySecond[Math.floor((started - measureFrom) / 1000)]?.push(ms);
     }
   });
-  const result = await instance;
+  const result = await done;
   errors += result.errors + result.timeouts;
   return latencyOf(times, bySecond, seconds, errors);
 }
