@@ -71,8 +71,6 @@ interface Shape {
 type PageRow = IsoTimestamps<OfferFields> & { sort_key: number; distance_m: number | null; store_id: number };
 /** A page's offer, before it is read in full. */
 type PageKey = { id: number; sort_key: number; distance_m: number | null; store_id: number };
-/** Shops in walking order: an array of shop_step (id, sort_key, distance_m, search_key). */
-type Line = { shops: unknown[] };
 type ShopStep = { id: number; sort_key: number; distance_m: number | null; search_key: string | null };
 
 export interface OfferPage {
@@ -387,11 +385,11 @@ export class OfferSearch {
   /**
    * Nearest first: the shops in order of distance, each followed by its matches in id order, and
    * the first page and one of that stream. The database stops there: nothing in the stream is
-   * sorted (the shops come sorted in an array, each shop's matches from the index in id order), so
+   * sorted (the shops come sorted from a CTE, each shop's matches from the index in id order), so
    * it looks at the few shops nearest the point and, in the last, only as far as the page needs,
    * whatever it guesses of how many shops are near. (The page is sorted again at the end.) This
-   * leans on how PostgreSQL runs such a plan — an unnested array in its order, a nested loop's rows
-   * in its outer side's order — not on anything SQL promises; the tests hold the pages to a
+   * leans on how PostgreSQL runs such a plan — a materialized CTE read in the order it was written,
+   * a nested loop's rows in its outer side's order — not on anything SQL promises; the tests hold the pages to a
    * brute-force reference, near and far, so a PostgreSQL that did otherwise would be caught.
    *
    * The shops come from two lines. `line`: those within `reach` of the point (a bounding box spares
@@ -410,7 +408,7 @@ export class OfferSearch {
     const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
     const db = kysely(this.db);
     const key = sql<number>`coalesce(x.distance_m, ${sql.lit(NEVER)})`;
-    // One line of shops, sorted once into an array of shop_step (migration 015) in walking order.
+    // One line of shops with their distance, in walking order (distance, then id).
     const lineOf = (part: "line" | "far") => {
       const shops = db
         .selectFrom("stores")
@@ -426,14 +424,13 @@ export class OfferSearch {
       if (shape.reach)
         conditions.push(part === "line" ? within : sql`not coalesce(x.boxed and ${within}, false)`);
       if (after) conditions.push(sql`${key} >= ${after[0]}::float8`);
-      return sql<Line>`(select coalesce(array_agg(row(x.id, ${key}, x.distance_m, x.search_key)::shop_step
-          order by ${key}, x.id), '{}') as shops
-        from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``})`;
+      return sql<ShopStep>`(select x.id, ${key} as sort_key, x.distance_m, x.search_key
+        from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``}
+        order by ${key}, x.id)`;
     };
-    // The shops in walking order: `line`'s, then `far`'s.
-    const shops = sql<ShopStep>`(select (x).* from (select unnest(line.shops) as x from line${
-      shape.far ? sql` union all select unnest(far.shops) from far` : sql``
-    }) as xs)`;
+    // The shops in walking order: `line`'s, then `far`'s (each CTE is read in the order it was
+    // written, sorted).
+    const shops = sql<ShopStep>`(select * from line${shape.far ? sql` union all select * from far` : sql``})`;
     // That shop's matches in stock, at most a page and one, in id order.
     const wordsMatch = this.wordsMatch(slot, shape);
     const matches = db
@@ -476,7 +473,7 @@ export class OfferSearch {
           (cte) => cte("far").materialized(),
           () => lineOf("far"),
         )
-      : (lines as unknown as QueryCreator<DB & { line: Line; far: Line }>)
+      : (lines as unknown as QueryCreator<DB & { line: ShopStep; far: ShopStep }>)
     ).with("k", (q) =>
       q
         .selectFrom(shops.as("s"))
