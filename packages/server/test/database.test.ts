@@ -32,6 +32,22 @@ describe.each(DATABASES)("database layer on %s", (kind) => {
     }
   });
 
+  it("reads times as the API's ISO strings when asked, as Dates otherwise, in and out of a transaction", async () => {
+    const { db, drop } = await freshDatabase(kind);
+    try {
+      const text =
+        "select '2026-12-07 21:27:04.112572+05'::timestamptz as t, null::timestamptz as n, $1::int8 as i";
+      const [iso] = await db.query<{ t: unknown; n: unknown; i: unknown }>(text, [7], { timestamps: "iso" });
+      expect(iso).toEqual({ t: "2026-12-07T16:27:04.112Z", n: null, i: 7 });
+      const [dated] = await db.query<{ t: unknown }>(text, [7]);
+      expect(dated?.t).toEqual(new Date("2026-12-07T16:27:04.112Z"));
+      const [inTx] = await db.transaction((tx) => tx.query<{ t: unknown }>(text, [7], { timestamps: "iso" }));
+      expect(inTx?.t).toBe("2026-12-07T16:27:04.112Z");
+    } finally {
+      await drop();
+    }
+  });
+
   // Only PostgreSQL has a connection to lose (and a JIT compiler); PGlite runs in-process.
   if (kind !== "postgres") return;
   it("runs its statements without JIT compilation, whatever the server's default", async () => {

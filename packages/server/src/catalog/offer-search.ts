@@ -388,9 +388,10 @@ export class OfferSearch {
    * sorted (the shops come sorted from a CTE, each shop's matches from the index in id order), so
    * it looks at the few shops nearest the point and, in the last, only as far as the page needs,
    * whatever it guesses of how many shops are near. (The page is sorted again at the end.) This
-   * leans on how PostgreSQL runs such a plan — a materialized CTE read in the order it was written,
-   * a nested loop's rows in its outer side's order — not on anything SQL promises; the tests hold the pages to a
-   * brute-force reference, near and far, so a PostgreSQL that did otherwise would be caught.
+   * leans on how PostgreSQL runs such a plan — a materialized CTE read in the order it was
+   * written, a nested loop's rows in its outer side's order — not on anything SQL promises; the
+   * tests hold the pages to a brute-force reference, near and far, so a PostgreSQL that did
+   * otherwise would be caught.
    *
    * The shops come from two lines. `line`: those within `reach` of the point (a bounding box spares
    * the database a distance to every shop, then the exact distance), or, without a reach, every
