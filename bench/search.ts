@@ -19,7 +19,7 @@ import { signInitData } from "../packages/server/src/auth/init-data.ts";
 import { openDatabase } from "../packages/server/src/db/database.ts";
 import { migrate } from "../packages/server/src/db/migrations.ts";
 import {
-  closedLoopCannon,
+  closedLoop,
   cpuSeconds,
   type Latency,
   machine,
@@ -95,6 +95,12 @@ async function timedJson<T>(port: number, url: string): Promise<T | null> {
   }
 }
 
+/** The server's GC pauses so far (`GET /bench/stats`, bench/server.ts). */
+async function serverGc(port: number) {
+  type Gc = { count: number; totalMs: number; long: { at: number; ms: number; kind: number }[] };
+  return (await timedJson<{ gc: Gc }>(port, "/bench/stats"))?.gc;
+}
+
 async function seed(url: string) {
   const db = await openDatabase(url);
   await migrate(db);
@@ -160,14 +166,13 @@ async function main() {
     );
     let i = 0;
     const measure = async (label: string, next: () => { path: string; headers?: Record<string, string> }) => {
-      const gc0 = (await timedJson<{ gc: { count: number; totalMs: number } }>(server.port, "/bench/stats"))
-        ?.gc;
+      const gc0 = await serverGc(server.port);
       const t0 = performance.now();
       const cpu0 = cpuSeconds(server.pid);
       const client0 = process.cpuUsage();
       const pg0 = postgresCpuSeconds();
       const busy0 = machineBusySeconds();
-      const r = await closedLoopCannon(server.port, IN_FLIGHT, SECONDS, 2, next);
+      const r = await closedLoop(server.port, IN_FLIGHT, SECONDS, 2, next);
       const s = (performance.now() - t0) / 1000;
       const client = process.cpuUsage(client0);
       const cpu = {
@@ -180,11 +185,7 @@ async function main() {
         `${label}: ${r.rate.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}; CPU cores: server ${cpu.serverCpu.toFixed(2)}, load generator ${cpu.clientCpu.toFixed(2)}, PostgreSQL ${cpu.postgresCpu.toFixed(2)}, machine ${cpu.machineCpu.toFixed(2)} of ${os.cpus().length}`,
       );
       log(`  p99 by second: ${r.p99BySecond.map((v) => v.toFixed(0)).join(" ")} ms`);
-      const gc = (
-        await timedJson<{
-          gc: { count: number; totalMs: number; long: { at: number; ms: number; kind: number }[] };
-        }>(server.port, "/bench/stats")
-      )?.gc;
+      const gc = await serverGc(server.port);
       if (gc) {
         const from = performance.timeOrigin + t0 + 2000;
         const long = gc.long.filter((g) => g.at >= from);

@@ -21,12 +21,16 @@ export function log(tag: string, msg: string) {
 }
 
 const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
+/** The CPU time (user + system) in seconds of a /proc/<pid>/stat line. */
+function cpuOfStat(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
 /** A process's CPU time (user + system) in seconds. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return cpuOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return Number.NaN;
   }
@@ -39,9 +43,8 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("postgres")) continue;
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith("postgres"))
+        total += cpuOfStat(stat);
     } catch {}
   }
   return total;
@@ -134,7 +137,7 @@ export interface Latency {
  * page), which is left to what is measured. Latencies are taken from each response at full
  * precision (autocannon's own histogram keeps whole milliseconds).
  */
-export async function closedLoopCannon(
+export async function closedLoop(
   port: number,
   inFlight: number,
   seconds: number,
