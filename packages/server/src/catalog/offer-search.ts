@@ -418,7 +418,12 @@ export class OfferSearch {
         .$if(shape.category, (q) => q.where("stores.category", "=", slot<never>("category")))
         .$if(shape.store, (q) => q.where("stores.id", "=", slot<number>("store")))
         .$if(shape.reach && part === "line", (q) => q.where(inBox(slot)))
-        .$if(part === "far", (q) => q.select(inBox(slot).as("boxed")));
+        .$if(part === "far", (q) => q.select(inBox(slot).as("boxed")))
+        // A fence (OFFSET 0 keeps PostgreSQL from pulling the subquery up into the one below): each
+        // shop's distance is computed once, here. Pulled up, the distance's expression was copied
+        // into the filter, the sort key and the column, and computed up to three times a shop (a
+        // batch of 16: 8% more PostgreSQL time in pgbench).
+        .offset(sql.lit(0) as never);
       const within = sql`x.distance_m <= ${slot<number>("reach")}`;
       const conditions: RawBuilder<unknown>[] = [];
       if (shape.radius) conditions.push(sql`x.distance_m <= ${slot<number>("radius")}`);
