@@ -230,7 +230,8 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
 
   it("nearest first gives what a brute-force reference gives, page by page, near and far", async () => {
     // 30 shops up to ~17 km around (40.5, 70.5), so some are past the first look's 5 km, two with
-    // no location and one suspended; offers that match or not, sold out, inactive or past pickup.
+    // no location and one suspended, every third with "Tandoor" in its name (its offers match that
+    // word); offers that match or not, sold out, inactive or past pickup.
     let seed = 7;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -243,6 +244,7 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
       id: number;
       store: number;
       title: string;
+      shop: string;
       lat: number | null;
       lng: number | null;
       onSale: boolean;
@@ -253,10 +255,11 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
       const lat = located ? 40.5 + (rnd() - 0.5) * 0.3 : null;
       const lng = located ? 70.5 + (rnd() - 0.5) * 0.4 : null;
       const status = i === 11 ? "suspended" : "active";
+      const shop = `Ref shop ${i}${i % 3 === 0 ? " Tandoor" : ""}`;
       const [store] = await t.db.query<{ id: number }>(
         `insert into stores (owner_id, name, address, phone, lat, lng, status)
          values ($1, $2, 'Tashkent', '+998901112233', $3, $4, $5) returning id`,
-        [owner.id, `Ref shop ${i}`, lat, lng, status],
+        [owner.id, shop, lat, lng, status],
       );
       for (let k = 0; k < 4; k++) {
         const title = `${words[Math.floor(rnd() * 3)]} ${i}.${k}`;
@@ -272,6 +275,7 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
           id: offer?.id as number,
           store: store?.id as number,
           title,
+          shop,
           lat,
           lng,
           onSale: !sold && !inactive && !past && status === "active",
@@ -290,8 +294,10 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
       [40.62, 70.68, "kiwiref"],
       [40.4, 70.3, "figref"],
       [40.5, 70.5, "ref"],
+      [40.5, 70.5, "tandoor"],
+      [40.45, 70.4, "plumref tandoor"],
     ] as const) {
-      const url = `/api/offers?near=${lat},${lng}&sort=distance&q=${word}`;
+      const url = `/api/offers?near=${lat},${lng}&sort=distance&q=${encodeURIComponent(word)}`;
       const walked: Offer[] = [];
       let next = `${url}&limit=3`;
       for (let pages = 0; pages < 100 && next; pages++) {
@@ -299,7 +305,11 @@ describe.each(DATABASES)("searching and paging the catalogue on %s", (kind) => {
         walked.push(...page.offers);
         next = page.next_cursor ? `${url}&limit=3&cursor=${encodeURIComponent(page.next_cursor)}` : "";
       }
-      const expected = made.filter((m) => m.onSale && m.title.includes(word));
+      // Every word in the offer's title or its shop's name.
+      const expected = made.filter(
+        (m) => m.onSale && word.split(" ").every((w) => `${m.title} ${m.shop}`.toLowerCase().includes(w)),
+      );
+      expect(expected.length).toBeGreaterThan(3);
       expect(walked.map((o) => o.id).sort((a, b) => a - b)).toEqual(
         expected.map((m) => m.id).sort((a, b) => a - b),
       );

@@ -71,7 +71,11 @@ interface Shape {
 type PageRow = IsoTimestamps<OfferFields> & { sort_key: number; distance_m: number | null; store_id: number };
 /** A page's offer, before it is read in full. */
 type PageKey = { id: number; sort_key: number; distance_m: number | null; store_id: number };
-type ShopStep = { id: number; sort_key: number; distance_m: number | null; search_key: string | null };
+/** A shop in nearest first's line; `shop_w<i>`: whether its name holds the search's i-th word. */
+type ShopStep = { id: number; sort_key: number; distance_m: number | null } & Record<
+  `shop_w${number}`,
+  boolean
+>;
 
 export interface OfferPage {
   offers: Offer[];
@@ -321,15 +325,21 @@ export class OfferSearch {
       .orderBy("k.id");
   }
 
+  /** The search's words as LIKE patterns, each folded once per search (a sub-select), not once per row. */
+  private patterns(slot: Slot, shape: Shape) {
+    return Array.from(
+      { length: shape.words },
+      (_, i) => sql<string>`(select '%' || search_key(${slot<string>(`w${i}`)}) || '%')`,
+    );
+  }
+
   /** The search's words, each matching an offer's title and description or its shop's name. */
   private wordsMatch(slot: Slot, shape: Shape) {
-    const words = Array.from({ length: shape.words }, (_, i) => slot<string>(`w${i}`));
+    const patterns = this.patterns(slot, shape);
     return (eb: ExpressionBuilder<DB & { s: { search_key: string | null } }, "offers" | "s">) =>
-      words.map((w) => {
-        // Folded once per query (a sub-select), not once per row.
-        const like = sql<string>`(select '%' || search_key(${w}) || '%')`;
-        return eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]);
-      });
+      patterns.map((like) =>
+        eb.or([eb("offers.search_key", "like", like), eb("s.search_key", "like", like)]),
+      );
   }
 
   /** Every sort but nearest first: the matching offers sorted by the sort's key, a page of them. */
@@ -409,6 +419,7 @@ export class OfferSearch {
     const after = shape.after ? [0, 1, 2].map((i) => slot<number>(`after${i}`)) : null;
     const db = kysely(this.db);
     const key = sql<number>`coalesce(x.distance_m, ${sql.lit(NEVER)})`;
+    const patterns = this.patterns(slot, shape);
     // One line of shops with their distance, in walking order (distance, then id).
     const lineOf = (part: "line" | "far") => {
       const shops = db
@@ -430,7 +441,12 @@ export class OfferSearch {
       if (shape.reach)
         conditions.push(part === "line" ? within : sql`not coalesce(x.boxed and ${within}, false)`);
       if (after) conditions.push(sql`${key} >= ${after[0]}::float8`);
-      return sql<ShopStep>`(select x.id, ${key} as sort_key, x.distance_m, x.search_key
+      // Whether the shop's name holds each word, once a shop: a shop whose name matches sells
+      // matches only, and the walk need not test its name again for every offer.
+      const shopMatches = patterns.map(
+        (like, i) => sql`, x.search_key like ${like} as ${sql.ref(`shop_w${i}`)}`,
+      );
+      return sql<ShopStep>`(select x.id, ${key} as sort_key, x.distance_m${sql.join(shopMatches, sql``)}
         from (${shops}) as x${conditions.length ? sql` where ${sql.join(conditions, sql` and `)}` : sql``}
         order by ${key}, x.id)`;
     };
@@ -438,7 +454,6 @@ export class OfferSearch {
     // written, sorted).
     const shops = sql<ShopStep>`(select * from line${shape.far ? sql` union all select * from far` : sql``})`;
     // That shop's matches in stock, at most a page and one, in id order.
-    const wordsMatch = this.wordsMatch(slot, shape);
     const matches = db
       .selectFrom((m) =>
         m
@@ -446,7 +461,9 @@ export class OfferSearch {
           .select("offers.id")
           .where("offers.store_id", "=", sql.ref<number>("s.id"))
           .where((w) => {
-            const c: Expression<SqlBool>[] = [...wordsMatch(w as never)];
+            const c: Expression<SqlBool>[] = patterns.map((like, i) =>
+              w.or([sql<boolean>`${sql.ref(`s.shop_w${i}`)}`, w("offers.search_key", "like", like)]),
+            );
             if (!ownView) c.push(offerTimely(w));
             if (after)
               c.push(
