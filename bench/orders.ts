@@ -41,7 +41,12 @@ import {
   applyPriority,
   type BenchServer,
   benchUsers,
+  cpuPressure,
+  cpuSecondsAt,
+  machineBusySeconds,
   machine as machineInfo,
+  memoryMb,
+  runQueueWait,
   startBenchServer,
   writeSection,
 } from "./support.ts";
@@ -342,51 +347,6 @@ async function pgbench(
 
 // ---------- what the machine does during a phase ----------
 
-const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
-/** CPU seconds (user + system) of a process, or of one of its threads. */
-function cpuOf(statPath: string): number | null {
-  try {
-    const stat = readFileSync(statPath, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-/** Seconds a thread has spent runnable but waiting for a CPU (from its schedstat). */
-function runQueueWait(pid: number, tid: number = pid): number | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ");
-    return Number(f[1]) / 1e9;
-  } catch {
-    return null;
-  }
-}
-/** Seconds during which at least one task was waiting for a CPU (pressure stall information). */
-function cpuPressure(): number | null {
-  try {
-    const some = readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
-    return Number(/total=(\d+)/.exec(some)?.[1]) / 1e6;
-  } catch {
-    return null;
-  }
-}
-/** Busy CPU seconds of the whole machine (all cores). */
-function machineBusy(): number {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return (total - (v[3] ?? 0) - (v[4] ?? 0)) / CLK_TCK;
-}
-const rssMb = (pid: number) => {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-};
-
 export interface PhaseResources {
   seconds: number;
   /** Cores' worth of CPU (CPU seconds per second of the phase). */
@@ -492,7 +452,7 @@ class Monitor {
         else if (r.state?.startsWith("idle in transaction")) acc.states.idleInTransaction++;
       }
       if (ours || (r.datname === null && r.backend_type !== "client backend")) {
-        const cpu = cpuOf(`/proc/${r.pid}/stat`);
+        const cpu = cpuSecondsAt(`/proc/${r.pid}/stat`);
         if (cpu === null) continue;
         // A backend first seen after the first sample was born during the phase: it counts from zero.
         if (!acc.pgFirst.has(r.pid)) acc.pgFirst.set(r.pid, first ? cpu : 0);
@@ -523,11 +483,11 @@ class Monitor {
     const sPid = this.serverPid;
     const loop0 = sPid ? await serverStats() : null;
     const t0 = now();
-    const busy0 = machineBusy();
+    const busy0 = machineBusySeconds();
     const client0 = process.cpuUsage();
-    const clientMain0 = cpuOf(`/proc/self/task/${process.pid}/stat`);
-    const server0 = sPid ? cpuOf(`/proc/${sPid}/stat`) : null;
-    const serverMain0 = sPid ? cpuOf(`/proc/${sPid}/task/${sPid}/stat`) : null;
+    const clientMain0 = cpuSecondsAt(`/proc/self/task/${process.pid}/stat`);
+    const server0 = sPid ? cpuSecondsAt(`/proc/${sPid}/stat`) : null;
+    const serverMain0 = sPid ? cpuSecondsAt(`/proc/${sPid}/task/${sPid}/stat`) : null;
     const serverWait0 = sPid ? runQueueWait(sPid) : null;
     const clientWait0 = runQueueWait(process.pid);
     const pressure0 = cpuPressure();
@@ -545,7 +505,7 @@ class Monitor {
     const sampler = (async () => {
       for (let tick = now(); running; ) {
         const g = loadGeneratorPid;
-        const gCpu = g === null ? null : cpuOf(`/proc/${g}/stat`);
+        const gCpu = g === null ? null : cpuSecondsAt(`/proc/${g}/stat`);
         if (g !== null && gCpu !== null) generators.set(g, gCpu);
         await Promise.all([
           this.client && datname
@@ -577,10 +537,10 @@ class Monitor {
     }
     const seconds = (now() - t0) / 1000;
     const client = process.cpuUsage(client0);
-    const clientMain1 = cpuOf(`/proc/self/task/${process.pid}/stat`);
-    const server1 = sPid ? cpuOf(`/proc/${sPid}/stat`) : null;
-    const serverMain1 = sPid ? cpuOf(`/proc/${sPid}/task/${sPid}/stat`) : null;
-    const busy1 = machineBusy();
+    const clientMain1 = cpuSecondsAt(`/proc/self/task/${process.pid}/stat`);
+    const server1 = sPid ? cpuSecondsAt(`/proc/${sPid}/stat`) : null;
+    const serverMain1 = sPid ? cpuSecondsAt(`/proc/${sPid}/task/${sPid}/stat`) : null;
+    const busy1 = machineBusySeconds();
     const serverWait1 = sPid ? runQueueWait(sPid) : null;
     const clientWait1 = runQueueWait(process.pid);
     const pressure1 = cpuPressure();
@@ -1046,7 +1006,7 @@ async function main() {
     );
     log(describe("  hot offer", hotRun.resources));
 
-    const serverRssMb = rssMb(server.pid);
+    const serverRssMb = memoryMb(server.pid).rssMb;
     machine.loadAverage[1] = os.loadavg()[0] ?? 0;
     const result = {
       date: new Date().toISOString(),

@@ -25,7 +25,9 @@ import { openSse, type SseConnection } from "../packages/server/src/realtime/sse
 import {
   applyPriority,
   benchUsers,
+  cpuSeconds,
   machine as machineInfo,
+  memoryMb,
   now,
   sleep,
   startBenchServer,
@@ -45,15 +47,9 @@ const TOKEN = "555000111:BENCH-token_for_lastbite_benchmarks";
 
 // ---------- the server process ----------
 
-const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
 /** The server's CPU time (user + system) in seconds, and its resident memory in MB. */
 function usage(pid: number): { cpu: number; rssMb: number; peakMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const cpu = (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { cpu, rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+  return { cpu: cpuSeconds(pid), ...memoryMb(pid) };
 }
 
 // ---------- helpers ----------

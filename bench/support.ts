@@ -20,6 +20,8 @@ export function log(tag: string, msg: string) {
   console.log(`[${tag} ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 }
 
+// What the machine does during a run, from /proc: one reader each, for every benchmark.
+
 const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
 /** The CPU time (user + system) in seconds of a /proc/<pid>/stat line. */
 function cpuOfStat(stat: string): number {
@@ -27,12 +29,48 @@ function cpuOfStat(stat: string): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
+/** CPU seconds (user + system) of a process or one of its threads, by its stat file; null if it is gone. */
+export function cpuSecondsAt(statPath: string): number | null {
+  try {
+    return cpuOfStat(readFileSync(statPath, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
 /** A process's CPU time (user + system) in seconds. */
 export function cpuSeconds(pid: number): number {
+  return cpuSecondsAt(`/proc/${pid}/stat`) ?? Number.NaN;
+}
+
+/** Seconds a thread has spent runnable but waiting for a CPU (from its schedstat). */
+export function runQueueWait(pid: number, tid: number = pid): number | null {
   try {
-    return cpuOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    const f = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(" ");
+    return Number(f[1]) / 1e9;
   } catch {
-    return Number.NaN;
+    return null;
+  }
+}
+
+/** Seconds during which at least one task was waiting for a CPU (pressure stall information). */
+export function cpuPressure(): number | null {
+  try {
+    const some = readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
+    return Number(/total=(\d+)/.exec(some)?.[1]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's resident memory now and at its peak, in MB (NaN if it is gone). */
+export function memoryMb(pid: number): { rssMb: number; peakMb: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+  } catch {
+    return { rssMb: Number.NaN, peakMb: Number.NaN };
   }
 }
 
