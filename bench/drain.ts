@@ -24,7 +24,7 @@
  * results only to bench/results/drain-<database>.quick.json, not BENCHMARKS.md), BENCH_RUNS
  * (paced,unpaced,ceiling).
  */
-import { type ChildProcess, execSync, spawn } from "node:child_process";
+import { type ChildProcess, execSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -36,7 +36,7 @@ import { loadConfig } from "../packages/server/src/config.ts";
 import { type Database, openDatabase } from "../packages/server/src/db/database.ts";
 import { migrate } from "../packages/server/src/db/migrations.ts";
 import { createServices } from "../packages/server/src/services.ts";
-import { cpuSeconds, machine as machineInfo, writeSection } from "./support.ts";
+import { cpuSeconds, machine as machineInfo, spawnServer, writeSection } from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -250,8 +250,7 @@ async function startServer(
   logFile: string,
 ): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "packages/server/src/main.ts")], {
-    cwd: root,
+  const child = spawnServer("packages/server/src/main.ts", {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",

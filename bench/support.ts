@@ -3,7 +3,7 @@
  * latency statistics, CPU readings, and writing a section of BENCHMARKS.md.
  * (bench/orders.ts and bench/drain.ts predate it and still carry their own copies.)
  */
-import { execSync, spawn } from "node:child_process";
+import { execSync, type StdioOptions, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -125,28 +125,35 @@ export interface BenchServer {
   stop: () => Promise<void>;
 }
 
-/** `bench/server.ts` (the real app, no bot, no jobs) as a child process; resolves once it listens. */
-export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchServer> {
-  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
+/**
+ * A server script (`bench/server.ts`, or `npm start`'s main.ts) as a child process, run the way
+ * `npm start` runs it: the same Node flags (scripts/server-node-args.mjs), and in a session of its
+ * own, as a service runs (systemd, a container). This kernel schedules with autogroups, one per
+ * session, sharing the CPU fairly between groups: in the load generator's session the server shared
+ * one group's share with it and was preempted by its wake-ups (the search's p99 was 1.5-2.5 ms
+ * higher in three paired runs, the orders' open-loop p99 7-9 ms; BENCHMARKS.md).
+ * BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops.
+ */
+export function spawnServer(script: string, options: { env: NodeJS.ProcessEnv; stdio: StdioOptions }) {
   const profile = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
     : [];
-  // The same Node flags as `npm start` gives the server (scripts/server-node-args.mjs).
-  const args = [...SERVER_NODE_ARGS, ...profile, "--import", "tsx", path.join(root, "bench/server.ts")];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-    // Its own session, as a service runs (systemd, a container): this kernel schedules with
-    // autogroups, one per session, sharing the CPU fairly between groups. In the load generator's
-    // session the server shared one group's share with it and was preempted by its wake-ups; on
-    // its own the search's p99 was 1.5-2.5 ms lower in three paired runs (BENCHMARKS.md).
-    detached: true,
-  });
-  // A detached child outlives its parent: stop it if this process ends without `stop`.
+  const args = [...SERVER_NODE_ARGS, ...profile, "--import", "tsx", path.join(root, script)];
+  const child = spawn(process.execPath, args, { cwd: root, ...options, detached: true });
+  // A detached child outlives its parent: stop it if this process ends without stopping it.
   const orphan = () => child.kill("SIGKILL");
   process.once("exit", orphan);
   child.once("exit", () => process.off("exit", orphan));
+  return child;
+}
+
+/** `bench/server.ts` (the real app, no bot, no jobs) as a child process; resolves once it listens. */
+export async function startBenchServer(env: NodeJS.ProcessEnv): Promise<BenchServer> {
+  const child = spawnServer("bench/server.ts", {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (!child.stdout) throw new Error("the server's stdout is not piped");
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once("line", resolve);
