@@ -49,5 +49,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1: the server handles SIGTERM (ends event streams, finishes in-flight work).
-# The flags are scripts/server-node-args.mjs's (a larger young generation: see there).
+# The flags are scripts/server-node-args.mjs's (a larger young generation: see there), by hand:
+# packages/server/test/deploy.test.ts fails if they differ.
 CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "packages/server/src/main.ts"]

@@ -1,5 +1,5 @@
 // How Node runs the server, wherever it is started (`npm start`, the benchmarks; the Dockerfile's CMD
-// carries the same flags by hand).
+// carries the same flags by hand; packages/server/test/deploy.test.ts fails if they differ).
 //
 // --max-semi-space-size=64 (MB; Node 20's default is 16): a request's short-lived objects (parsed
 // JSON, query rows, the answer) die young. With the default young generation, a server placing a few
