@@ -36,7 +36,15 @@ import { loadConfig } from "../packages/server/src/config.ts";
 import { type Database, openDatabase } from "../packages/server/src/db/database.ts";
 import { migrate } from "../packages/server/src/db/migrations.ts";
 import { createServices } from "../packages/server/src/services.ts";
-import { cpuSeconds, machine as machineInfo, spawnServer, writeSection } from "./support.ts";
+import {
+  cpuSeconds,
+  machine as machineInfo,
+  now,
+  pool,
+  sleep,
+  spawnServer,
+  writeSection,
+} from "./support.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.env.BENCH_QUICK === "1";
@@ -55,20 +63,8 @@ const SELLER0 = 8_100_000_000;
 const BUYER0 = 8_200_000_000;
 const LANGS = ["uz", "ru", "en"] as const;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const now = () => performance.now();
 function log(msg: string) {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pool<T>(items: T[], limit: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
-    }),
-  );
 }
 
 // ---------- the database ----------

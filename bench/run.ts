@@ -29,8 +29,10 @@ import {
   machine as machineInfo,
   memoryMb,
   now,
+  pool,
   sleep,
   startBenchServer,
+  stats,
   writeSection,
 } from "./support.ts";
 
@@ -70,42 +72,6 @@ async function api(u: InitDataUser, method: string, url: string, body?: unknown)
   const json = await res.json();
   if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T, i);
-    }),
-  );
-  return out;
-}
-
-interface Stats {
-  n: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? Number.NaN;
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return {
-    n: s.length,
-    min: r(s[0] ?? Number.NaN),
-    p50: r(q(0.5)),
-    p90: r(q(0.9)),
-    p99: r(q(0.99)),
-    max: r(s[s.length - 1] ?? Number.NaN),
-    mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
-  };
 }
 
 function log(msg: string) {

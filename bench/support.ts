@@ -20,6 +20,47 @@ export function log(tag: string, msg: string) {
   console.log(`[${tag} ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 }
 
+/** Runs `fn` over `items` with at most `limit` at a time; its results in the items' order. */
+export async function pool<T, R>(
+  items: T[],
+  limit: number,
+  fn: (t: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T, i);
+    }),
+  );
+  return out;
+}
+
+export interface Stats {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+/** Percentiles (nearest rank), mean and extremes of some measurements, rounded to 0.01. */
+export function stats(xs: number[]): Stats {
+  const s = Float64Array.from(xs).sort();
+  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? Number.NaN;
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return {
+    n: s.length,
+    min: r(s[0] ?? Number.NaN),
+    p50: r(q(0.5)),
+    p90: r(q(0.9)),
+    p99: r(q(0.99)),
+    max: r(s[s.length - 1] ?? Number.NaN),
+    mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
+  };
+}
+
 // What the machine does during a run, from /proc: one reader each, for every benchmark.
 
 const CLK_TCK = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
