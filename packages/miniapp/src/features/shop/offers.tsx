@@ -41,6 +41,14 @@ const STATE_CHIP: Record<OfferState, string> = {
   ended: "chip chip-bad",
 };
 
+/** What the owner can do with an offer in each state, beside editing it. */
+const STATE_ACTION: Record<OfferState, "pause" | "resume" | "repost"> = {
+  onSale: "pause",
+  paused: "resume",
+  soldOut: "repost",
+  ended: "repost",
+};
+
 const ownOffersKey = (storeId: number) => ["offers", "own", storeId] as const;
 
 /** The owner's offers in every state, with pause/resume, edit and "post again". */
@@ -123,39 +131,15 @@ export function OffersManager({ store }: { store: Store }) {
                   </div>
                 </div>
                 <div className="actions">
-                  {state === "onSale" && (
-                    <button
-                      type="button"
-                      className="btn secondary"
-                      disabled={act.isPending}
-                      onClick={() => act.mutate({ offer: o, what: "pause" })}
-                      data-testid="offer-pause"
-                    >
-                      {t("app.offers.pause")}
-                    </button>
-                  )}
-                  {state === "paused" && (
-                    <button
-                      type="button"
-                      className="btn secondary"
-                      disabled={act.isPending}
-                      onClick={() => act.mutate({ offer: o, what: "resume" })}
-                      data-testid="offer-resume"
-                    >
-                      {t("app.offers.resume")}
-                    </button>
-                  )}
-                  {(state === "ended" || state === "soldOut") && (
-                    <button
-                      type="button"
-                      className="btn secondary"
-                      disabled={act.isPending}
-                      onClick={() => act.mutate({ offer: o, what: "repost" })}
-                      data-testid="offer-repost"
-                    >
-                      {t("app.offers.repost")}
-                    </button>
-                  )}
+                  <button
+                    type="button"
+                    className="btn secondary"
+                    disabled={act.isPending}
+                    onClick={() => act.mutate({ offer: o, what: STATE_ACTION[state] })}
+                    data-testid={`offer-${STATE_ACTION[state]}`}
+                  >
+                    {t(`app.offers.${STATE_ACTION[state]}`)}
+                  </button>
                   <button
                     type="button"
                     className="btn secondary"
