@@ -87,12 +87,15 @@ const NEVER = 1e15;
 
 /**
  * Each sort as one ascending number per offer, ties broken by id: the page's keyset is
- * (key, id), so a cursor is two numbers and any sort pages the same way.
+ * (key, id), so a cursor is two numbers and any sort pages the same way. Price, discount and
+ * ending are indexed as these very expressions, with id (migration 016): change one here, change it
+ * there, or the catalogue sorts every offer again.
  */
 const SORT_KEYS: Record<"id" | "ending" | "price" | "discount", () => RawBuilder<number>> = {
   id: () => sql<number>`offers.id::float8`,
+  // The epoch at time zone 'UTC' is the same number, and unlike a timestamptz's it can be indexed.
   ending: () =>
-    sql<number>`coalesce(extract(epoch from least(offers.pickup_until, offers.expires_at))::float8, ${sql.lit(NEVER)})`,
+    sql<number>`coalesce(extract(epoch from least(offers.pickup_until, offers.expires_at) at time zone 'UTC')::float8, ${sql.lit(NEVER)})`,
   price: () => sql<number>`offers.price::float8`,
   // The largest share off first: its negative, ascending.
   discount: () =>
