@@ -1,7 +1,8 @@
 /**
  * What the benchmarks share: the server under test as a child process, a closed loop of requests,
- * latency statistics, CPU readings, and writing a section of BENCHMARKS.md.
- * (bench/orders.ts and bench/drain.ts predate it and still carry their own copies.)
+ * a bounded pool of tasks, latency statistics, CPU and memory readings from /proc, and writing a
+ * section of BENCHMARKS.md. (bench/orders.ts keeps its own open loop and HTTP client: it measures
+ * from each request's scheduled send time.)
  */
 import { execSync, type StdioOptions, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
